@@ -1,0 +1,237 @@
+// Package bootstrap reads configuration and wires the adapters into the use cases with
+// Wire. It is the only package that reads the environment or imports Wire.
+package bootstrap
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+)
+
+// The seed's example secrets, used only when nothing is configured and no database is used.
+const (
+	demoJWTSecret     = "super-secret-key"
+	demoServiceToken  = "internal-service-token"
+	demoAdminUser     = "admin"
+	demoAdminPassword = "admin123"
+	minSecretBytes    = 16
+)
+
+// Config is every setting of the three services, read once at start-up.
+type Config struct {
+	Port             int
+	DatabaseURL      mysql.DatabaseURL // empty: in-memory adapters
+	Pool             mysql.PoolConfig
+	MigrateOnStart   bool
+	JWTSecret        string
+	JWTIssuer        string
+	JWTLifetime      time.Duration
+	ServiceToken     string
+	AdminUser        string
+	AdminPassword    string
+	CustomersAPIBase string
+	OrdersAPIBase    string
+	UpstreamTimeout  time.Duration
+	CancelWindow     time.Duration
+	IdempotencyTTL   time.Duration
+	ShutdownTimeout  time.Duration
+	LogLevel         slog.Level
+	Warnings         []string // non-fatal findings to log at start-up
+}
+
+// Service names a binary, for defaults that differ between them.
+type Service string
+
+// The services.
+const (
+	CustomersAPI Service = "customers-api"
+	OrdersAPI    Service = "orders-api"
+	Orchestrator Service = "orchestrator"
+)
+
+var defaultPorts = map[Service]int{CustomersAPI: 3001, OrdersAPI: 3002, Orchestrator: 3003}
+
+// LoadConfig reads the configuration of service from getenv and reports every problem at
+// once. With no database configured the seed's demo secrets fill the gaps (with a warning);
+// with a database, a missing or weak JWT_SECRET or SERVICE_TOKEN is an error.
+func LoadConfig(service Service, getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Port:             r.int("PORT", defaultPorts[service]),
+		JWTSecret:        getenv("JWT_SECRET"),
+		JWTIssuer:        r.str("JWT_ISSUER", "customers-api"),
+		JWTLifetime:      r.duration("JWT_TTL", time.Hour),
+		ServiceToken:     getenv("SERVICE_TOKEN"),
+		AdminUser:        getenv("ADMIN_USER"),
+		AdminPassword:    getenv("ADMIN_PASSWORD"),
+		CustomersAPIBase: strings.TrimRight(r.str("CUSTOMERS_API_BASE", "http://127.0.0.1:3001"), "/"),
+		OrdersAPIBase:    strings.TrimRight(r.str("ORDERS_API_BASE", "http://127.0.0.1:3002"), "/"),
+		UpstreamTimeout:  r.duration("UPSTREAM_TIMEOUT", 5*time.Second),
+		CancelWindow:     r.duration("CANCEL_WINDOW", 10*time.Minute),
+		IdempotencyTTL:   r.duration("IDEMPOTENCY_TTL", 24*time.Hour),
+		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		MigrateOnStart:   r.bool("MIGRATE_ON_START", true),
+		Pool: mysql.PoolConfig{
+			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 32),
+			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 32),
+			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 5*time.Minute),
+		},
+	}
+	c.DatabaseURL = r.databaseURL()
+	c.LogLevel = r.level("LOG_LEVEL")
+	if c.Port < 1 || c.Port > 65535 {
+		r.fail("PORT must be between 1 and 65535")
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"CANCEL_WINDOW", c.CancelWindow}, {"IDEMPOTENCY_TTL", c.IdempotencyTTL}, {"UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"JWT_TTL", c.JWTLifetime}} {
+		if d.v <= 0 {
+			r.fail(d.name + " must be a positive duration such as 10m")
+		}
+	}
+	for _, base := range []struct{ name, v string }{{"CUSTOMERS_API_BASE", c.CustomersAPIBase}, {"ORDERS_API_BASE", c.OrdersAPIBase}} {
+		if u, err := url.Parse(base.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail(base.name + " must be an http(s) URL")
+		}
+	}
+	c.secrets(service, &r)
+	if len(r.problems) > 0 {
+		return Config{}, fmt.Errorf("configuration: %s", strings.Join(r.problems, "; "))
+	}
+	c.Warnings = r.warnings
+	return c, nil
+}
+
+// secrets fills demo values in memory mode and insists on strong ones with a database.
+func (c *Config) secrets(service Service, r *reader) {
+	demo := []struct {
+		name   string
+		v      *string
+		demo   string
+		secret bool
+	}{
+		{"JWT_SECRET", &c.JWTSecret, demoJWTSecret, true},
+		{"SERVICE_TOKEN", &c.ServiceToken, demoServiceToken, true},
+		{"ADMIN_USER", &c.AdminUser, demoAdminUser, false},
+		{"ADMIN_PASSWORD", &c.AdminPassword, demoAdminPassword, false},
+	}
+	var defaulted []string
+	if service != CustomersAPI {
+		demo = demo[:2] // only customers-api logs anyone in
+	}
+	for _, d := range demo {
+		switch {
+		case *d.v == "" && c.DatabaseURL == "":
+			*d.v = d.demo
+			defaulted = append(defaulted, d.name)
+		case *d.v == "":
+			r.fail(d.name + " is required when a database is configured")
+		case d.secret && len(*d.v) < minSecretBytes && c.DatabaseURL != "":
+			r.fail(fmt.Sprintf("%s must be at least %d bytes when a database is configured", d.name, minSecretBytes))
+		}
+	}
+	if len(defaulted) > 0 {
+		r.warn("using the seed's example values for " + strings.Join(defaulted, ", ") + ": fine for a demo, never for production")
+	}
+}
+
+type reader struct {
+	getenv   func(string) string
+	problems []string
+	warnings []string
+}
+
+func (r *reader) fail(msg string) { r.problems = append(r.problems, msg) }
+func (r *reader) warn(msg string) { r.warnings = append(r.warnings, msg) }
+
+func (r *reader) str(name, def string) string {
+	if v := r.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) int(name string, def int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(name + " must be an integer")
+	}
+	return n
+}
+
+func (r *reader) bool(name string, def bool) bool {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name + " must be true or false")
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.fail(name + " must be a duration such as 10m or 24h")
+	}
+	return d
+}
+
+func (r *reader) level(name string) slog.Level {
+	var l slog.Level
+	if v := r.getenv(name); v != "" {
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			r.fail(name + " must be debug, info, warn or error")
+		}
+	}
+	return l
+}
+
+// databaseURL reads DATABASE_URL, else builds one from the DB_* set. DB_HOST alone (or
+// DB_NAME alone) is enough to mean "use MySQL"; the others default to the seed's values.
+func (r *reader) databaseURL() mysql.DatabaseURL {
+	if v := r.getenv("DATABASE_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "mysql" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			r.fail("DATABASE_URL must look like mysql://user:pass@host:port/db")
+			return ""
+		}
+		return mysql.DatabaseURL(v)
+	}
+	host, name := r.getenv("DB_HOST"), r.getenv("DB_NAME")
+	if host == "" && name == "" {
+		return ""
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if name == "" {
+		r.fail("DB_NAME is required with DB_HOST")
+		return ""
+	}
+	port := r.int("DB_PORT", 3306)
+	u := url.URL{Scheme: "mysql", Host: host + ":" + strconv.Itoa(port), Path: "/" + name}
+	user := r.str("DB_USER", "root")
+	if pw := r.getenv("DB_PASSWORD"); pw != "" {
+		u.User = url.UserPassword(user, pw)
+	} else {
+		u.User = url.User(user)
+	}
+	return mysql.DatabaseURL(u.String())
+}
