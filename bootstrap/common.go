@@ -1,0 +1,110 @@
+package bootstrap
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt"
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/application/auth"
+)
+
+// CommonSet provides what every service needs: its logger and the token verifier.
+var CommonSet = wire.NewSet(
+	ProvideTokens,
+	wire.Bind(new(auth.TokenVerifier), new(*jwt.Tokens)),
+	ProvideServiceToken,
+	ProvideServerConfig,
+)
+
+// MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
+var MySQLSet = wire.NewSet(ProvideDB)
+
+// NewLogger returns the JSON logger of a service, tagged with its name.
+func NewLogger(service Service, level slog.Level, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})).With(slog.String("service", string(service)))
+}
+
+// ProvideDB migrates (when configured) and opens the pool; the cleanup closes it.
+func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger) (*sql.DB, func(), error) {
+	if cfg.MigrateOnStart {
+		if err := mysql.Migrate(ctx, cfg.DatabaseURL, logWriter{logger}); err != nil {
+			return nil, nil, err
+		}
+	}
+	db, err := mysql.Open(ctx, cfg.DatabaseURL, cfg.Pool)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("using MySQL", slog.Int("max_open_conns", cfg.Pool.MaxOpenConns))
+	return db, func() { _ = db.Close() }, nil
+}
+
+// ProvideTokens builds the JWT issuer and verifier from the configuration.
+func ProvideTokens(cfg Config) (*jwt.Tokens, error) {
+	return jwt.NewTokens(jwt.Secret(cfg.JWTSecret), jwt.Issuer(cfg.JWTIssuer), jwt.Lifetime(cfg.JWTLifetime))
+}
+
+// ProvideServiceToken returns the token internal routes require.
+func ProvideServiceToken(cfg Config) httpkit.ServiceToken { return httpkit.ServiceToken(cfg.ServiceToken) }
+
+// ProvideServerConfig returns the HTTP server settings of a service.
+func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
+	sc := httpkit.DefaultServerConfig(":" + strconv.Itoa(cfg.Port))
+	sc.ShutdownTimeout = cfg.ShutdownTimeout
+	return sc
+}
+
+// Clock returns the current time in UTC; use cases receive it as a function.
+func Clock() func() time.Time { return func() time.Time { return time.Now().UTC() } }
+
+// logWriter sends dbmate's progress lines to the structured log.
+type logWriter struct{ l *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.l.Info("migrate", slog.String("output", string(trimNewline(p))))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// Main is the body of every binary: it loads the configuration, logs its warnings, runs
+// start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
+// its Wire injector) and serves until ctx ends.
+func Main(service Service, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
+	cfg, err := LoadConfig(service, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
+		return 2
+	}
+	logger := NewLogger(service, cfg.LogLevel, os.Stdout)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
+	if cfg.DatabaseURL == "" && service != Orchestrator {
+		logger.Warn("no database configured: using in-memory adapters, data is not kept across restarts")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := start(ctx, cfg, logger); err != nil {
+		logger.Error("exit", slog.String("error", err.Error()))
+		return 1
+	}
+	return 0
+}
