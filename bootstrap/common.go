@@ -57,7 +57,9 @@ func ProvideTokens(cfg Config) (*jwt.Tokens, error) {
 }
 
 // ProvideServiceToken returns the token internal routes require.
-func ProvideServiceToken(cfg Config) httpkit.ServiceToken { return httpkit.ServiceToken(cfg.ServiceToken) }
+func ProvideServiceToken(cfg Config) httpkit.ServiceToken {
+	return httpkit.ServiceToken(cfg.ServiceToken)
+}
 
 // ProvideServerConfig returns the HTTP server settings of a service.
 func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
