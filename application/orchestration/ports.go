@@ -1,0 +1,29 @@
+package orchestration
+
+import "context"
+
+// CustomerDirectory reads customers from customers-api.
+type CustomerDirectory interface {
+	// GetCustomer returns the customer with id. It returns (a wrapped) customer.ErrNotFound when
+	// there is no such customer or it was deleted; a KindTimeout error when customers-api does
+	// not answer in time; a KindBadGateway error when it cannot be reached or answers something
+	// outside its contract; any other classified error keeps customers-api's own code.
+	GetCustomer(ctx context.Context, id int64) (Customer, error)
+}
+
+// OrderService creates and confirms orders in orders-api on behalf of the caller, whose bearer
+// token is passed on unchanged.
+type OrderService interface {
+	// CreateOrder creates an order in status CREATED. With the same idempotencyKey and the same
+	// request it returns the order created the first time (orders-api replays its answer), so a
+	// retry never makes a second order nor decrements stock twice; with the same key and another
+	// request it returns orders-api's 422 idempotency_key_reused. orders-api's 4xx answers
+	// (product_not_found, insufficient_stock with details, customer_not_found, ...) come back as
+	// classified errors with their codes; timeouts are KindTimeout and bad answers KindBadGateway.
+	CreateOrder(ctx context.Context, token string, req CreateOrderRequest, idempotencyKey string) (Order, error)
+	// ConfirmOrder confirms order orderID under idempotencyKey (orders-api's X-Idempotency-Key).
+	// The same key again for the same order returns the first answer; an order already
+	// CONFIRMED is returned as it is. Errors are mapped as for CreateOrder (order_not_found 404,
+	// invalid_order_state 409, idempotency_key_in_progress 409, ...).
+	ConfirmOrder(ctx context.Context, token string, orderID int64, idempotencyKey string) (Order, error)
+}
