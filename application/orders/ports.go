@@ -1,0 +1,151 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/order"
+	"github.com/b2b-backoffice/backoffice/domain/product"
+)
+
+// CustomerChecker asks the customer directory (customers-api) whether a customer may order.
+type CustomerChecker interface {
+	// CheckCustomer returns nil when the customer exists and is not deleted, an error
+	// matching customer.ErrNotFound (errors.Is) when it is unknown or deleted, and any other
+	// error when the directory could not answer (unreachable, timeout, bad answer). The use
+	// case maps the first to order.ErrCustomerNotFound (422) and every other error to
+	// order.ErrCustomersUnavailable (503).
+	CheckCustomer(ctx context.Context, id int64) error
+}
+
+// ProductRepository stores products. Inside Store.Transact it acts within the transaction
+// and its locks hold until the transaction ends; on Store.Repos each call stands alone.
+// Any error not listed is an infrastructure failure (an adapter maps an unreachable or busy
+// store to a KindUnavailable error, everything else is internal).
+type ProductRepository interface {
+	// Create stores p (ID 0) and returns it as stored, with its new id. Returns
+	// product.ErrSKUTaken when another product has the same SKU (compared exactly).
+	Create(ctx context.Context, p *product.Product) (*product.Product, error)
+
+	// Get returns the product, or product.ErrNotFound.
+	Get(ctx context.Context, id int64) (*product.Product, error)
+
+	// Update loads the product locked for update (SELECT ... FOR UPDATE), calls fn with it
+	// and, when fn returns nil, saves its name, price_cents, stock and updated_at; the SKU is
+	// never written. Returns the product as saved, product.ErrNotFound, or fn's error
+	// unchanged (nothing saved). Call it inside Store.Transact.
+	Update(ctx context.Context, id int64, fn func(p *product.Product) error) (*product.Product, error)
+
+	// List returns up to page.Limit+1 products in id ascending order with id > page.After
+	// (page.After 0: from the start), whose name or SKU contains f.Search literally, ignoring
+	// case ("" matches all; '%', '_' and '\' are not wildcards). paging.Cut builds the page.
+	List(ctx context.Context, f ProductFilter, page paging.Request) ([]*product.Product, error)
+
+	// LockForOrder returns the products with the given ids, which are unique and ascending,
+	// locked for update in that order (SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE)
+	// until the transaction ends, so that concurrent orders never deadlock on each other.
+	// Ids with no product are simply absent from the result (no error). Call it inside
+	// Store.Transact.
+	LockForOrder(ctx context.Context, ids []int64) ([]*product.Product, error)
+
+	// TakeStock subtracts qty (>= 1) from the product's stock with a guarded update
+	// (UPDATE ... SET stock = stock - qty WHERE id = ? AND stock >= qty). Returns
+	// order.ErrInsufficientStock when the stock is below qty (nothing changes) and
+	// product.ErrNotFound when there is no such product. Stock never goes below zero.
+	TakeStock(ctx context.Context, id int64, qty int) error
+
+	// RestoreStock adds qty (>= 1) back to the product's stock. Returns product.ErrNotFound
+	// when there is no such product.
+	RestoreStock(ctx context.Context, id int64, qty int) error
+}
+
+// ProductFilter narrows a product list.
+type ProductFilter struct {
+	// Search is a case-insensitive literal substring of the name or the SKU; "" matches all.
+	Search string
+}
+
+// OrderRepository stores orders with their items. Same transaction rules as
+// ProductRepository.
+type OrderRepository interface {
+	// Create stores o (ID 0) and its items, copying sku, name and prices as they are in o,
+	// and returns it as stored, with its new id.
+	Create(ctx context.Context, o *order.Order) (*order.Order, error)
+
+	// Get returns the order with its items, or order.ErrNotFound.
+	Get(ctx context.Context, id int64) (*order.Order, error)
+
+	// Update loads the order locked for update (SELECT ... FOR UPDATE) with its items, calls
+	// fn with it and, when fn returns nil, saves its status, updated_at, confirmed_at and
+	// canceled_at (items, total and customer never change). Returns the order as saved,
+	// order.ErrNotFound, or fn's error unchanged (nothing saved). Call it inside
+	// Store.Transact.
+	Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error)
+
+	// List returns up to page.Limit+1 orders with their items, newest first (id descending),
+	// with id < page.After when page.After > 0, matching every set field of f.
+	List(ctx context.Context, f OrderFilter, page paging.Request) ([]*order.Order, error)
+}
+
+// OrderFilter narrows an order list; zero fields do not filter.
+type OrderFilter struct {
+	Status     order.Status // zero: any status
+	CustomerID int64        // 0: any customer
+	From       time.Time    // zero: no lower bound; else created_at >= From
+	To         time.Time    // zero: no upper bound; else created_at <= To
+}
+
+// IdempotencyStore keeps idempotency records, keyed by (operation, key).
+type IdempotencyStore interface {
+	// Reserve claims rec's (operation, key) for the current transaction by inserting rec,
+	// whose response is not known yet (rec.Completed() is false). Call it inside
+	// Store.Transact, first, before any other change.
+	//
+	//   - The key is free (no row, or only a row expired at rec.CreatedAt(), which Reserve
+	//     deletes): rec is inserted and Reserve returns (nil, nil). The claim lasts until the
+	//     transaction ends: a rollback frees the key again.
+	//   - A completed record exists and has not expired: Reserve returns it, inserts nothing
+	//     and does not look at target or fingerprint (the caller does).
+	//   - Another transaction holds the key and did not finish within the adapter's bounded
+	//     wait, or an uncompleted record is visible: idempotency.ErrInProgress. Never a
+	//     deadlock or lock-wait error: those become ErrInProgress or are retried by the
+	//     adapter's Transact.
+	Reserve(ctx context.Context, rec *idempotency.Record) (existing *idempotency.Record, err error)
+
+	// Complete stores rec's response (rec.Completed() is true) in the row Reserve inserted
+	// in this transaction.
+	Complete(ctx context.Context, rec *idempotency.Record) error
+
+	// Purge deletes the records expired at now (expires_at <= now) and returns how many.
+	// Call it on Store.Repos, outside any transaction.
+	Purge(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Repos are the repositories of one unit of work (inside Store.Transact) or of plain,
+// unlocked calls (Store.Repos).
+type Repos struct {
+	Products    ProductRepository
+	Orders      OrderRepository
+	Idempotency IdempotencyStore
+}
+
+// TxProvider runs a unit of work.
+type TxProvider interface {
+	// Transact runs fn with repositories bound to one transaction and commits when fn
+	// returns nil; when fn returns an error nothing fn wrote remains and that error is
+	// returned (wrapped at most, errors.Is/As still match). The adapter may run fn again
+	// after a deadlock or lock-wait timeout, so fn must not keep state across runs; when
+	// retries run out the error is KindUnavailable, never a bare driver error.
+	Transact(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
+}
+
+// Store is the persistence of the orders area: units of work for changes, plain repositories
+// for reads. Both views see the same data.
+type Store interface {
+	TxProvider
+	// Repos returns repositories that act outside any transaction: each call stands alone
+	// and takes no lock that outlives it. Use them for reads and Purge.
+	Repos() Repos
+}

@@ -1,0 +1,375 @@
+// Package orders holds the use cases of orders-api: the product catalogue, order creation
+// with stock reservation, confirmation (idempotent by key) and cancellation (restoring
+// stock exactly once), over the ports in ports.go.
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/order"
+	"github.com/b2b-backoffice/backoffice/domain/product"
+)
+
+// Config is what the use cases take from configuration.
+type Config struct {
+	// CancelWindow is how long after confirmation an order may still be canceled
+	// (CANCEL_WINDOW, default 10 minutes).
+	CancelWindow time.Duration
+	// IdempotencyTTL is how long an idempotency key is remembered (IDEMPOTENCY_TTL, default
+	// 24 hours).
+	IdempotencyTTL time.Duration
+	// Clock returns the current time; nil means time.Now in UTC.
+	Clock func() time.Time
+}
+
+// Service runs the use cases. It is safe for concurrent use: all shared state is in the
+// Store.
+type Service struct {
+	store     Store
+	customers CustomerChecker
+	window    time.Duration
+	ttl       time.Duration
+	clock     func() time.Time
+}
+
+// NewService returns the use cases over store, asking customers about customers.
+func NewService(store Store, customers CustomerChecker, cfg Config) *Service {
+	clock := cfg.Clock
+	if clock == nil {
+		clock = func() time.Time { return time.Now().UTC() }
+	}
+	return &Service{store: store, customers: customers, window: cfg.CancelWindow, ttl: cfg.IdempotencyTTL, clock: clock}
+}
+
+func (s *Service) now() time.Time { return s.clock().UTC() }
+
+// Encoder turns the order a successful request produced into the response the client gets
+// (HTTP status and the exact body bytes). The HTTP layer supplies it; the use case stores
+// its result under the idempotency key in the same transaction as the change, and a replay
+// returns those very bytes. An encoder error rolls the whole request back.
+type Encoder func(o *order.Order) (idempotency.Response, error)
+
+// Outcome is the result of an idempotent use case.
+type Outcome struct {
+	// Order is the order after the change; nil on a replay (the stored Response is all
+	// there is to answer).
+	Order *order.Order
+	// Response is what to answer: the encoder's result on a first run, the stored response
+	// on a replay. Zero when the request had no key and no encoder.
+	Response idempotency.Response
+	// Replayed is true when Response is a stored response (the HTTP layer then adds
+	// Idempotent-Replayed: true).
+	Replayed bool
+}
+
+// ---- products ----
+
+// NewProduct is the input of CreateProduct.
+type NewProduct struct {
+	SKU        string
+	Name       string
+	PriceCents int64
+	Stock      int
+}
+
+// CreateProduct validates and stores a product. Errors: KindInvalid, product.ErrSKUTaken.
+func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*product.Product, error) {
+	p, err := product.New(in.SKU, in.Name, in.PriceCents, in.Stock, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var stored *product.Product
+	err = s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
+		stored, err = r.Products.Create(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create product: %w", err)
+	}
+	return stored, nil
+}
+
+// GetProduct returns a product or product.ErrNotFound.
+func (s *Service) GetProduct(ctx context.Context, id int64) (*product.Product, error) {
+	if id <= 0 {
+		return nil, product.ErrNotFound
+	}
+	p, err := s.store.Repos().Products.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get product %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// PatchProduct changes any of a product's name, price and stock. Errors: KindInvalid
+// (including an empty patch), product.ErrNotFound.
+func (s *Service) PatchProduct(ctx context.Context, id int64, patch product.Patch) (*product.Product, error) {
+	if id <= 0 {
+		return nil, product.ErrNotFound
+	}
+	var saved *product.Product
+	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
+		var err error
+		saved, err = r.Products.Update(ctx, id, func(p *product.Product) error { return p.Apply(patch, s.now()) })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("patch product %d: %w", id, err)
+	}
+	return saved, nil
+}
+
+// ProductQuery is the input of ListProducts.
+type ProductQuery struct {
+	Filter ProductFilter
+	Page   paging.Request
+}
+
+// ListProducts returns one page of products in id order.
+func (s *Service) ListProducts(ctx context.Context, q ProductQuery) (paging.Page[*product.Product], error) {
+	if err := validPage(q.Page); err != nil {
+		return paging.Page[*product.Product]{}, err
+	}
+	items, err := s.store.Repos().Products.List(ctx, q.Filter, q.Page)
+	if err != nil {
+		return paging.Page[*product.Product]{}, fmt.Errorf("list products: %w", err)
+	}
+	return paging.Cut(items, q.Page, (*product.Product).ID), nil
+}
+
+// ---- orders ----
+
+// CreateOrder is the input of CreateOrder.
+type CreateOrder struct {
+	CustomerID int64
+	Lines      []order.Line
+	// Key, when not zero, makes the creation idempotent; Encode is then required.
+	Key idempotency.Key
+	// Encode, when set, fills Outcome.Response (it must be set when Key is).
+	Encode Encoder
+}
+
+// CreateOrder validates the lines, asks the customer directory about the customer (before
+// any transaction: when it fails nothing is written) and then, in one transaction, locks the
+// products in id order, checks every line's stock, stores the order and its items and takes
+// the stock.
+//
+// Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound (422);
+// order.ErrCustomersUnavailable (503); *order.UnknownProductsError (422 product_not_found);
+// *order.InsufficientStockError (409); with a key, idempotency.ErrKeyReused when the key
+// was used with another body and idempotency.ErrInProgress.
+//
+// With a key, the fingerprint is that of the normalized request: the customer id and the
+// merged lines sorted by product id, so that the same order sent with its lines in another
+// order or split differently is the same request.
+func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, error) {
+	if cmd.CustomerID <= 0 {
+		return Outcome{}, errs.Invalid("customer_id must be a positive integer")
+	}
+	lines, err := order.Merge(cmd.Lines)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !cmd.Key.IsZero() && cmd.Encode == nil {
+		return Outcome{}, errors.New("create order: an idempotency key needs an encoder")
+	}
+	if err := s.checkCustomer(ctx, cmd.CustomerID); err != nil {
+		return Outcome{}, err
+	}
+	change := func(ctx context.Context, r Repos, now time.Time) (*order.Order, error) {
+		return createOrder(ctx, r, cmd.CustomerID, lines, now)
+	}
+	if cmd.Key.IsZero() {
+		out, err := s.plain(ctx, cmd.Encode, change)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("create order: %w", err)
+		}
+		return out, nil
+	}
+	parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
+	for _, l := range lines {
+		parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
+	}
+	out, err := s.idempotent(ctx, idempotency.OpCreateOrder, cmd.Key, "", idempotency.Fingerprint(parts...), cmd.Encode, change)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("create order: %w", err)
+	}
+	return out, nil
+}
+
+// createOrder is the transactional part of CreateOrder. Products are locked in id ascending
+// order (lines are sorted by Merge), so two orders naming the same products in any order
+// queue up instead of deadlocking.
+func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.Line, now time.Time) (*order.Order, error) {
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.ProductID
+	}
+	locked, err := r.Products.LockForOrder(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*product.Product, len(locked))
+	for _, p := range locked {
+		byID[p.ID()] = p
+	}
+	o, err := order.New(customerID, lines, byID, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range o.Items() {
+		if err := r.Products.TakeStock(ctx, it.ProductID(), it.Qty()); err != nil {
+			return nil, err
+		}
+	}
+	return r.Orders.Create(ctx, o)
+}
+
+func (s *Service) checkCustomer(ctx context.Context, id int64) error {
+	err := s.customers.CheckCustomer(ctx, id)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, customer.ErrNotFound):
+		return order.ErrCustomerNotFound
+	default:
+		// The cause is kept as text only: its own kind must not decide the answer.
+		return fmt.Errorf("%w: %v", order.ErrCustomersUnavailable, err)
+	}
+}
+
+// GetOrder returns an order with its items, or order.ErrNotFound.
+func (s *Service) GetOrder(ctx context.Context, id int64) (*order.Order, error) {
+	if id <= 0 {
+		return nil, order.ErrNotFound
+	}
+	o, err := s.store.Repos().Orders.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get order %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// OrderQuery is the input of ListOrders.
+type OrderQuery struct {
+	Filter OrderFilter
+	Page   paging.Request
+}
+
+// ListOrders returns one page of orders, newest first. From and To bound created_at, both
+// inclusive; From after To gives an empty page. A negative customer id is KindInvalid.
+func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*order.Order], error) {
+	if err := validPage(q.Page); err != nil {
+		return paging.Page[*order.Order]{}, err
+	}
+	if q.Filter.CustomerID < 0 {
+		return paging.Page[*order.Order]{}, errs.Invalid("customer_id must be a positive integer")
+	}
+	if !q.Filter.From.IsZero() && !q.Filter.To.IsZero() && q.Filter.From.After(q.Filter.To) {
+		return paging.Cut([]*order.Order{}, q.Page, (*order.Order).ID), nil
+	}
+	items, err := s.store.Repos().Orders.List(ctx, q.Filter, q.Page)
+	if err != nil {
+		return paging.Page[*order.Order]{}, fmt.Errorf("list orders: %w", err)
+	}
+	return paging.Cut(items, q.Page, (*order.Order).ID), nil
+}
+
+// ConfirmOrder is the input of ConfirmOrder.
+type ConfirmOrder struct {
+	OrderID int64
+	Key     idempotency.Key // required
+	Encode  Encoder         // required
+}
+
+// ConfirmOrder confirms an order, idempotently by key: the first use of the key confirms a
+// CREATED order (or finds it CONFIRMED already) and stores the encoded response under the
+// key in the same transaction; the same key on the same order replays that response.
+//
+// Errors: idempotency.ErrKeyRequired (zero key); order.ErrNotFound; order.ErrInvalidState
+// (CANCELED); idempotency.ErrKeyReused (the key was used for another order);
+// idempotency.ErrInProgress. A failed request stores nothing: a retry runs anew.
+func (s *Service) ConfirmOrder(ctx context.Context, cmd ConfirmOrder) (Outcome, error) {
+	if cmd.Key.IsZero() {
+		return Outcome{}, idempotency.ErrKeyRequired
+	}
+	if cmd.Encode == nil {
+		return Outcome{}, errors.New("confirm order: no encoder")
+	}
+	if cmd.OrderID <= 0 {
+		return Outcome{}, order.ErrNotFound
+	}
+	target := strconv.FormatInt(cmd.OrderID, 10)
+	fp := idempotency.Fingerprint(string(idempotency.OpConfirmOrder), target)
+	out, err := s.idempotent(ctx, idempotency.OpConfirmOrder, cmd.Key, target, fp, cmd.Encode,
+		func(ctx context.Context, r Repos, now time.Time) (*order.Order, error) {
+			return r.Orders.Update(ctx, cmd.OrderID, func(o *order.Order) error { return o.Confirm(now) })
+		})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("confirm order %d: %w", cmd.OrderID, err)
+	}
+	return out, nil
+}
+
+// CancelOrder cancels an order in one transaction: the order row is locked first, then, when
+// the cancellation restores stock, the products in id ascending order (the order in which
+// CreateOrder locks them). Canceling a CANCELED order changes nothing and restores nothing.
+//
+// Errors: order.ErrNotFound; order.ErrCancelWindowExpired.
+func (s *Service) CancelOrder(ctx context.Context, id int64) (*order.Order, error) {
+	if id <= 0 {
+		return nil, order.ErrNotFound
+	}
+	var saved *order.Order
+	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
+		now := s.now()
+		restore := false
+		o, err := r.Orders.Update(ctx, id, func(o *order.Order) error {
+			var err error
+			restore, err = o.Cancel(now, s.window)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if restore {
+			for _, it := range o.Items() {
+				if err := r.Products.RestoreStock(ctx, it.ProductID(), it.Qty()); err != nil {
+					return err
+				}
+			}
+		}
+		saved = o
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel order %d: %w", id, err)
+	}
+	return saved, nil
+}
+
+// PurgeExpiredKeys deletes the idempotency records expired now and returns how many. The
+// orders-api binary calls it on a ticker; a key expired but not yet purged is already
+// treated as absent by Reserve.
+func (s *Service) PurgeExpiredKeys(ctx context.Context) (int64, error) {
+	n, err := s.store.Repos().Idempotency.Purge(ctx, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	return n, nil
+}
+
+func validPage(p paging.Request) error {
+	if p.Limit < 1 || p.Limit > paging.MaxLimit || p.After < 0 {
+		return errs.Invalid("invalid page request")
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+// Package idempotency holds the rules of idempotent requests, after the IETF draft "The
+// Idempotency-Key HTTP Header Field": a key chosen by the client, scoped by operation, bound
+// to the target and the fingerprint of the first request that used it, and the response
+// that request got, replayed byte for byte until the key expires.
+package idempotency
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+)
+
+// MaxKeyLength is the longest key accepted.
+const MaxKeyLength = 255
+
+// Errors of idempotent requests.
+var (
+	// ErrKeyRequired: the operation needs a key and none was sent.
+	ErrKeyRequired = errs.New(errs.KindInvalid, "idempotency_key_required", "an Idempotency-Key header is required")
+	// ErrInvalidKey: the key is empty, too long, holds other than printable ASCII, or two
+	// headers carry different keys.
+	ErrInvalidKey = errs.New(errs.KindInvalid, "invalid_idempotency_key", "the idempotency key must be 1 to 255 printable ASCII characters")
+	// ErrKeyReused: the key was first used for another target or another request body.
+	ErrKeyReused = errs.New(errs.KindUnprocessable, "idempotency_key_reused", "the idempotency key was already used for a different request")
+	// ErrInProgress: the first request with this key has not finished yet.
+	ErrInProgress = errs.New(errs.KindConflict, "idempotency_key_in_progress", "a request with this idempotency key is still in progress")
+)
+
+// Key is a validated idempotency key. The zero value means "no key".
+type Key struct{ s string }
+
+// ParseKey validates a key: 1..MaxKeyLength characters, each printable ASCII (0x20..0x7E).
+func ParseKey(s string) (Key, error) {
+	if s == "" || len(s) > MaxKeyLength {
+		return Key{}, ErrInvalidKey
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return Key{}, ErrInvalidKey
+		}
+	}
+	return Key{s}, nil
+}
+
+// Pick reads the key from every value the request carries for it (for HTTP: the values of
+// X-Idempotency-Key followed by those of Idempotency-Key). No value: present is false and
+// err nil. Values that differ from one another, or an invalid value: ErrInvalidKey.
+func Pick(values []string) (key Key, present bool, err error) {
+	if len(values) == 0 {
+		return Key{}, false, nil
+	}
+	for _, v := range values[1:] {
+		if v != values[0] {
+			return Key{}, true, ErrInvalidKey
+		}
+	}
+	k, err := ParseKey(values[0])
+	return k, true, err
+}
+
+// String is the key as the client sent it.
+func (k Key) String() string { return k.s }
+
+// IsZero reports "no key".
+func (k Key) IsZero() bool { return k.s == "" }
+
+// Operation scopes keys: the same key may confirm one order and create another.
+type Operation string
+
+// The idempotent operations. Their names are stored (at most 32 ASCII characters).
+const (
+	OpCreateOrder  Operation = "create_order"
+	OpConfirmOrder Operation = "confirm_order"
+)
+
+// Fingerprint is the SHA-256, in lower-case hex (64 characters), of the canonical form of a
+// request: its parts, each length-prefixed so that no two different lists collide.
+func Fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Response is what the first successful request answered: an HTTP status and the exact body
+// bytes. Status 0 means "not yet known".
+type Response struct {
+	Status int
+	Body   []byte
+}
+
+// Record is one key's entry: who used it first, for what, and the answer they got.
+type Record struct {
+	operation   Operation
+	key         Key
+	target      string
+	fingerprint string
+	response    Response
+	createdAt   time.Time
+	expiresAt   time.Time
+}
+
+// NewRecord starts the record of a first use of key at now; it expires ttl later. Its
+// response is not known yet (Completed is false) until Complete is called. target names the
+// resource the request acts on ("" when there is none yet, as for a creation).
+func NewRecord(op Operation, key Key, target, fingerprint string, now time.Time, ttl time.Duration) *Record {
+	now = now.UTC().Truncate(time.Microsecond)
+	return &Record{operation: op, key: key, target: target, fingerprint: fingerprint,
+		createdAt: now, expiresAt: now.Add(ttl)}
+}
+
+// Rehydrate rebuilds a stored record. Only adapters call it. status 0 means the response is
+// not stored yet.
+func Rehydrate(op Operation, key string, target, fingerprint string, status int, body []byte, createdAt, expiresAt time.Time) *Record {
+	return &Record{operation: op, key: Key{key}, target: target, fingerprint: fingerprint,
+		response: Response{Status: status, Body: bytes.Clone(body)}, createdAt: createdAt.UTC(), expiresAt: expiresAt.UTC()}
+}
+
+// Complete stores the response of the first request.
+func (r *Record) Complete(resp Response) {
+	r.response = Response{Status: resp.Status, Body: bytes.Clone(resp.Body)}
+}
+
+// Matches reports whether a request with target and fingerprint is the same request as the
+// first one: then its response is replayed; else the key is being reused (ErrKeyReused).
+func (r *Record) Matches(target, fingerprint string) bool {
+	return r.target == target && r.fingerprint == fingerprint
+}
+
+// Expired reports whether the key has expired at now: an expired record counts as absent.
+func (r *Record) Expired(now time.Time) bool { return !now.Before(r.expiresAt) }
+
+// Completed reports whether the response is stored.
+func (r *Record) Completed() bool { return r.response.Status != 0 }
+
+func (r *Record) Operation() Operation { return r.operation }
+func (r *Record) Key() Key             { return r.key }
+func (r *Record) Target() string       { return r.target }
+func (r *Record) Fingerprint() string  { return r.fingerprint }
+func (r *Record) CreatedAt() time.Time { return r.createdAt }
+func (r *Record) ExpiresAt() time.Time { return r.expiresAt }
+
+// Response returns a copy of the stored response.
+func (r *Record) Response() Response {
+	return Response{Status: r.response.Status, Body: bytes.Clone(r.response.Body)}
+}
