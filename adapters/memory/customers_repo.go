@@ -1,0 +1,142 @@
+// Package memory implements the application ports in process memory, for unit tests and
+// the zero-setup local run. Every store keeps the same rules as its MySQL twin; the shared
+// contract suites in adapters/repotest prove it.
+package memory
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/customers"
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+)
+
+// CustomerRepository keeps customers in a map guarded by one mutex. Soft-deleted customers
+// stay in the map with their deletion time; the email index holds only live ones.
+type CustomerRepository struct {
+	mu      sync.Mutex
+	nextID  int64
+	rows    map[int64]*customerRow
+	byEmail map[string]int64 // customer.EmailKey -> id of the live customer
+}
+
+type customerRow struct {
+	c         customer.Customer // a private copy: callers never hold a pointer into the store
+	deletedAt *time.Time
+}
+
+var _ customers.CustomerRepository = (*CustomerRepository)(nil)
+
+// NewCustomerRepository returns an empty store.
+func NewCustomerRepository() *CustomerRepository {
+	return &CustomerRepository{rows: map[int64]*customerRow{}, byEmail: map[string]int64{}}
+}
+
+// CreateCustomer implements customers.CustomerRepository.
+func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := customer.EmailKey(c.Email())
+	if _, taken := r.byEmail[key]; taken {
+		return nil, customer.ErrEmailTaken
+	}
+	r.nextID++
+	stored := customer.Rehydrate(r.nextID, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt())
+	r.rows[stored.ID()] = &customerRow{c: *stored}
+	r.byEmail[key] = stored.ID()
+	return copyCustomer(stored), nil
+}
+
+// GetCustomer implements customers.CustomerRepository.
+func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*customer.Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	row, ok := r.rows[id]
+	if !ok || row.deletedAt != nil {
+		return nil, customer.ErrNotFound
+	}
+	return copyCustomer(&row.c), nil
+}
+
+// ListCustomers implements customers.CustomerRepository. Matching lower-cases both sides,
+// which agrees with MySQL's case-insensitive collation for everything but accents (MySQL's
+// utf8mb4_unicode_ci also matches "e" with "é").
+func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
+	if err := ctx.Err(); err != nil {
+		return paging.Page[*customer.Customer]{}, err
+	}
+	needle := strings.ToLower(f.Search)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Ids are dense and increasing, so walking them in order is the keyset scan.
+	var items []*customer.Customer
+	for id := page.After + 1; id <= r.nextID && len(items) <= page.Limit; id++ {
+		row, ok := r.rows[id]
+		if !ok || row.deletedAt != nil {
+			continue
+		}
+		if needle != "" && !strings.Contains(strings.ToLower(row.c.Name()), needle) &&
+			!strings.Contains(strings.ToLower(row.c.Email()), needle) {
+			continue
+		}
+		items = append(items, copyCustomer(&row.c))
+	}
+	return paging.Cut(items, page, (*customer.Customer).ID), nil
+}
+
+// UpdateCustomer implements customers.CustomerRepository. fn works on a copy, which
+// replaces the stored customer only when fn succeeds and the email is free.
+func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	row, ok := r.rows[id]
+	if !ok || row.deletedAt != nil {
+		return nil, customer.ErrNotFound
+	}
+	work := copyCustomer(&row.c)
+	if err := fn(work); err != nil {
+		return nil, err
+	}
+	oldKey, newKey := customer.EmailKey(row.c.Email()), customer.EmailKey(work.Email())
+	if owner, taken := r.byEmail[newKey]; taken && owner != id {
+		return nil, customer.ErrEmailTaken
+	}
+	delete(r.byEmail, oldKey)
+	r.byEmail[newKey] = id
+	row.c = *work
+	return copyCustomer(work), nil
+}
+
+// DeleteCustomer implements customers.CustomerRepository.
+func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	row, ok := r.rows[id]
+	if !ok || row.deletedAt != nil {
+		return customer.ErrNotFound
+	}
+	at := now.UTC()
+	row.deletedAt = &at
+	delete(r.byEmail, customer.EmailKey(row.c.Email()))
+	return nil
+}
+
+func copyCustomer(c *customer.Customer) *customer.Customer {
+	cp := *c
+	return &cp
+}

@@ -1,0 +1,48 @@
+// Package customers holds the customer use cases of customers-api: create, read, list with a
+// literal search, partial update and soft delete.
+package customers
+
+import (
+	"context"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+)
+
+// CustomerRepository stores customers. Deleted customers are kept (soft delete) but every
+// method treats them as absent, and their email may be used again.
+type CustomerRepository interface {
+	// CreateCustomer stores c, which has no id yet, and returns it as stored, with its id.
+	// It returns customer.ErrEmailTaken when a customer not deleted has the same email
+	// ignoring case; of many concurrent creations with one email, exactly one succeeds.
+	CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error)
+
+	// GetCustomer returns the customer with id, or customer.ErrNotFound when there is none or
+	// it was deleted.
+	GetCustomer(ctx context.Context, id int64) (*customer.Customer, error)
+
+	// ListCustomers returns one page of customers not deleted, in id ascending order, after
+	// page.After, filtered by f. A page never skips or repeats a customer because of
+	// concurrent inserts (keyset pagination on id).
+	ListCustomers(ctx context.Context, f Filter, page paging.Request) (paging.Page[*customer.Customer], error)
+
+	// UpdateCustomer loads the customer with id, lets fn change it and stores the result when
+	// fn returns nil, atomically with respect to other updates and deletes of that customer.
+	// It returns fn's error unchanged, customer.ErrNotFound when the customer is absent or
+	// deleted, and customer.ErrEmailTaken when the new email belongs to another live customer.
+	// fn may run more than once (the MySQL adapter retries on deadlock): it must not keep
+	// state across calls.
+	UpdateCustomer(ctx context.Context, id int64, fn func(c *customer.Customer) error) (*customer.Customer, error)
+
+	// DeleteCustomer soft-deletes the customer with id at now. It returns customer.ErrNotFound
+	// when there is none or it was already deleted.
+	DeleteCustomer(ctx context.Context, id int64, now time.Time) error
+}
+
+// Filter narrows a customer list.
+type Filter struct {
+	// Search, when not empty, keeps the customers whose name or email contains it, ignoring
+	// case and matching every character literally (% and _ are not wildcards).
+	Search string
+}

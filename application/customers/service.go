@@ -1,0 +1,111 @@
+package customers
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+)
+
+// MaxSearchLength bounds the search text: no name or email is longer.
+const MaxSearchLength = 255
+
+// Service runs the customer use cases. Errors are domain errors (customer.ErrNotFound,
+// customer.ErrEmailTaken, errs KindInvalid) or, from the store, KindUnavailable or
+// unclassified internal errors.
+type Service struct {
+	repo CustomerRepository
+	now  func() time.Time
+}
+
+// NewService returns the use cases over repo; now is the clock.
+func NewService(repo CustomerRepository, now func() time.Time) *Service {
+	return &Service{repo: repo, now: now}
+}
+
+// CreateCustomer is the input of Create. An empty Phone means no phone.
+type CreateCustomer struct {
+	Name  string
+	Email string
+	Phone string
+}
+
+// Create validates and stores a new customer.
+func (s *Service) Create(ctx context.Context, cmd CreateCustomer) (*customer.Customer, error) {
+	c, err := customer.NewCustomer(cmd.Name, cmd.Email, cmd.Phone, s.now())
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.repo.CreateCustomer(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("create customer: %w", err)
+	}
+	return stored, nil
+}
+
+// Get returns a live customer. customers-api's internal route uses it too: other services
+// must see a deleted customer as absent.
+func (s *Service) Get(ctx context.Context, id int64) (*customer.Customer, error) {
+	if id <= 0 {
+		return nil, customer.ErrNotFound
+	}
+	c, err := s.repo.GetCustomer(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get customer %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListCustomers is the input of List.
+type ListCustomers struct {
+	Search string
+	Page   paging.Request
+}
+
+// List returns one page of live customers matching the search.
+func (s *Service) List(ctx context.Context, q ListCustomers) (paging.Page[*customer.Customer], error) {
+	if utf8.RuneCountInString(q.Search) > MaxSearchLength {
+		return paging.Page[*customer.Customer]{}, errs.Invalid("search must be at most %d characters", MaxSearchLength)
+	}
+	page, err := paging.NewRequest(q.Page.Limit, q.Page.After)
+	if err != nil {
+		return paging.Page[*customer.Customer]{}, err
+	}
+	p, err := s.repo.ListCustomers(ctx, Filter{Search: q.Search}, page)
+	if err != nil {
+		return paging.Page[*customer.Customer]{}, fmt.Errorf("list customers: %w", err)
+	}
+	return p, nil
+}
+
+// Update applies a partial change: at least one field, each valid.
+func (s *Service) Update(ctx context.Context, id int64, ch customer.Changes) (*customer.Customer, error) {
+	if ch.Empty() {
+		return nil, errs.Invalid("at least one of name, email or phone must be given")
+	}
+	if id <= 0 {
+		return nil, customer.ErrNotFound
+	}
+	c, err := s.repo.UpdateCustomer(ctx, id, func(c *customer.Customer) error {
+		return c.Update(ch, s.now())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update customer %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Delete soft-deletes a customer: it disappears from every read and its email is free again.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	if id <= 0 {
+		return customer.ErrNotFound
+	}
+	if err := s.repo.DeleteCustomer(ctx, id, s.now()); err != nil {
+		return fmt.Errorf("delete customer %d: %w", id, err)
+	}
+	return nil
+}

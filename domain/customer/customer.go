@@ -1,0 +1,185 @@
+// Package customer is the customer aggregate of the back office: a business client that
+// orders are placed for. It guards the rules every store and transport must keep: a name,
+// a valid email that is unique among live customers ignoring case, an optional phone.
+package customer
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+)
+
+// Field limits, in characters, from the contract (and the column sizes of the stores).
+const (
+	MaxNameLength  = 255
+	MaxEmailLength = 255
+	MaxPhoneLength = 50
+)
+
+// Customer is a live customer. A deleted customer is never loaded as a Customer: the stores
+// answer ErrNotFound for it.
+type Customer struct {
+	id        int64
+	name      string
+	email     string
+	phone     string // "" when the customer has none
+	createdAt time.Time
+	updatedAt time.Time
+}
+
+// NewCustomer validates a customer about to be created at now. It has no id until a
+// repository stores it. Surrounding spaces of every field are dropped; an empty phone means
+// no phone. The email keeps its case: uniqueness ignoring case is the repository's rule.
+func NewCustomer(name, email, phone string, now time.Time) (*Customer, error) {
+	n, err := validName(name)
+	if err != nil {
+		return nil, err
+	}
+	e, err := validEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	p, err := validPhone(phone)
+	if err != nil {
+		return nil, err
+	}
+	t := storedTime(now)
+	return &Customer{name: n, email: e, phone: p, createdAt: t, updatedAt: t}, nil
+}
+
+// Rehydrate rebuilds a customer from storage. It is for adapters only and does not
+// validate: what a store holds was validated when it was written.
+func Rehydrate(id int64, name, email, phone string, createdAt, updatedAt time.Time) *Customer {
+	return &Customer{id: id, name: name, email: email, phone: phone,
+		createdAt: createdAt.UTC(), updatedAt: updatedAt.UTC()}
+}
+
+// Changes lists what an update sets. A nil field is left as it is; a Phone pointing at ""
+// removes the phone.
+type Changes struct {
+	Name  *string
+	Email *string
+	Phone *string
+}
+
+// Empty reports whether the changes set nothing.
+func (c Changes) Empty() bool { return c.Name == nil && c.Email == nil && c.Phone == nil }
+
+// Update applies changes at now. At least one field must be set, and every set field must be
+// valid; on error the customer is unchanged.
+func (c *Customer) Update(ch Changes, now time.Time) error {
+	if ch.Empty() {
+		return errs.Invalid("at least one of name, email or phone must be given")
+	}
+	name, email, phone := c.name, c.email, c.phone
+	var err error
+	if ch.Name != nil {
+		if name, err = validName(*ch.Name); err != nil {
+			return err
+		}
+	}
+	if ch.Email != nil {
+		if email, err = validEmail(*ch.Email); err != nil {
+			return err
+		}
+	}
+	if ch.Phone != nil {
+		if phone, err = validPhone(*ch.Phone); err != nil {
+			return err
+		}
+	}
+	c.name, c.email, c.phone = name, email, phone
+	c.updatedAt = storedTime(now)
+	return nil
+}
+
+// ID is the store's id; 0 before the customer is stored.
+func (c *Customer) ID() int64 { return c.id }
+
+// Name is the trimmed display name.
+func (c *Customer) Name() string { return c.name }
+
+// Email is the address as given (trimmed), case kept.
+func (c *Customer) Email() string { return c.email }
+
+// Phone is the phone number, or "" when there is none.
+func (c *Customer) Phone() string { return c.phone }
+
+// CreatedAt is when the customer was created, in UTC.
+func (c *Customer) CreatedAt() time.Time { return c.createdAt }
+
+// UpdatedAt is when the customer last changed, in UTC.
+func (c *Customer) UpdatedAt() time.Time { return c.updatedAt }
+
+// EmailKey is the form of an email that uniqueness compares: emails are ASCII (see
+// validEmail), so lower-casing ASCII is exactly the stores' case-insensitive comparison.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// storedTime is t in UTC at microsecond precision, the precision every store keeps, so that
+// an entity reads back equal to what was written.
+func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func validName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", errs.Invalid("name is required and must not be blank")
+	case !utf8.ValidString(s):
+		return "", errs.Invalid("name must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxNameLength:
+		return "", errs.Invalid("name must be at most %d characters", MaxNameLength)
+	case hasControl(s):
+		return "", errs.Invalid("name must not contain control characters")
+	}
+	return s, nil
+}
+
+// validEmail accepts a bare address (no display name, no comment) that net/mail parses back to
+// itself, in ASCII, with a dotted domain. Internationalized addresses are refused so that
+// "unique ignoring case" means the same thing in every store.
+func validEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errs.Invalid("email is required")
+	}
+	if len(s) > MaxEmailLength {
+		return "", errs.Invalid("email must be at most %d characters", MaxEmailLength)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return "", errs.Invalid("email must be a plain ASCII address such as ops@acme.com")
+		}
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", errs.Invalid("email must be a valid address such as ops@acme.com")
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") || strings.ContainsAny(domain, "[]") {
+		return "", errs.Invalid("email must be a valid address such as ops@acme.com")
+	}
+	return s, nil
+}
+
+func validPhone(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case !utf8.ValidString(s):
+		return "", errs.Invalid("phone must be valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxPhoneLength:
+		return "", errs.Invalid("phone must be at most %d characters", MaxPhoneLength)
+	case hasControl(s):
+		return "", errs.Invalid("phone must not contain control characters")
+	}
+	return s, nil
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
+}
