@@ -1,0 +1,288 @@
+package orchestration_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/b2b-backoffice/backoffice/application/orchestration"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+)
+
+// fakeCustomers is a hand fake of customers-api.
+type fakeCustomers struct {
+	mu    sync.Mutex
+	known map[int64]orchestration.Customer
+	err   error
+	calls int
+}
+
+func (f *fakeCustomers) GetCustomer(_ context.Context, id int64) (orchestration.Customer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.err != nil {
+		return orchestration.Customer{}, f.err
+	}
+	c, ok := f.known[id]
+	if !ok {
+		return orchestration.Customer{}, fmt.Errorf("customer %d: %w", id, customer.ErrNotFound)
+	}
+	return c, nil
+}
+
+var errReused = errs.New(errs.KindUnprocessable, "idempotency_key_reused", "key reused")
+
+// fakeOrders imitates orders-api's idempotency: a create key replays the order created the
+// first time for the same request (422 for another), a confirm key replays the confirmation.
+type fakeOrders struct {
+	mu          sync.Mutex
+	nextID      int64
+	byCreateKey map[string]createRecord
+	orders      map[int64]*orchestration.Order
+	creates     int // orders actually created
+	confirms    int // state changes
+	tokens      []string
+	createErr   error
+	confirmErrs []error // popped one per confirm call
+}
+
+type createRecord struct {
+	req orchestration.CreateOrderRequest
+	id  int64
+}
+
+func newFakeOrders() *fakeOrders {
+	return &fakeOrders{nextID: 100, byCreateKey: map[string]createRecord{}, orders: map[int64]*orchestration.Order{}}
+}
+
+func (f *fakeOrders) CreateOrder(_ context.Context, token string, req orchestration.CreateOrderRequest, key string) (orchestration.Order, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens = append(f.tokens, token)
+	if f.createErr != nil {
+		return orchestration.Order{}, f.createErr
+	}
+	if rec, ok := f.byCreateKey[key]; ok {
+		if !reflect.DeepEqual(rec.req, req) {
+			return orchestration.Order{}, errReused
+		}
+		o := *f.orders[rec.id]
+		o.Status = "CREATED" // the replayed first answer
+		return o, nil
+	}
+	f.nextID++
+	f.creates++
+	o := &orchestration.Order{ID: f.nextID, CustomerID: req.CustomerID, Status: "CREATED"}
+	for _, l := range req.Items {
+		o.Items = append(o.Items, orchestration.OrderItem{ProductID: l.ProductID, Qty: l.Qty, UnitPriceCents: 100, SubtotalCents: 100 * l.Qty})
+		o.TotalCents += 100 * l.Qty
+	}
+	f.orders[o.ID] = o
+	f.byCreateKey[key] = createRecord{req: req, id: o.ID}
+	return *o, nil
+}
+
+func (f *fakeOrders) ConfirmOrder(_ context.Context, token string, id int64, key string) (orchestration.Order, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tokens = append(f.tokens, token)
+	if len(f.confirmErrs) > 0 {
+		err := f.confirmErrs[0]
+		f.confirmErrs = f.confirmErrs[1:]
+		return orchestration.Order{}, err
+	}
+	o, ok := f.orders[id]
+	if !ok {
+		return orchestration.Order{}, errs.New(errs.KindNotFound, "order_not_found", "no order")
+	}
+	if o.Status != "CONFIRMED" {
+		o.Status = "CONFIRMED"
+		f.confirms++
+	}
+	return *o, nil
+}
+
+var acme = orchestration.Customer{ID: 1, Name: "ACME", Email: "ops@acme.com"}
+
+func setup() (*orchestration.Service, *fakeCustomers, *fakeOrders) {
+	cs := &fakeCustomers{known: map[int64]orchestration.Customer{1: acme}}
+	os := newFakeOrders()
+	return orchestration.NewService(cs, os), cs, os
+}
+
+func cmd(key string) orchestration.Command {
+	return orchestration.Command{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
+		Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}}
+}
+
+func TestCreateAndConfirm(t *testing.T) {
+	t.Parallel()
+	svc, _, orders := setup()
+	res, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil {
+		t.Fatalf("CreateAndConfirm: %v", err)
+	}
+	want := orchestration.Result{Customer: acme, Order: orchestration.Order{ID: 101, CustomerID: 1, Status: "CONFIRMED", TotalCents: 300,
+		Items: []orchestration.OrderItem{{ProductID: 2, Qty: 3, UnitPriceCents: 100, SubtotalCents: 300}}}}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("got %+v, want %+v", res, want)
+	}
+	if !reflect.DeepEqual(orders.tokens, []string{"jwt", "jwt"}) {
+		t.Errorf("got tokens %v, want the caller's token passed on twice", orders.tokens)
+	}
+}
+
+func TestSameKeyAgainIsTheSameOrder(t *testing.T) {
+	t.Parallel()
+	svc, _, orders := setup()
+	first, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, second) {
+		t.Fatalf("got %+v then %+v, want the same result", first, second)
+	}
+	if orders.creates != 1 || orders.confirms != 1 {
+		t.Fatalf("got %d creates and %d confirmations, want 1 and 1", orders.creates, orders.confirms)
+	}
+	other, err := svc.CreateAndConfirm(context.Background(), cmd("k2"))
+	if err != nil || other.Order.ID == first.Order.ID {
+		t.Fatalf("got %+v, %v; want a new order for a new key", other, err)
+	}
+}
+
+func TestSameKeyOtherBodyIsReused(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := setup()
+	if _, err := svc.CreateAndConfirm(context.Background(), cmd("k1")); err != nil {
+		t.Fatal(err)
+	}
+	c := cmd("k1")
+	c.Items[0].Qty = 4
+	_, err := svc.CreateAndConfirm(context.Background(), c)
+	if !errors.Is(err, errReused) {
+		t.Fatalf("got %v, want idempotency_key_reused", err)
+	}
+}
+
+func TestRetryAfterFailedConfirmCompletesTheSameOrder(t *testing.T) {
+	t.Parallel()
+	svc, _, orders := setup()
+	timeout := errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	orders.confirmErrs = []error{timeout}
+	_, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if errs.KindOf(err) != errs.KindTimeout || !errors.Is(err, timeout) {
+		t.Fatalf("got %v, want the confirm timeout", err)
+	}
+	res, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if res.Order.ID != 101 || res.Order.Status != "CONFIRMED" || orders.creates != 1 {
+		t.Fatalf("got order %d %s after %d creates, want order 101 CONFIRMED after 1", res.Order.ID, res.Order.Status, orders.creates)
+	}
+}
+
+func TestCustomerErrorsStopTheFlow(t *testing.T) {
+	t.Parallel()
+	svc, _, orders := setup()
+	c := cmd("k1")
+	c.CustomerID = 99
+	_, err := svc.CreateAndConfirm(context.Background(), c)
+	if !errors.Is(err, customer.ErrNotFound) {
+		t.Fatalf("got %v, want customer.ErrNotFound", err)
+	}
+	svc2, cs2, orders2 := setup()
+	cs2.err = errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached")
+	_, err = svc2.CreateAndConfirm(context.Background(), cmd("k1"))
+	if errs.KindOf(err) != errs.KindBadGateway {
+		t.Fatalf("got %v, want bad gateway", err)
+	}
+	if len(orders.tokens)+len(orders2.tokens) != 0 {
+		t.Fatal("orders-api was called although the customer check failed")
+	}
+}
+
+func TestCreateErrorStopsBeforeConfirm(t *testing.T) {
+	t.Parallel()
+	svc, _, orders := setup()
+	orders.createErr = errs.New(errs.KindConflict, "insufficient_stock", "not enough stock")
+	_, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("got %v, want insufficient_stock", err)
+	}
+	if len(orders.tokens) != 1 {
+		t.Fatalf("got %d orders-api calls, want only the create", len(orders.tokens))
+	}
+}
+
+func TestValidation(t *testing.T) {
+	t.Parallel()
+	many := make([]orchestration.OrderLine, orchestration.MaxLines+1)
+	for i := range many {
+		many[i] = orchestration.OrderLine{ProductID: int64(i + 1), Qty: 1}
+	}
+	cases := map[string]func(*orchestration.Command){
+		"customer 0":      func(c *orchestration.Command) { c.CustomerID = 0 },
+		"negative cust":   func(c *orchestration.Command) { c.CustomerID = -1 },
+		"no items":        func(c *orchestration.Command) { c.Items = nil },
+		"too many items":  func(c *orchestration.Command) { c.Items = many },
+		"product 0":       func(c *orchestration.Command) { c.Items[0].ProductID = 0 },
+		"qty 0":           func(c *orchestration.Command) { c.Items[0].Qty = 0 },
+		"empty key":       func(c *orchestration.Command) { c.IdempotencyKey = "" },
+		"key too long":    func(c *orchestration.Command) { c.IdempotencyKey = strings.Repeat("k", 256) },
+		"key control chr": func(c *orchestration.Command) { c.IdempotencyKey = "a\nb" },
+		"key non ascii":   func(c *orchestration.Command) { c.IdempotencyKey = "clé" },
+	}
+	for name, mod := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			svc, cs, orders := setup()
+			c := cmd("k")
+			mod(&c)
+			_, err := svc.CreateAndConfirm(context.Background(), c)
+			if errs.KindOf(err) != errs.KindInvalid {
+				t.Fatalf("got %v, want KindInvalid", err)
+			}
+			if cs.calls != 0 || len(orders.tokens) != 0 {
+				t.Fatal("a remote service was called for an invalid command")
+			}
+		})
+	}
+	svc, _, _ := setup()
+	c := cmd(strings.Repeat("k", 255))
+	c.Items = many[:orchestration.MaxLines]
+	if _, err := svc.CreateAndConfirm(context.Background(), c); err != nil {
+		t.Fatalf("got %v for the largest valid command, want success", err)
+	}
+}
+
+func TestDerivedKeys(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 255)
+	keys := map[string]bool{}
+	for _, k := range []string{"a", "b", long} {
+		for _, d := range []string{orchestration.CreateKey(k), orchestration.ConfirmKey(k)} {
+			if keys[d] {
+				t.Fatalf("derived key %q repeats", d)
+			}
+			keys[d] = true
+			if err := orchestration.ValidateIdempotencyKey(d); err != nil {
+				t.Fatalf("derived key %q is not a valid orders-api key: %v", d, err)
+			}
+		}
+	}
+	if orchestration.CreateKey("a") != orchestration.CreateKey("a") {
+		t.Fatal("derived keys are not deterministic")
+	}
+}
