@@ -1,0 +1,176 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/customers"
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+)
+
+// CustomerRepository stores customers in the customers table. Uniqueness of live emails
+// ignoring case is the unique index on the generated column active_email (NULL once
+// deleted, compared with the _ci collation), so concurrent writers race on the index and
+// the loser gets 1062, which becomes customer.ErrEmailTaken.
+type CustomerRepository struct {
+	db *sql.DB
+}
+
+var _ customers.CustomerRepository = (*CustomerRepository)(nil)
+
+// NewCustomerRepository returns the repository on db.
+func NewCustomerRepository(db *sql.DB) *CustomerRepository { return &CustomerRepository{db: db} }
+
+const customerColumns = "id, name, email, phone, created_at, updated_at"
+
+// CreateCustomer implements customers.CustomerRepository. The insert runs through Transact
+// so that a deadlock on the unique index (possible when many inserts race) is retried.
+func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
+	var id int64
+	err := Transact(ctx, r.db, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO customers (name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+			c.Name(), c.Email(), nullString(c.Phone()), c.CreatedAt(), c.UpdatedAt())
+		if err != nil {
+			if isDuplicate(err) {
+				return customer.ErrEmailTaken
+			}
+			return fmt.Errorf("insert customer: %w", err)
+		}
+		id, err = res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("insert customer: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return customer.Rehydrate(id, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt()), nil
+}
+
+// GetCustomer implements customers.CustomerRepository.
+func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*customer.Customer, error) {
+	c, err := getCustomer(ctx, r.db, id, "")
+	return c, classify(err)
+}
+
+func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*customer.Customer, error) {
+	row := q.QueryRowContext(ctx,
+		"SELECT "+customerColumns+" FROM customers WHERE id = ? AND deleted_at IS NULL"+suffix, id)
+	c, err := scanCustomer(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, customer.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select customer: %w", err)
+	}
+	return c, nil
+}
+
+// ListCustomers implements customers.CustomerRepository with a keyset scan on the primary
+// key. The search runs LIKE with '\' as the escape character on escaped input, so %, _ and
+// \ match literally; the table's _ci collation makes it case-insensitive.
+func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
+	var (
+		query strings.Builder
+		args  []any
+	)
+	query.WriteString("SELECT " + customerColumns + " FROM customers WHERE deleted_at IS NULL AND id > ?")
+	args = append(args, page.After)
+	if f.Search != "" {
+		pattern := "%" + likeEscape(f.Search) + "%"
+		query.WriteString(` AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`)
+		args = append(args, pattern, pattern)
+	}
+	query.WriteString(" ORDER BY id LIMIT ?")
+	args = append(args, page.Limit+1)
+	rows, err := r.db.QueryContext(ctx, query.String(), args...)
+	if err != nil {
+		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
+	}
+	defer rows.Close()
+	var items []*customer.Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
+		}
+		items = append(items, c)
+	}
+	if err := rows.Err(); err != nil {
+		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
+	}
+	return paging.Cut(items, page, (*customer.Customer).ID), nil
+}
+
+// UpdateCustomer implements customers.CustomerRepository: in one transaction it locks the
+// row (SELECT ... FOR UPDATE), runs fn and writes the result back.
+func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
+	var updated *customer.Customer
+	err := Transact(ctx, r.db, func(ctx context.Context, tx *sql.Tx) error {
+		c, err := getCustomer(ctx, tx, id, " FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			"UPDATE customers SET name = ?, email = ?, phone = ?, updated_at = ? WHERE id = ?",
+			c.Name(), c.Email(), nullString(c.Phone()), c.UpdatedAt(), id)
+		if err != nil {
+			if isDuplicate(err) {
+				return customer.ErrEmailTaken
+			}
+			return fmt.Errorf("update customer: %w", err)
+		}
+		updated = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// DeleteCustomer implements customers.CustomerRepository. Setting deleted_at turns the
+// generated active_email to NULL, which frees the address in the unique index.
+func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now time.Time) error {
+	at := now.UTC().Truncate(time.Microsecond)
+	res, err := r.db.ExecContext(ctx,
+		"UPDATE customers SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL", at, at, id)
+	if err != nil {
+		return classify(fmt.Errorf("delete customer: %w", err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return classify(fmt.Errorf("delete customer: %w", err))
+	}
+	if n == 0 {
+		return customer.ErrNotFound
+	}
+	return nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanCustomer(s rowScanner) (*customer.Customer, error) {
+	var (
+		id                   int64
+		name, email          string
+		phone                sql.NullString
+		createdAt, updatedAt time.Time
+	)
+	if err := s.Scan(&id, &name, &email, &phone, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	return customer.Rehydrate(id, name, email, phone.String, createdAt, updatedAt), nil
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
