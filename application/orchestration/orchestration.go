@@ -11,13 +11,11 @@ import (
 	"fmt"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 )
 
-// Limits of a create-and-confirm request, the same as orders-api's.
-const (
-	MaxLines          = 100
-	MaxIdempotencyKey = 255
-)
+// MaxLines is the most lines a request may hold, as in orders-api.
+const MaxLines = 100
 
 // Customer is a customer as the orchestrator reports it.
 type Customer struct {
@@ -112,8 +110,9 @@ func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Result, er
 }
 
 // CreateKey is the Idempotency-Key the orchestrator sends to orders-api's POST /orders for a
-// client key. The client key is hashed so that the derived key always fits orders-api's 255
-// printable characters whatever the client sent, and two operations never share a key.
+// client key. The client key (up to 255 characters, orders-api's own rule) is hashed so that
+// the derived key, prefix included, still fits orders-api's 255, and so that the create and
+// confirm operations never share a key.
 func CreateKey(clientKey string) string { return "orch-create:" + digest(clientKey) }
 
 // ConfirmKey is the X-Idempotency-Key sent to POST /orders/{id}/confirm for a client key.
@@ -139,19 +138,15 @@ func (c Command) validate() error {
 			return errs.Invalid("items[%d].qty must be at least 1", i)
 		}
 	}
-	return ValidateIdempotencyKey(c.IdempotencyKey)
+	return validateKey(c.IdempotencyKey)
 }
 
-// ValidateIdempotencyKey accepts 1..255 printable ASCII characters (0x20..0x7E), the rule
-// orders-api applies to its own keys.
-func ValidateIdempotencyKey(k string) error {
-	if len(k) == 0 || len(k) > MaxIdempotencyKey {
-		return errs.Invalid("idempotency_key must hold 1 to %d characters", MaxIdempotencyKey)
+func validateKey(k string) error {
+	if k == "" {
+		return idempotency.ErrKeyRequired.WithMessage("idempotency_key is required")
 	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x20 || k[i] > 0x7e {
-			return errs.Invalid("idempotency_key must hold printable ASCII characters only")
-		}
+	if _, err := idempotency.ParseKey(k); err != nil {
+		return idempotency.ErrInvalidKey.WithMessage("idempotency_key must be 1 to %d printable ASCII characters", idempotency.MaxKeyLength)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 )
 
 // fakeCustomers is a hand fake of customers-api.
@@ -254,6 +255,15 @@ func TestValidation(t *testing.T) {
 			if errs.KindOf(err) != errs.KindInvalid {
 				t.Fatalf("got %v, want KindInvalid", err)
 			}
+			if strings.Contains(name, "key") {
+				want := idempotency.ErrInvalidKey
+				if c.IdempotencyKey == "" {
+					want = idempotency.ErrKeyRequired
+				}
+				if !errors.Is(err, want) {
+					t.Fatalf("got %v, want %v", err, want.Code())
+				}
+			}
 			if cs.calls != 0 || len(orders.tokens) != 0 {
 				t.Fatal("a remote service was called for an invalid command")
 			}
@@ -277,7 +287,7 @@ func TestDerivedKeys(t *testing.T) {
 				t.Fatalf("derived key %q repeats", d)
 			}
 			keys[d] = true
-			if err := orchestration.ValidateIdempotencyKey(d); err != nil {
+			if _, err := idempotency.ParseKey(d); err != nil {
 				t.Fatalf("derived key %q is not a valid orders-api key: %v", d, err)
 			}
 		}
