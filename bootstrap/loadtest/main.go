@@ -1,0 +1,425 @@
+// Command loadtest drives the real services over HTTP and prints one summary line per run
+// that a script can read ("BENCH key=value ..."). Modes:
+//
+//	flow         create+confirm flows at -clients concurrency for -duration: flows/s and
+//	             p50/p95/p99 per request kind.
+//	contention   -clients clients buy qty 1 of one product with stock -stock until it is
+//	             gone; checks units sold == stock removed and stock >= 0.
+//	idempotency  -clients clients confirm one order with one key at once; checks exactly one
+//	             transition and identical replays.
+//
+// It uses only the standard library so that anyone can rerun it: make bench.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type options struct {
+	mode          string
+	customersBase string
+	ordersBase    string
+	user, pass    string
+	clients       int
+	duration      time.Duration
+	stock         int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.mode, "mode", "flow", "flow, contention or idempotency")
+	flag.StringVar(&o.customersBase, "customers", "http://127.0.0.1:3001", "customers-api base URL")
+	flag.StringVar(&o.ordersBase, "orders", "http://127.0.0.1:3002", "orders-api base URL")
+	flag.StringVar(&o.user, "user", "admin", "login username")
+	flag.StringVar(&o.pass, "password", "admin123", "login password")
+	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long the flow mode runs")
+	flag.IntVar(&o.stock, "stock", 50, "initial stock in contention mode")
+	flag.Parse()
+	if err := run(context.Background(), o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	c := newClient(o.clients)
+	if err := c.login(ctx, o.customersBase, o.user, o.pass); err != nil {
+		return err
+	}
+	customerID, err := c.createCustomer(ctx, o.customersBase)
+	if err != nil {
+		return err
+	}
+	switch o.mode {
+	case "flow":
+		return flow(ctx, c, o, customerID, out)
+	case "contention":
+		return contention(ctx, c, o, customerID, out)
+	case "idempotency":
+		return idempotencyMode(ctx, c, o, customerID, out)
+	}
+	return fmt.Errorf("unknown mode %q", o.mode)
+}
+
+// client is an HTTP client with keep-alive connections for every concurrent worker.
+type client struct {
+	http  *http.Client
+	token string
+	seq   atomic.Int64
+}
+
+func newClient(conns int) *client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = conns * 2
+	tr.MaxIdleConnsPerHost = conns * 2
+	return &client{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+type response struct {
+	status   int
+	body     []byte
+	replayed bool
+}
+
+func (c *client) do(ctx context.Context, method, url string, body any, headers map[string]string) (response, error) {
+	var rdr io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return response{}, err
+		}
+		rdr = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rdr)
+	if err != nil {
+		return response{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, body: b, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}, err
+}
+
+func (c *client) login(ctx context.Context, base, user, pass string) error {
+	r, err := c.do(ctx, http.MethodPost, base+"/auth/login", map[string]string{"username": user, "password": pass}, nil)
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &tok) != nil || tok.AccessToken == "" {
+		return fmt.Errorf("login: status %d: %s", r.status, r.body)
+	}
+	c.token = tok.AccessToken
+	return nil
+}
+
+func dataID(r response, want int) (int64, error) {
+	var v struct {
+		Data struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+			Stock  int    `json:"stock"`
+		} `json:"data"`
+	}
+	if r.status != want || json.Unmarshal(r.body, &v) != nil || v.Data.ID == 0 {
+		return 0, fmt.Errorf("status %d, want %d: %s", r.status, want, r.body)
+	}
+	return v.Data.ID, nil
+}
+
+func unique() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }
+
+func (c *client) createCustomer(ctx context.Context, base string) (int64, error) {
+	u := unique()
+	r, err := c.do(ctx, http.MethodPost, base+"/customers", map[string]any{"name": "Bench " + u, "email": "bench-" + u + "@example.com"}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("create customer: %w", err)
+	}
+	id, err := dataID(r, http.StatusCreated)
+	if err != nil {
+		return 0, fmt.Errorf("create customer: %w", err)
+	}
+	return id, nil
+}
+
+func (c *client) createProduct(ctx context.Context, base string, stock int) (int64, error) {
+	u := unique()
+	r, err := c.do(ctx, http.MethodPost, base+"/products", map[string]any{"sku": "BENCH-" + u, "name": "Bench " + u, "price_cents": 1999, "stock": stock}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("create product: %w", err)
+	}
+	id, err := dataID(r, http.StatusCreated)
+	if err != nil {
+		return 0, fmt.Errorf("create product: %w", err)
+	}
+	return id, nil
+}
+
+func (c *client) createOrder(ctx context.Context, base string, customerID, productID int64) (response, error) {
+	return c.do(ctx, http.MethodPost, base+"/orders", map[string]any{
+		"customer_id": customerID, "items": []map[string]any{{"product_id": productID, "qty": 1}},
+	}, nil)
+}
+
+func (c *client) confirm(ctx context.Context, base string, orderID int64, key string) (response, error) {
+	return c.do(ctx, http.MethodPost, fmt.Sprintf("%s/orders/%d/confirm", base, orderID), nil, map[string]string{"X-Idempotency-Key": key})
+}
+
+// latencies collects durations per request kind.
+type latencies struct {
+	mu sync.Mutex
+	by map[string][]time.Duration
+}
+
+func (l *latencies) add(kind string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.by == nil {
+		l.by = map[string][]time.Duration{}
+	}
+	l.by[kind] = append(l.by[kind], d)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+func (l *latencies) fields() []string {
+	var out []string
+	kinds := make([]string, 0, len(l.by))
+	for k := range l.by {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		d := l.by[k]
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		for _, p := range []struct {
+			name string
+			q    float64
+		}{{"p50", .50}, {"p95", .95}, {"p99", .99}} {
+			out = append(out, fmt.Sprintf("%s_%s_ms=%.2f", k, p.name, float64(percentile(d, p.q).Microseconds())/1000))
+		}
+	}
+	return out
+}
+
+func flow(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
+	productID, err := c.createProduct(ctx, o.ordersBase, 2_000_000_000)
+	if err != nil {
+		return err
+	}
+	var lat latencies
+	var flows, failures atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(o.duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < o.clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if err := oneFlow(ctx, c, o.ordersBase, customerID, productID, &lat); err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				flows.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	fields := []string{"BENCH", "mode=flow", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
+		fmt.Sprintf("flows=%d", flows.Load()), fmt.Sprintf("flows_per_s=%.1f", float64(flows.Load())/elapsed.Seconds()),
+		fmt.Sprintf("errors=%d", failures.Load())}
+	fields = append(fields, lat.fields()...)
+	fmt.Fprintln(out, strings.Join(fields, " "))
+	if e := firstErr.Load(); e != nil {
+		fmt.Fprintln(out, "first error:", e)
+		return errors.New("some flows failed")
+	}
+	return nil
+}
+
+func oneFlow(ctx context.Context, c *client, base string, customerID, productID int64, lat *latencies) error {
+	t0 := time.Now()
+	r, err := c.createOrder(ctx, base, customerID, productID)
+	if err != nil {
+		return err
+	}
+	lat.add("create", time.Since(t0))
+	orderID, err := dataID(r, http.StatusCreated)
+	if err != nil {
+		return fmt.Errorf("create order: %w", err)
+	}
+	t1 := time.Now()
+	r, err = c.confirm(ctx, base, orderID, fmt.Sprintf("bench-%d-%d", orderID, c.seq.Add(1)))
+	if err != nil {
+		return err
+	}
+	lat.add("confirm", time.Since(t1))
+	if r.status != http.StatusOK {
+		return fmt.Errorf("confirm: status %d: %s", r.status, r.body)
+	}
+	return nil
+}
+
+func contention(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
+	productID, err := c.createProduct(ctx, o.ordersBase, o.stock)
+	if err != nil {
+		return err
+	}
+	var sold, refused, unexpected atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := 0; w < o.clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for {
+				r, err := c.createOrder(ctx, o.ordersBase, customerID, productID)
+				switch {
+				case err != nil:
+					unexpected.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					return
+				case r.status == http.StatusCreated:
+					sold.Add(1)
+				case r.status == http.StatusConflict && bytes.Contains(r.body, []byte(`"insufficient_stock"`)):
+					refused.Add(1)
+					return
+				default:
+					unexpected.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("status %d: %s", r.status, r.body))
+					return
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	r, err := c.do(ctx, http.MethodGet, fmt.Sprintf("%s/products/%d", o.ordersBase, productID), nil, nil)
+	if err != nil {
+		return err
+	}
+	var p struct {
+		Data struct {
+			Stock int64 `json:"stock"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		return fmt.Errorf("read product: %w", err)
+	}
+	ok := sold.Load() == int64(o.stock)-p.Data.Stock && p.Data.Stock >= 0 && unexpected.Load() == 0
+	fmt.Fprintf(out, "BENCH mode=contention clients=%d stock=%d sold=%d remaining=%d refused=%d unexpected=%d result=%s\n",
+		o.clients, o.stock, sold.Load(), p.Data.Stock, refused.Load(), unexpected.Load(), passFail(ok))
+	if !ok {
+		if e := firstErr.Load(); e != nil {
+			fmt.Fprintln(out, "first unexpected answer:", e)
+		}
+		return errors.New("contention check failed: units sold != stock removed, or unexpected answers")
+	}
+	return nil
+}
+
+func idempotencyMode(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
+	productID, err := c.createProduct(ctx, o.ordersBase, 10)
+	if err != nil {
+		return err
+	}
+	r, err := c.createOrder(ctx, o.ordersBase, customerID, productID)
+	if err != nil {
+		return err
+	}
+	orderID, err := dataID(r, http.StatusCreated)
+	if err != nil {
+		return fmt.Errorf("create order: %w", err)
+	}
+	key := "bench-idem-" + unique()
+	var (
+		mu                         sync.Mutex
+		fresh, replays, inProgress int
+		other                      []string
+		bodies                     = map[string]int{}
+	)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := 0; w < o.clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r, err := c.confirm(ctx, o.ordersBase, orderID, key)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				other = append(other, err.Error())
+			case r.status == http.StatusOK && r.replayed:
+				replays++
+				bodies[string(r.body)]++
+			case r.status == http.StatusOK:
+				fresh++
+				bodies[string(r.body)]++
+			case r.status == http.StatusConflict && bytes.Contains(r.body, []byte(`"idempotency_key_in_progress"`)):
+				inProgress++
+			default:
+				other = append(other, fmt.Sprintf("status %d: %s", r.status, r.body))
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	ok := fresh == 1 && len(bodies) == 1 && len(other) == 0
+	fmt.Fprintf(out, "BENCH mode=idempotency clients=%d transitions=%d replays=%d in_progress=%d distinct_bodies=%d unexpected=%d result=%s\n",
+		o.clients, fresh, replays, inProgress, len(bodies), len(other), passFail(ok))
+	if !ok {
+		if len(other) > 0 {
+			fmt.Fprintln(out, "first unexpected answer:", other[0])
+		}
+		return errors.New("idempotency check failed")
+	}
+	return nil
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
