@@ -1,0 +1,159 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+)
+
+// IdempotencyStore is orders.IdempotencyStore on the idempotency_keys table, whose primary
+// key (operation, idem_key) is the claim on a key.
+//
+// Reserve inserts the record first thing in the unit of work. InnoDB makes a second insert
+// of the same key wait on the first one's row lock until that transaction ends: after a
+// commit the waiter gets 1062, reads the committed record and replays it; after a rollback
+// its insert goes through and it runs anew. The wait is bounded (keyLockWait) so that a slow
+// first request answers the others 409 idempotency_key_in_progress, never a 500 and never a
+// second state change.
+type IdempotencyStore struct{ c ordersConn }
+
+// keyLockWait is innodb_lock_wait_timeout, in seconds, while Reserve waits for another
+// transaction holding the same key. The first request of a key usually finishes in
+// milliseconds, so a waiter nearly always gets the replay.
+const keyLockWait = 2
+
+// reserveAttempts bounds Reserve's loop when the row it collided with vanishes (purged or
+// expired and replaced) between its insert and its read.
+const reserveAttempts = 3
+
+// Reserve implements orders.IdempotencyStore. It must run inside OrdersStore.Transact: the
+// claim is the uncommitted row.
+func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record) (existing *idempotency.Record, err error) {
+	if s.c.tx == nil {
+		return nil, errors.New("reserve idempotency key: needs a transaction")
+	}
+	tx := s.c.tx
+	// A lock wait timeout only rolls back the statement (innodb_rollback_on_timeout is off
+	// by default), so the session variable can be put back afterwards on the same
+	// connection. SET is not transactional: the restore holds even if the unit rolls back.
+	if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ?", keyLockWait); err != nil {
+		return nil, fmt.Errorf("reserve idempotency key: %w", err)
+	}
+	defer func() {
+		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait"); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("reserve idempotency key: restore lock wait: %w", rerr))
+			existing = nil
+		}
+	}()
+
+	op, key := string(rec.Operation()), rec.Key().String()
+	for range reserveAttempts {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
+			VALUES (?, ?, ?, ?, 0, '', ?, ?)`,
+			op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt())
+		switch {
+		case err == nil:
+			return nil, nil
+		case mysqlErrNumber(err) == errLockWait:
+			// Deliberately not wrapping the driver error: Transact would retry a 1205.
+			return nil, idempotency.ErrInProgress
+		case !isDuplicate(err):
+			// A deadlock (two waiters after the holder rolled back) is retried by Transact.
+			return nil, fmt.Errorf("reserve idempotency key: %w", err)
+		}
+		cur, err := getRecord(ctx, tx, op, key)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reserve idempotency key: %w", err)
+		}
+		if cur.Expired(rec.CreatedAt()) {
+			// An expired key counts as absent: remove it (as Purge would) and claim it.
+			_, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE operation = ? AND idem_key = ? AND expires_at <= ?",
+				op, key, rec.CreatedAt())
+			if mysqlErrNumber(err) == errLockWait {
+				return nil, idempotency.ErrInProgress
+			}
+			if err != nil {
+				return nil, fmt.Errorf("reserve idempotency key: delete expired: %w", err)
+			}
+			continue
+		}
+		if !cur.Completed() {
+			return nil, idempotency.ErrInProgress
+		}
+		return cur, nil
+	}
+	return nil, idempotency.ErrInProgress
+}
+
+// Complete implements orders.IdempotencyStore: it fills in the response of the row Reserve
+// inserted in this transaction.
+func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record) error {
+	if !rec.Completed() {
+		return errors.New("complete idempotency key: the record has no response")
+	}
+	if s.c.tx == nil {
+		return errors.New("complete idempotency key: needs a transaction")
+	}
+	resp := rec.Response()
+	res, err := s.c.tx.ExecContext(ctx,
+		"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
+		resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
+	if err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("complete idempotency key: %w", err)
+	}
+	if n != 1 {
+		return errors.New("complete idempotency key: the key was not reserved in this transaction")
+	}
+	return nil
+}
+
+// purgeBatch bounds one DELETE of Purge, so that a large backlog never holds many row locks
+// (or a long undo log) at once.
+const purgeBatch = 1000
+
+// Purge implements orders.IdempotencyStore, in batches that use the index on expires_at.
+func (s *IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := s.c.q().ExecContext(ctx, "DELETE FROM idempotency_keys WHERE expires_at <= ? LIMIT ?", now.UTC(), purgeBatch)
+		if err != nil {
+			return total, s.c.fail("purge idempotency keys", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.c.fail("purge idempotency keys", err)
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}
+
+func getRecord(ctx context.Context, q queryer, op, key string) (*idempotency.Record, error) {
+	var (
+		target, fingerprint  string
+		status               int
+		body                 []byte
+		createdAt, expiresAt time.Time
+	)
+	err := q.QueryRowContext(ctx,
+		"SELECT target, fingerprint, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE operation = ? AND idem_key = ?",
+		op, key).Scan(&target, &fingerprint, &status, &body, &createdAt, &expiresAt)
+	if err != nil {
+		return nil, err
+	}
+	return idempotency.Rehydrate(idempotency.Operation(op), key, target, fingerprint, status, body, createdAt, expiresAt), nil
+}

@@ -1,0 +1,254 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/order"
+	"github.com/b2b-backoffice/backoffice/domain/product"
+)
+
+// OrderRepository is orders.OrderRepository on the orders and order_items tables. Get one
+// from OrdersStore.Repos or inside OrdersStore.Transact.
+type OrderRepository struct{ c ordersConn }
+
+const (
+	orderColumns     = "id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at"
+	orderItemColumns = "order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents"
+	// errNoReferencedRow is MySQL's "Cannot add or update a child row: a foreign key
+	// constraint fails".
+	errNoReferencedRow = 1452
+)
+
+// Create implements orders.OrderRepository: one INSERT for the order and one multi-row
+// INSERT for its items, with sku, name and prices as the order holds them (copied from the
+// products when the order was made). Call it inside Transact so that both commit together.
+//
+// A customer id with no customers row (the foreign key) is order.ErrCustomerNotFound; a
+// product id with no products row is product.ErrNotFound.
+func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
+	var stored *order.Order
+	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+		res, err := q.ExecContext(ctx,
+			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()))
+		if err != nil {
+			return foreignKeyError("insert order", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		items := o.Items()
+		if len(items) > 0 {
+			args := make([]any, 0, 7*len(items))
+			values := make([]string, 0, len(items))
+			for _, it := range items {
+				values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, id, it.ProductID(), it.SKU(), it.Name(), it.Qty(), it.UnitPriceCents(), it.SubtotalCents())
+			}
+			if _, err := q.ExecContext(ctx, "INSERT INTO order_items ("+orderItemColumns+") VALUES "+strings.Join(values, ", "), args...); err != nil {
+				return foreignKeyError("insert order items", err)
+			}
+		}
+		confirmedAt, _ := o.ConfirmedAt()
+		canceledAt, _ := o.CanceledAt()
+		stored = order.Rehydrate(id, o.CustomerID(), o.Status(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), confirmedAt, canceledAt, items)
+		return nil
+	})
+	if err != nil {
+		return nil, r.c.done(err)
+	}
+	return stored, nil
+}
+
+// foreignKeyError maps a missing referenced row to the domain error naming it.
+func foreignKeyError(what string, err error) error {
+	if mysqlErrNumber(err) == errNoReferencedRow {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "fk_orders_customer"):
+			return order.ErrCustomerNotFound
+		case strings.Contains(msg, "fk_order_items_product"):
+			return product.ErrNotFound
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Get implements orders.OrderRepository.
+func (r *OrderRepository) Get(ctx context.Context, id int64) (*order.Order, error) {
+	o, err := getOrder(ctx, r.c.q(), id, "")
+	if err != nil {
+		return nil, r.c.done(err)
+	}
+	return o, nil
+}
+
+// Update implements orders.OrderRepository: the order row is locked (SELECT ... FOR
+// UPDATE) before its items are read and fn runs; only the life-cycle columns are written.
+func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error) {
+	var saved *order.Order
+	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+		o, err := getOrder(ctx, q, id, " FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx,
+			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ? WHERE id = ?",
+			o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()), id); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		saved = o
+		return nil
+	})
+	if err != nil {
+		return nil, r.c.done(err)
+	}
+	return saved, nil
+}
+
+// List implements orders.OrderRepository, newest first by id. Each filter is an equality or
+// range that one of the indexes (status, id), (customer_id, id) or (created_at, id) serves,
+// and the keyset condition id < After continues where the last page ended, so inserts never
+// make a page skip or repeat an order. The items of the whole page come in one more query.
+func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page paging.Request) ([]*order.Order, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if page.After > 0 {
+		where = append(where, "id < ?")
+		args = append(args, page.After)
+	}
+	if !f.Status.IsZero() {
+		where = append(where, "status = ?")
+		args = append(args, f.Status.String())
+	}
+	if f.CustomerID != 0 {
+		where = append(where, "customer_id = ?")
+		args = append(args, f.CustomerID)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "created_at >= ?")
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where = append(where, "created_at <= ?")
+		args = append(args, f.To.UTC())
+	}
+	query := "SELECT " + orderColumns + " FROM orders"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, page.Limit+1)
+
+	q := r.c.q()
+	heads, err := queryOrderHeads(ctx, q, query, args...)
+	if err != nil {
+		return nil, r.c.fail("list orders", err)
+	}
+	if len(heads) == 0 {
+		return nil, nil
+	}
+	ids := make([]any, len(heads))
+	for i, h := range heads {
+		ids[i] = h.id
+	}
+	items, err := queryItems(ctx, q, "order_id IN ("+ordersPlaceholders(len(ids))+")", ids...)
+	if err != nil {
+		return nil, r.c.fail("list order items", err)
+	}
+	out := make([]*order.Order, len(heads))
+	for i, h := range heads {
+		out[i] = h.order(items[h.id])
+	}
+	return out, nil
+}
+
+func getOrder(ctx context.Context, q queryer, id int64, suffix string) (*order.Order, error) {
+	heads, err := queryOrderHeads(ctx, q, "SELECT "+orderColumns+" FROM orders WHERE id = ?"+suffix, id)
+	if err != nil {
+		return nil, fmt.Errorf("select order: %w", err)
+	}
+	if len(heads) == 0 {
+		return nil, order.ErrNotFound
+	}
+	items, err := queryItems(ctx, q, "order_id = ?", id)
+	if err != nil {
+		return nil, fmt.Errorf("select order items: %w", err)
+	}
+	return heads[0].order(items[id]), nil
+}
+
+// orderHead is an orders row before its items are attached.
+type orderHead struct {
+	id, customerID, totalCents int64
+	status                     order.Status
+	createdAt, updatedAt       time.Time
+	confirmedAt, canceledAt    sql.NullTime
+}
+
+func (h orderHead) order(items []order.Item) *order.Order {
+	return order.Rehydrate(h.id, h.customerID, h.status, h.totalCents, h.createdAt, h.updatedAt,
+		h.confirmedAt.Time, h.canceledAt.Time, items)
+}
+
+func queryOrderHeads(ctx context.Context, q queryer, query string, args ...any) ([]orderHead, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var heads []orderHead
+	for rows.Next() {
+		var (
+			h      orderHead
+			status string
+		)
+		if err := rows.Scan(&h.id, &h.customerID, &status, &h.totalCents, &h.createdAt, &h.updatedAt, &h.confirmedAt, &h.canceledAt); err != nil {
+			return nil, err
+		}
+		if h.status, err = order.ParseStatus(status); err != nil {
+			// The CHECK constraint makes this impossible; an unknown value is corruption.
+			return nil, errors.New("orders row holds an unknown status")
+		}
+		heads = append(heads, h)
+	}
+	return heads, rows.Err()
+}
+
+// queryItems returns the items matching cond, grouped by order id, by product id ascending.
+func queryItems(ctx context.Context, q queryer, cond string, args ...any) (map[int64][]order.Item, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+orderItemColumns+" FROM order_items WHERE "+cond+" ORDER BY order_id, product_id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := map[int64][]order.Item{}
+	for rows.Next() {
+		var (
+			orderID, productID, unitPrice, subtotal int64
+			sku, name                               string
+			qty                                     int
+		)
+		if err := rows.Scan(&orderID, &productID, &sku, &name, &qty, &unitPrice, &subtotal); err != nil {
+			return nil, err
+		}
+		items[orderID] = append(items[orderID], order.RehydrateItem(productID, sku, name, qty, unitPrice, subtotal))
+	}
+	return items, rows.Err()
+}
+
+// optionalTime is NULL for a time that is not set (ok false).
+func optionalTime(t time.Time, ok bool) sql.NullTime { return sql.NullTime{Time: t, Valid: ok} }
