@@ -205,6 +205,7 @@ func (o *Order) Confirm(now time.Time) error {
 // nothing changes. An order already CANCELED stays as it is and restore is false, so stock
 // is never restored twice.
 func (o *Order) Cancel(now time.Time, window time.Duration) (restore bool, err error) {
+	now = product.Timestamp(now) // compared at the precision confirmed_at was stored with
 	switch o.status {
 	case Canceled:
 		return false, nil
@@ -213,7 +214,6 @@ func (o *Order) Cancel(now time.Time, window time.Duration) (restore bool, err e
 			return false, ErrCancelWindowExpired
 		}
 	}
-	now = product.Timestamp(now)
 	o.status, o.canceledAt, o.updatedAt = Canceled, now, now
 	return true, nil
 }
