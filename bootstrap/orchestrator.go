@@ -1,0 +1,87 @@
+package bootstrap
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/google/wire"
+
+	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/lambda"
+	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
+	"github.com/b2b-backoffice/backoffice/application/orchestration"
+)
+
+// CustomersClientSet provides the customers-api client, bound to the orchestrator's customer
+// directory port. orders-api binds the same *customersclient.Client to its own checker port.
+var CustomersClientSet = wire.NewSet(
+	ProvideCustomersClient,
+	wire.Bind(new(orchestration.CustomerDirectory), new(*customersclient.Client)),
+)
+
+// OrchestratorSet builds the orchestrator: the two service clients, the create-and-confirm use
+// case, the API Gateway handler and the local HTTP server around it. The orchestrator keeps no
+// state, so there is no memory or MySQL variant.
+var OrchestratorSet = wire.NewSet(
+	CustomersClientSet,
+	ProvideOrdersClient,
+	wire.Bind(new(orchestration.OrderService), new(*ordersclient.Client)),
+	orchestration.NewService,
+	wire.Bind(new(lambda.CreateAndConfirmer), new(*orchestration.Service)),
+	lambda.NewHandler,
+	ProvideOrchestratorHTTP,
+	wire.Struct(new(OrchestratorApp), "*"),
+)
+
+// OrchestratorApp is what the orchestrator binary runs: Handler under AWS Lambda, HTTP on
+// Server.Addr otherwise.
+type OrchestratorApp struct {
+	Handler *lambda.Handler
+	HTTP    OrchestratorHTTP
+	Server  httpkit.ServerConfig
+}
+
+// OrchestratorHTTP is the local server's handler (a distinct type so Wire cannot confuse it
+// with another http.Handler).
+type OrchestratorHTTP http.Handler
+
+// ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
+// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt).
+func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
+	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
+}
+
+// ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE and UPSTREAM_TIMEOUT.
+func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
+	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, Timeout: cfg.UpstreamTimeout})
+}
+
+// ProvideOrchestratorHTTP serves the handler locally; /ready checks that both services answer
+// their /health.
+func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger) OrchestratorHTTP {
+	checks := map[string]httpkit.Check{
+		customersclient.Service: func(r *http.Request) error { return cc.Health(r.Context()) },
+		ordersclient.Service:    func(r *http.Request) error { return oc.Health(r.Context()) },
+	}
+	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger)
+}
+
+// CheckLambdaSecrets refuses to run under AWS Lambda with a missing or weak JWT_SECRET or
+// SERVICE_TOKEN. LoadConfig fills the seed's demo secrets whenever no database is configured,
+// which is always the orchestrator's case; that is fine for a local run, never for a deployed
+// function.
+func CheckLambdaSecrets(getenv func(string) string) error {
+	var problems []string
+	for _, name := range []string{"JWT_SECRET", "SERVICE_TOKEN"} {
+		if len(getenv(name)) < minSecretBytes {
+			problems = append(problems, fmt.Sprintf("%s must be set to at least %d bytes under AWS Lambda", name, minSecretBytes))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("configuration: %v", problems)
+	}
+	return nil
+}
