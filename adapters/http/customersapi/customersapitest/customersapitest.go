@@ -1,0 +1,137 @@
+// Package customersapitest runs the real customers-api handler over memory adapters, for
+// tests of this service and of the services that call it (the orchestrator's end-to-end
+// tests, orders-api's customer checks):
+//
+//	api := customersapitest.New(t, customersapitest.Options{})
+//	srv := httptest.NewServer(api.Handler)         // or customersapitest.Start(t, opts)
+//	c := api.Seed(t, "ACME", "ops@acme.com", "")   // a customer, without going through HTTP
+//	req.Header.Set("Authorization", "Bearer "+api.UserToken(t))
+//
+// The defaults are the seed's demo values: admin/admin123, JWT secret "super-secret-key",
+// service token "internal-service-token", issuer "customers-api". Login uses bcrypt's
+// minimum cost so that tests stay fast.
+package customersapitest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/bcrypt"
+	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt"
+	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/application/auth"
+	"github.com/b2b-backoffice/backoffice/application/customers"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+)
+
+// The demo values used when Options leave them empty.
+const (
+	DefaultJWTSecret     = "super-secret-key"
+	DefaultJWTIssuer     = "customers-api"
+	DefaultServiceToken  = "internal-service-token"
+	DefaultAdminUser     = "admin"
+	DefaultAdminPassword = "admin123"
+)
+
+// Options configure the handler; zero fields take the defaults above.
+type Options struct {
+	JWTSecret     string
+	JWTIssuer     string
+	ServiceToken  string
+	AdminUser     string
+	AdminPassword string
+	// Now is the clock of the use cases; default time.Now in UTC.
+	Now func() time.Time
+	// Logger receives the access log; default discards it.
+	Logger *slog.Logger
+	// Ready are readiness checks for GET /ready; default none (always ready).
+	Ready customersapi.ReadyChecks
+}
+
+// API is customers-api over memory adapters.
+type API struct {
+	Handler   http.Handler
+	Customers *customers.Service
+	Repo      *memory.CustomerRepository
+	Limiter   *memory.AttemptLimiter
+	Tokens    *jwt.Tokens
+	Options   Options // with defaults filled in
+}
+
+// New builds the handler. It stops the test on a configuration error.
+func New(tb testing.TB, opts Options) *API {
+	tb.Helper()
+	if opts.JWTSecret == "" {
+		opts.JWTSecret = DefaultJWTSecret
+	}
+	if opts.JWTIssuer == "" {
+		opts.JWTIssuer = DefaultJWTIssuer
+	}
+	if opts.ServiceToken == "" {
+		opts.ServiceToken = DefaultServiceToken
+	}
+	if opts.AdminUser == "" {
+		opts.AdminUser = DefaultAdminUser
+	}
+	if opts.AdminPassword == "" {
+		opts.AdminPassword = DefaultAdminPassword
+	}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Now().UTC() }
+	}
+	tokens, err := jwt.NewTokens(jwt.Secret(opts.JWTSecret), jwt.Issuer(opts.JWTIssuer), jwt.Lifetime(time.Hour))
+	if err != nil {
+		tb.Fatalf("customersapitest: %v", err)
+	}
+	checker, err := bcrypt.NewPasswordChecker(opts.AdminUser, opts.AdminPassword, bcrypt.MinCost)
+	if err != nil {
+		tb.Fatalf("customersapitest: %v", err)
+	}
+	repo := memory.NewCustomerRepository()
+	limiter := memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+	svc := customers.NewService(repo, opts.Now)
+	h := customersapi.NewRouter(customersapi.Deps{
+		Customers:    svc,
+		Login:        auth.NewLogin(limiter, checker, tokens, opts.Now),
+		Verifier:     tokens,
+		ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
+		Logger:       opts.Logger,
+		Ready:        opts.Ready,
+	})
+	return &API{Handler: h, Customers: svc, Repo: repo, Limiter: limiter, Tokens: tokens, Options: opts}
+}
+
+// Start serves a new API on an httptest server closed when the test ends.
+func Start(tb testing.TB, opts Options) (*API, *httptest.Server) {
+	tb.Helper()
+	api := New(tb, opts)
+	srv := httptest.NewServer(api.Handler)
+	tb.Cleanup(srv.Close)
+	return api, srv
+}
+
+// UserToken returns a valid user JWT for the admin.
+func (a *API) UserToken(tb testing.TB) string {
+	tb.Helper()
+	tok, err := a.Tokens.Issue(a.Options.AdminUser, a.Options.Now())
+	if err != nil {
+		tb.Fatalf("customersapitest: %v", err)
+	}
+	return tok.Value
+}
+
+// Seed creates a customer through the use case and returns it.
+func (a *API) Seed(tb testing.TB, name, email, phone string) *customer.Customer {
+	tb.Helper()
+	c, err := a.Customers.Create(context.Background(), customers.CreateCustomer{Name: name, Email: email, Phone: phone})
+	if err != nil {
+		tb.Fatalf("customersapitest: seed %s: %v", email, err)
+	}
+	return c
+}

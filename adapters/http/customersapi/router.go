@@ -1,0 +1,122 @@
+// Package customersapi is the HTTP adapter of customers-api: a gorilla/mux router over the
+// customer and login use cases, with the contract's envelopes, errors and guards.
+package customersapi
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
+	"github.com/b2b-backoffice/backoffice/application/auth"
+	"github.com/b2b-backoffice/backoffice/application/customers"
+)
+
+// ServiceName is the name /health reports.
+const ServiceName = "customers-api"
+
+// OpenAPI is the service's OpenAPI 3 description, served at GET /openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+//go:embed docs.html
+var docsPage []byte
+
+// ReadyChecks are the readiness checks of GET /ready, by name (empty on memory adapters).
+type ReadyChecks map[string]httpkit.Check
+
+// Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by
+// hand (see the customersapitest package for a ready-made one over memory adapters).
+type Deps struct {
+	Customers    *customers.Service
+	Login        *auth.Login
+	Verifier     auth.TokenVerifier
+	ServiceToken httpkit.ServiceToken
+	Logger       *slog.Logger
+	Ready        ReadyChecks
+}
+
+// NewRouter returns the whole customers-api handler: the routes of the contract wrapped in
+// httpkit.Middleware (request ids, access log, panic recovery, 1 MiB body limit). Business
+// routes need a user JWT; /internal routes need the service token.
+func NewRouter(d Deps) http.Handler {
+	h := &handlers{customers: d.Customers, login: d.Login}
+	r := mux.NewRouter()
+	user := httpkit.RequireJWT(d.Verifier)
+	service := httpkit.RequireServiceToken(d.ServiceToken)
+
+	r.Handle("/health", httpkit.Health(ServiceName)).Methods(http.MethodGet)
+	r.Handle("/ready", httpkit.Ready(ServiceName, d.Ready)).Methods(http.MethodGet)
+	r.HandleFunc("/openapi.yaml", serveSpec).Methods(http.MethodGet)
+	r.HandleFunc("/docs", serveDocs).Methods(http.MethodGet)
+
+	r.HandleFunc("/auth/login", h.loginHandler).Methods(http.MethodPost)
+
+	r.Handle("/customers", user(http.HandlerFunc(h.create))).Methods(http.MethodPost)
+	r.Handle("/customers", user(http.HandlerFunc(h.list))).Methods(http.MethodGet)
+	r.Handle("/customers/{id}", user(http.HandlerFunc(h.get))).Methods(http.MethodGet)
+	r.Handle("/customers/{id}", user(http.HandlerFunc(h.update))).Methods(http.MethodPut)
+	r.Handle("/customers/{id}", user(http.HandlerFunc(h.delete))).Methods(http.MethodDelete)
+
+	r.Handle("/internal/customers/{id}", service(http.HandlerFunc(h.get))).Methods(http.MethodGet)
+
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = methodNotAllowed(r)
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return httpkit.Middleware(logger, nil, r)
+}
+
+func serveSpec(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(OpenAPI)
+}
+
+func serveDocs(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(docsPage)
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	httpkit.WriteJSON(w, http.StatusNotFound, httperr.Body{Error: httperr.Detail{
+		Code: "route_not_found", Message: "no such route"}})
+}
+
+// methodNotAllowed answers 405 in the contract's error shape, with the Allow header listing
+// the methods the path does support.
+func methodNotAllowed(router *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allowed := map[string]bool{}
+		_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+			methods, err := route.GetMethods()
+			if err != nil {
+				return nil
+			}
+			for _, m := range methods {
+				probe := r.Clone(r.Context())
+				probe.Method = m
+				var match mux.RouteMatch
+				if route.Match(probe, &match) && match.MatchErr == nil {
+					allowed[m] = true
+				}
+			}
+			return nil
+		})
+		list := make([]string, 0, len(allowed))
+		for m := range allowed {
+			list = append(list, m)
+		}
+		sort.Strings(list)
+		w.Header().Set("Allow", strings.Join(list, ", "))
+		httpkit.WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
+			Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
+	})
+}
