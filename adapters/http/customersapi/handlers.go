@@ -134,4 +134,3 @@ func (h *handlers) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-
