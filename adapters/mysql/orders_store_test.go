@@ -1,7 +1,11 @@
 package mysql_test
 
 import (
+	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,10 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
 	"github.com/b2b-backoffice/backoffice/adapters/repotest"
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/application/paging"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/order"
+	"github.com/b2b-backoffice/backoffice/domain/product"
 )
 
 // ordersStore returns the store on the package's database; every test of the suites uses
@@ -48,4 +56,155 @@ func TestProductsContract(t *testing.T) {
 func TestOrdersContract(t *testing.T) {
 	t.Parallel()
 	repotest.RunOrders(t, ordersStore, ordersCustomer)
+}
+
+// TestProductSKUComparedExactly: the column collation must not make SKUs that differ in
+// case or trailing spaces collide (the port compares them exactly, like the memory store),
+// while the search still ignores case.
+func TestProductSKUComparedExactly(t *testing.T) {
+	t.Parallel()
+	store := mysql.NewOrdersStore(env.DB(t))
+	tok := "Sku" + mysqltest.Unique()
+	var ids []int64
+	for _, sku := range []string{tok, strings.ToLower(tok), tok + " ", tok + "é"} {
+		p, err := product.New(sku, "exact "+sku, 1, 1, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := store.Repos().Products.Create(t.Context(), p)
+		if err != nil {
+			t.Fatalf("Create(%q): got %v, want a new product", sku, err)
+		}
+		got, err := store.Repos().Products.Get(t.Context(), stored.ID())
+		if err != nil || got.SKU() != sku {
+			t.Fatalf("Get: got %q, %v, want %q", got.SKU(), err, sku)
+		}
+		ids = append(ids, stored.ID())
+	}
+	p, _ := product.New(tok, "again", 1, 1, time.Now())
+	if _, err := store.Repos().Products.Create(t.Context(), p); !errors.Is(err, product.ErrSKUTaken) {
+		t.Fatalf("Create of the same SKU: got %v, want sku_taken", err)
+	}
+	found, err := store.Repos().Products.List(t.Context(), orders.ProductFilter{Search: strings.ToUpper(tok)}, paging.Request{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != len(ids) {
+		t.Fatalf("search %q: got %d products, want %d", strings.ToUpper(tok), len(found), len(ids))
+	}
+}
+
+func TestIdempotencyContract(t *testing.T) {
+	t.Parallel()
+	repotest.RunIdempotency(t, ordersStore, ordersCustomer)
+}
+
+type ordersAnyCustomer struct{}
+
+func (ordersAnyCustomer) CheckCustomer(context.Context, int64) error { return nil }
+
+// TestIdempotencyKeyHeldTooLongIsInProgress: while a transaction holds a key longer than
+// the bounded wait, another request with that key gets idempotency_key_in_progress (409),
+// never a lock-wait error, a 503 or a 500, and changes nothing; once the holder rolls back
+// the key is free and the request runs.
+func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
+	t.Parallel()
+	// A pool of two connections: the holder's and the waiter's, both checked at the end.
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 2, MaxIdleConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store := mysql.NewOrdersStore(db)
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: insertOrdersCustomer(t, db), Lines: []order.Line{{ProductID: p.ID(), Qty: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := idempotency.ParseKey("held-" + mysqltest.Unique())
+	encode := func(o *order.Order) (idempotency.Response, error) {
+		return idempotency.Response{Status: 200, Body: []byte(o.Status().String())}, nil
+	}
+
+	reserved, release := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- store.Transact(context.Background(), func(ctx context.Context, r orders.Repos) error {
+			rec := idempotency.NewRecord(idempotency.OpConfirmOrder, key, "x", "y", time.Now(), time.Hour)
+			if _, err := r.Idempotency.Reserve(ctx, rec); err != nil {
+				return err
+			}
+			close(reserved)
+			<-release
+			return errors.New("holder gives up")
+		})
+	}()
+	select {
+	case <-reserved:
+	case err := <-holder:
+		t.Fatalf("holder: %v", err)
+	}
+	_, err = svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode})
+	if !errors.Is(err, idempotency.ErrInProgress) {
+		t.Fatalf("confirm while the key is held: got %v, want idempotency_key_in_progress", err)
+	}
+	if got, _ := svc.GetOrder(t.Context(), out.Order.ID()); got.Status() != order.Created {
+		t.Fatalf("got status %s after an in-progress answer, want CREATED", got.Status())
+	}
+	close(release)
+	if err := <-holder; err == nil || err.Error() != "holder gives up" {
+		t.Fatalf("holder: got %v", err)
+	}
+	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode})
+	if err != nil || res.Replayed || string(res.Response.Body) != "CONFIRMED" {
+		t.Fatalf("confirm after the holder rolled back: got %+v, %v, want a first run", res, err)
+	}
+	// Both connections, the one that waited included, got their lock wait timeout back.
+	for i := range 2 {
+		conn, err := db.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var def, cur int
+		if err := conn.QueryRowContext(t.Context(), "SELECT @@GLOBAL.innodb_lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout").Scan(&def, &cur); err != nil {
+			t.Fatal(err)
+		}
+		if cur != def {
+			t.Fatalf("connection %d: session innodb_lock_wait_timeout: got %d, want the default %d", i, cur, def)
+		}
+	}
+}
+
+// TestIdempotencyKeysComparedExactly: "k" and "k " are two keys (the column is binary; a
+// PAD SPACE collation made them one).
+func TestIdempotencyKeysComparedExactly(t *testing.T) {
+	t.Parallel()
+	store := mysql.NewOrdersStore(env.DB(t))
+	base := "pad-" + mysqltest.Unique()
+	for _, s := range []string{base, base + " ", base + "  "} {
+		key, err := idempotency.ParseKey(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
+			rec := idempotency.NewRecord(idempotency.OpConfirmOrder, key, "t", "f", time.Now(), time.Hour)
+			existing, err := r.Idempotency.Reserve(ctx, rec)
+			if err != nil {
+				return err
+			}
+			if existing != nil {
+				return fmt.Errorf("key %q: found the record of %q", s, existing.Key().String())
+			}
+			rec.Complete(idempotency.Response{Status: 200, Body: []byte(s)})
+			return r.Idempotency.Complete(ctx, rec)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

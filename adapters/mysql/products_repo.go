@@ -20,8 +20,9 @@ type ProductRepository struct{ c ordersConn }
 
 const productColumns = "id, sku, name, price_cents, stock, created_at, updated_at"
 
-// Create implements orders.ProductRepository. The unique index on sku turns a concurrent
-// duplicate into 1062, which is product.ErrSKUTaken.
+// Create implements orders.ProductRepository. The unique index on sku (a binary string, so
+// SKUs are compared exactly) turns a concurrent duplicate into 1062, which is
+// product.ErrSKUTaken.
 func (r *ProductRepository) Create(ctx context.Context, p *product.Product) (*product.Product, error) {
 	res, err := r.c.q().ExecContext(ctx,
 		"INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -82,7 +83,8 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 
 // List implements orders.ProductRepository with a keyset scan on the primary key. The
 // search is LIKE on escaped input with '\' as the escape character, so %, _ and \ match
-// literally; the table's _ci collation makes it case-insensitive.
+// literally; the _ci collation makes it case-insensitive (sku is a binary string, compared
+// exactly for uniqueness, so it is converted to text first).
 func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, page paging.Request) ([]*product.Product, error) {
 	var (
 		query strings.Builder
@@ -92,7 +94,7 @@ func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, pa
 	args = append(args, page.After)
 	if f.Search != "" {
 		pattern := "%" + likeEscape(f.Search) + "%"
-		query.WriteString(` AND (name LIKE ? ESCAPE '\\' OR sku LIKE ? ESCAPE '\\')`)
+		query.WriteString(` AND (name LIKE ? ESCAPE '\\' OR CONVERT(sku USING utf8mb4) COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\')`)
 		args = append(args, pattern, pattern)
 	}
 	query.WriteString(" ORDER BY id LIMIT ?")
