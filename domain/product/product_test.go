@@ -1,0 +1,123 @@
+package product_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/product"
+)
+
+var now = time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.FixedZone("X", 3600))
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		sku, pname string
+		price      int64
+		stock      int
+		valid      bool
+	}{
+		{"minimal", "A", "B", 0, 0, true},
+		{"longest", strings.Repeat("s", 100), strings.Repeat("\u00e9", 255), 1 << 62, product.MaxStock, true},
+		{"empty sku", "", "B", 1, 1, false},
+		{"blank sku", "  ", "B", 1, 1, false},
+		{"sku too long", strings.Repeat("s", 101), "B", 1, 1, false},
+		{"empty name", "A", "", 1, 1, false},
+		{"blank name", "A", "\t\n", 1, 1, false},
+		{"name too long", "A", strings.Repeat("n", 256), 1, 1, false},
+		{"invalid utf-8", "A", "\xff", 1, 1, false},
+		{"negative price", "A", "B", -1, 1, false},
+		{"negative stock", "A", "B", 1, -1, false},
+		{"stock beyond INT", "A", "B", 1, product.MaxStock + 1, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := product.New(c.sku, c.pname, c.price, c.stock, now)
+			if !c.valid {
+				if errs.KindOf(err) != errs.KindInvalid {
+					t.Fatalf("got %v, want an invalid request", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			if p.ID() != 0 || p.SKU() != c.sku || p.Name() != c.pname || p.PriceCents() != c.price || p.Stock() != c.stock {
+				t.Fatalf("got {%d %q %q %d %d}", p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock())
+			}
+			want := time.Date(2026, 11, 27, 9, 0, 0, 123456000, time.UTC)
+			if !p.CreatedAt().Equal(want) || p.CreatedAt().Location() != time.UTC || !p.UpdatedAt().Equal(want) {
+				t.Fatalf("got created %v updated %v, want %v in UTC at microseconds", p.CreatedAt(), p.UpdatedAt(), want)
+			}
+		})
+	}
+}
+
+func ref[T any](v T) *T { return &v }
+
+func TestApply(t *testing.T) {
+	t.Parallel()
+	later := now.Add(time.Hour)
+	cases := []struct {
+		name  string
+		patch product.Patch
+		want  [3]any // name, price, stock after
+		valid bool
+	}{
+		{"name", product.Patch{Name: ref("N")}, [3]any{"N", int64(500), 3}, true},
+		{"price to zero", product.Patch{PriceCents: ref(int64(0))}, [3]any{"Old", int64(0), 3}, true},
+		{"stock", product.Patch{Stock: ref(9)}, [3]any{"Old", int64(500), 9}, true},
+		{"all", product.Patch{Name: ref("N"), PriceCents: ref(int64(1)), Stock: ref(0)}, [3]any{"N", int64(1), 0}, true},
+		{"empty", product.Patch{}, [3]any{"Old", int64(500), 3}, false},
+		{"blank name", product.Patch{Name: ref(" ")}, [3]any{"Old", int64(500), 3}, false},
+		{"negative price", product.Patch{PriceCents: ref(int64(-5))}, [3]any{"Old", int64(500), 3}, false},
+		{"valid name, bad stock: nothing applied", product.Patch{Name: ref("N"), Stock: ref(-1)}, [3]any{"Old", int64(500), 3}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := product.Rehydrate(7, "SKU-1", "Old", 500, 3, now, now)
+			err := p.Apply(c.patch, later)
+			if c.valid != (err == nil) {
+				t.Fatalf("got error %v, want valid=%v", err, c.valid)
+			}
+			if !c.valid && errs.KindOf(err) != errs.KindInvalid {
+				t.Fatalf("got kind %v, want invalid", errs.KindOf(err))
+			}
+			got := [3]any{p.Name(), p.PriceCents(), p.Stock()}
+			if got != c.want {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			if p.SKU() != "SKU-1" || p.ID() != 7 {
+				t.Fatalf("sku or id changed: %q %d", p.SKU(), p.ID())
+			}
+			wantUpdated := now
+			if c.valid {
+				wantUpdated = product.Timestamp(later)
+			}
+			if !p.UpdatedAt().Equal(wantUpdated) || !p.CreatedAt().Equal(now) {
+				t.Fatalf("got updated %v, want %v", p.UpdatedAt(), wantUpdated)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  *errs.Error
+		kind errs.Kind
+		code string
+	}{
+		{product.ErrNotFound, errs.KindNotFound, "product_not_found"},
+		{product.ErrSKUTaken, errs.KindConflict, "sku_taken"},
+	} {
+		if c.err.Kind() != c.kind || c.err.Code() != c.code {
+			t.Errorf("got %v %s, want %v %s", c.err.Kind(), c.err.Code(), c.kind, c.code)
+		}
+	}
+}
