@@ -1,0 +1,74 @@
+package bootstrap
+
+import (
+	"database/sql"
+	"net/http"
+
+	"github.com/google/wire"
+
+	"github.com/b2b-backoffice/backoffice/adapters/bcrypt"
+	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt"
+	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/application/auth"
+	"github.com/b2b-backoffice/backoffice/application/customers"
+)
+
+// CustomersAPISet builds customers-api above its customer store: the customer and login use
+// cases, the password checker, the failed-login limiter and the HTTP router, with CommonSet
+// (the JWT service both issues and verifies here). Pair it with CustomersMemorySet or
+// CustomersMySQLSet and a clock.
+var CustomersAPISet = wire.NewSet(
+	CommonSet,
+	customers.NewService,
+	auth.NewLogin,
+	ProvidePasswordChecker,
+	wire.Bind(new(auth.PasswordChecker), new(*bcrypt.PasswordChecker)),
+	ProvideAttemptLimiter,
+	wire.Bind(new(auth.AttemptLimiter), new(*memory.AttemptLimiter)),
+	wire.Bind(new(auth.TokenIssuer), new(*jwt.Tokens)),
+	wire.Struct(new(customersapi.Deps), "*"),
+	customersapi.NewRouter,
+	wire.Struct(new(CustomersAPIApp), "*"),
+)
+
+// CustomersMemorySet keeps customers in process memory (no database configured).
+var CustomersMemorySet = wire.NewSet(
+	memory.NewCustomerRepository,
+	wire.Bind(new(customers.CustomerRepository), new(*memory.CustomerRepository)),
+	ProvideMemoryReadyChecks,
+)
+
+// CustomersMySQLSet keeps customers in MySQL; /ready pings the pool.
+var CustomersMySQLSet = wire.NewSet(
+	mysql.NewCustomerRepository,
+	wire.Bind(new(customers.CustomerRepository), new(*mysql.CustomerRepository)),
+	ProvideMySQLReadyChecks,
+)
+
+// CustomersAPIApp is what the customers-api binary serves.
+type CustomersAPIApp struct {
+	Handler http.Handler
+	Server  httpkit.ServerConfig
+}
+
+// ProvidePasswordChecker hashes ADMIN_PASSWORD with bcrypt at start-up; only the hash is kept.
+func ProvidePasswordChecker(cfg Config) (*bcrypt.PasswordChecker, error) {
+	return bcrypt.NewPasswordChecker(cfg.AdminUser, cfg.AdminPassword, bcrypt.DefaultCost)
+}
+
+// ProvideAttemptLimiter returns the contract's limiter: 5 failures per (username, address)
+// within a minute. It lives in memory, so with several replicas each counts on its own.
+func ProvideAttemptLimiter() *memory.AttemptLimiter {
+	return memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+}
+
+// ProvideMemoryReadyChecks has nothing to check: memory is always reachable.
+func ProvideMemoryReadyChecks() customersapi.ReadyChecks { return customersapi.ReadyChecks{} }
+
+// ProvideMySQLReadyChecks makes /ready ping the database.
+func ProvideMySQLReadyChecks(db *sql.DB) customersapi.ReadyChecks {
+	return customersapi.ReadyChecks{"database": func(r *http.Request) error { return mysql.Ping(r.Context(), db) }}
+}

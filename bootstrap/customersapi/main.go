@@ -1,0 +1,35 @@
+// Command customersapi serves customers-api (port 3001 by default): customers and the login
+// that issues the JWTs every service accepts. With DATABASE_URL (or DB_*) it runs on MySQL,
+// migrating first unless MIGRATE_ON_START=false; without, on in-memory adapters.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+)
+
+func main() { os.Exit(bootstrap.Main(bootstrap.CustomersAPI, start)) }
+
+// start builds the service on the store the configuration names and serves it until ctx
+// ends, then shuts down gracefully and closes the pool.
+func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
+	var (
+		app     bootstrap.CustomersAPIApp
+		cleanup = func() {}
+		err     error
+	)
+	if cfg.DatabaseURL == "" {
+		app, err = initializeMemory(cfg, logger)
+	} else {
+		app, cleanup, err = initializeMySQL(ctx, cfg, logger)
+	}
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
+}
