@@ -1,0 +1,130 @@
+// Package ordersapi is the HTTP adapter of orders-api: a gorilla/mux router over the
+// orders use cases (catalogue, order creation, idempotent confirmation, cancellation), with
+// the contract's envelopes, errors and JWT guard.
+package ordersapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
+	"github.com/b2b-backoffice/backoffice/application/auth"
+	"github.com/b2b-backoffice/backoffice/application/orders"
+)
+
+// ServiceName is the name /health reports.
+const ServiceName = "orders-api"
+
+// ReadyChecks are the readiness checks of GET /ready, by name: the database on MySQL,
+// customers-api's /health. Empty means always ready.
+type ReadyChecks map[string]httpkit.Check
+
+// Metrics is what the router reports to, when given: per-route request metrics, served at
+// GET /metrics, and counters of idempotency events. adapters/metrics implements it.
+type Metrics interface {
+	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+	Count(event string)
+	Handler() http.Handler
+}
+
+// Event names passed to Metrics.Count (the same as adapters/metrics'), so that the
+// dashboards see replays and idempotency conflicts.
+const (
+	eventReplay   = "idempotent_replay"
+	eventConflict = "idempotency_conflict"
+)
+
+// Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by hand
+// (see the ordersapitest package for one over memory adapters).
+type Deps struct {
+	Orders   *orders.Service
+	Verifier auth.TokenVerifier
+	Logger   *slog.Logger // nil: discard the access log
+	Ready    ReadyChecks
+	Metrics  Metrics // nil: no /metrics, no counters
+}
+
+// NewRouter returns the whole orders-api handler: the routes of the contract wrapped in
+// httpkit.Middleware (request ids, access log, panic recovery, 1 MiB body limit). Business
+// routes need a user JWT (Authorization: Bearer, verified by d.Verifier).
+func NewRouter(d Deps) http.Handler {
+	h := &handlers{orders: d.Orders, metrics: d.Metrics}
+	r := mux.NewRouter()
+	user := httpkit.RequireJWT(d.Verifier)
+	route := func(path, method string, fn http.HandlerFunc) {
+		r.Handle(path, user(fn)).Methods(method)
+	}
+
+	r.Handle("/health", httpkit.Health(ServiceName)).Methods(http.MethodGet)
+	r.Handle("/ready", httpkit.Ready(ServiceName, d.Ready)).Methods(http.MethodGet)
+	r.HandleFunc("/openapi.yaml", serveSpec).Methods(http.MethodGet)
+	r.HandleFunc("/docs", serveDocs).Methods(http.MethodGet)
+	if d.Metrics != nil {
+		r.Handle("/metrics", d.Metrics.Handler()).Methods(http.MethodGet)
+	}
+
+	route("/products", http.MethodPost, h.createProduct)
+	route("/products", http.MethodGet, h.listProducts)
+	route("/products/{id}", http.MethodGet, h.getProduct)
+	route("/products/{id}", http.MethodPatch, h.patchProduct)
+
+	route("/orders", http.MethodPost, h.createOrder)
+	route("/orders", http.MethodGet, h.listOrders)
+	route("/orders/{id}", http.MethodGet, h.getOrder)
+	route("/orders/{id}/confirm", http.MethodPost, h.confirmOrder)
+	route("/orders/{id}/cancel", http.MethodPost, h.cancelOrder)
+
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = methodNotAllowed(r)
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var observe httpkit.Observe
+	if d.Metrics != nil {
+		observe = d.Metrics.Observer(r)
+	}
+	return httpkit.Middleware(logger, observe, r)
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	httpkit.WriteJSON(w, http.StatusNotFound, httperr.Body{Error: httperr.Detail{
+		Code: "route_not_found", Message: "no such route"}})
+}
+
+// methodNotAllowed answers 405 in the contract's error shape, with the Allow header listing
+// the methods the path does support.
+func methodNotAllowed(router *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allowed := map[string]bool{}
+		_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+			methods, err := route.GetMethods()
+			if err != nil {
+				return nil
+			}
+			for _, m := range methods {
+				probe := r.Clone(r.Context())
+				probe.Method = m
+				var match mux.RouteMatch
+				if route.Match(probe, &match) && match.MatchErr == nil {
+					allowed[m] = true
+				}
+			}
+			return nil
+		})
+		list := make([]string, 0, len(allowed))
+		for m := range allowed {
+			list = append(list, m)
+		}
+		sort.Strings(list)
+		w.Header().Set("Allow", strings.Join(list, ", "))
+		httpkit.WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
+			Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
+	})
+}
