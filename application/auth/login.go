@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
+	"sync"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -20,19 +22,38 @@ type LoginCommand struct {
 	Address  string
 }
 
+// lockStripes is how many locks serialize attempts; pairs hashing to one stripe wait for
+// each other, which only matters while a password is being hashed.
+const lockStripes = 64
+
 // Login exchanges the operator's credentials for an access token. It consults the attempt
 // limiter first, so a blocked pair is refused before any password is checked; a failure is
 // recorded per (username, address) and a success clears that pair's failures.
+//
+// The check, the password comparison and the recording of the outcome run under a lock
+// striped by pair, so concurrent attempts of one pair cannot all pass the check before any
+// failure is recorded: a pair never gets more than the limiter's number of guesses.
 type Login struct {
 	limiter   AttemptLimiter
 	passwords PasswordChecker
 	tokens    TokenIssuer
 	now       func() time.Time
+	seed      maphash.Seed
+	stripes   [lockStripes]sync.Mutex
 }
 
 // NewLogin returns the login use case; now is the clock.
 func NewLogin(limiter AttemptLimiter, passwords PasswordChecker, tokens TokenIssuer, now func() time.Time) *Login {
-	return &Login{limiter: limiter, passwords: passwords, tokens: tokens, now: now}
+	return &Login{limiter: limiter, passwords: passwords, tokens: tokens, now: now, seed: maphash.MakeSeed()}
+}
+
+func (l *Login) lock(key AttemptKey) *sync.Mutex {
+	var h maphash.Hash
+	h.SetSeed(l.seed)
+	_, _ = h.WriteString(key.Username)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(key.Address)
+	return &l.stripes[h.Sum64()%lockStripes]
 }
 
 // Handle checks cmd and returns a token. Errors: KindInvalid when a field is missing,
@@ -42,8 +63,11 @@ func (l *Login) Handle(ctx context.Context, cmd LoginCommand) (Token, error) {
 	if cmd.Username == "" || cmd.Password == "" {
 		return Token{}, errs.Invalid("username and password are required")
 	}
-	now := l.now()
 	key := AttemptKey{Username: truncate(cmd.Username, MaxCredentialLength), Address: cmd.Address}
+	mu := l.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	now := l.now()
 	if wait := l.limiter.Blocked(key, now); wait > 0 {
 		return Token{}, &TooManyAttemptsError{RetryAfter: wait}
 	}
