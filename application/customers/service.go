@@ -68,6 +68,9 @@ type ListCustomers struct {
 
 // List returns one page of live customers matching the search.
 func (s *Service) List(ctx context.Context, q ListCustomers) (paging.Page[*customer.Customer], error) {
+	if !utf8.ValidString(q.Search) {
+		return paging.Page[*customer.Customer]{}, errs.Invalid("search must be valid UTF-8")
+	}
 	if utf8.RuneCountInString(q.Search) > MaxSearchLength {
 		return paging.Page[*customer.Customer]{}, errs.Invalid("search must be at most %d characters", MaxSearchLength)
 	}

@@ -519,7 +519,7 @@ func TestListPaginationAndSearch(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"limit=0", "limit=101", "limit=x", "limit=", "limit=-1", "cursor=garbage", "cursor=" + httpkit.EncodeCursor(0) + "x",
-		"search=" + strings.Repeat("s", 256)} {
+		"search=" + strings.Repeat("s", 256), "search=%FF"} {
 		wantError(t, e.do(t, call{method: "GET", path: "/customers?" + q, auth: e.bearer()}), 400, "invalid_request")
 	}
 	l = wantList(t, e.do(t, call{method: "GET", path: "/customers?limit=100", auth: e.bearer()}))
