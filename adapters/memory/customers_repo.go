@@ -77,9 +77,10 @@ func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filt
 	needle := strings.ToLower(f.Search)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	// Ids are dense and increasing, so walking them in order is the keyset scan.
+	// Ids are dense and increasing, so walking them in order is the keyset scan. The first
+	// comparison keeps After+1 from overflowing on a cursor near the largest int64.
 	var items []*customer.Customer
-	for id := page.After + 1; id <= r.nextID && len(items) <= page.Limit; id++ {
+	for id := page.After + 1; page.After < r.nextID && id <= r.nextID && len(items) <= page.Limit; id++ {
 		row, ok := r.rows[id]
 		if !ok || row.deletedAt != nil {
 			continue

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -504,6 +505,13 @@ func testPaginationBoundaries(t *testing.T, r customers.CustomerRepository) {
 	}
 	if len(page.Items) != 0 || page.Items == nil || page.HasMore {
 		t.Fatalf("past the end: got %v (nil %v) has_more %v, want an empty non-nil page", ids(page.Items), page.Items == nil, page.HasMore)
+	}
+	page, err = r.ListCustomers(t.Context(), customers.Filter{}, paging.Request{Limit: 2, After: math.MaxInt64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 0 || page.HasMore {
+		t.Fatalf("after the largest id: got %v has_more %v, want an empty page", ids(page.Items), page.HasMore)
 	}
 }
 

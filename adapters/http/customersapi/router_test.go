@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -521,6 +522,9 @@ func TestListPaginationAndSearch(t *testing.T) {
 	for _, q := range []string{"limit=0", "limit=101", "limit=x", "limit=", "limit=-1", "cursor=garbage", "cursor=" + httpkit.EncodeCursor(0) + "x",
 		"search=" + strings.Repeat("s", 256), "search=%FF"} {
 		wantError(t, e.do(t, call{method: "GET", path: "/customers?" + q, auth: e.bearer()}), 400, "invalid_request")
+	}
+	if l := wantList(t, e.do(t, call{method: "GET", path: "/customers?cursor=" + httpkit.EncodeCursor(math.MaxInt64), auth: e.bearer()})); len(l.Data) != 0 || l.Pagination.HasMore {
+		t.Fatalf("cursor at the largest id: got %d items, want an empty last page", len(l.Data))
 	}
 	l = wantList(t, e.do(t, call{method: "GET", path: "/customers?limit=100", auth: e.bearer()}))
 	if l.Pagination.Limit != 100 {
