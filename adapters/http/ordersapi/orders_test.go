@@ -103,6 +103,7 @@ func TestCreateOrderErrorsWriteNothing(t *testing.T) {
 		{"customer id 0", `{"customer_id":0,"items":[{"product_id":` + pid + `,"qty":1}]}`, http.StatusBadRequest, "invalid_request"},
 		{"unknown field", `{"customer_id":` + cust + `,"status":"CONFIRMED","items":[{"product_id":` + pid + `,"qty":1}]}`, http.StatusBadRequest, "invalid_request"},
 		{"unknown line field", `{"customer_id":` + cust + `,"items":[{"product_id":` + pid + `,"qty":1,"unit_price_cents":1}]}`, http.StatusBadRequest, "invalid_request"},
+		{"over 1 MiB", `{"customer_id":` + cust + `,"items":[` + strings.Repeat(`{"product_id":1,"qty":1},`, 1<<16) + `{"product_id":1,"qty":1}]}`, http.StatusRequestEntityTooLarge, "payload_too_large"},
 		{"string qty", `{"customer_id":` + cust + `,"items":[{"product_id":` + pid + `,"qty":"1"}]}`, http.StatusBadRequest, "invalid_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -124,6 +124,7 @@ func TestPatchProduct(t *testing.T) {
 	if now := decode[envelope[productBody]](t, rec).Data; now != got {
 		t.Fatalf("refused patches changed the product: got %+v, want %+v", now, got)
 	}
+	wantError(t, c.do(http.MethodPatch, path, `{"name":"`+strings.Repeat("n", 1<<20)+`"}`), http.StatusRequestEntityTooLarge, "payload_too_large")
 	wantError(t, c.do(http.MethodPatch, "/products/999", `{"stock":1}`), http.StatusNotFound, "product_not_found")
 	wantError(t, c.do(http.MethodPatch, "/products/x", `{"stock":1}`), http.StatusBadRequest, "invalid_request")
 }

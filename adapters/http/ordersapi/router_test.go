@@ -28,15 +28,12 @@ func TestOperationalRoutes(t *testing.T) {
 	wantStatus(t, c.do(http.MethodGet, "/ready", ""), http.StatusOK)
 
 	// The spec is served as it is embedded; /docs shows it without any external asset.
-	req := httptest.NewRequest(http.MethodGet, "/openapi.yaml", nil)
-	spec := httptest.NewRecorder()
-	c.api.Handler.ServeHTTP(spec, req)
+	spec := c.do(http.MethodGet, "/openapi.yaml", "")
 	wantStatus(t, spec, http.StatusOK)
 	if spec.Body.String() != string(ordersapi.Spec()) || !strings.HasPrefix(spec.Header().Get("Content-Type"), "application/yaml") {
 		t.Fatalf("got /openapi.yaml %q with Content-Type %q", spec.Body.String()[:40], spec.Header().Get("Content-Type"))
 	}
-	docs := httptest.NewRecorder()
-	c.api.Handler.ServeHTTP(docs, httptest.NewRequest(http.MethodGet, "/docs", nil))
+	docs := c.do(http.MethodGet, "/docs", "")
 	wantStatus(t, docs, http.StatusOK)
 	if !strings.Contains(docs.Body.String(), "/orders/{id}/confirm") || strings.Contains(docs.Body.String(), "<script") {
 		t.Fatalf("got /docs without the routes or with a script: %.200s", docs.Body.String())
