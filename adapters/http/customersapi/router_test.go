@@ -179,7 +179,7 @@ func TestOperationsRoutes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	rec := e.do(t, call{method: "GET", path: "/health"})
-	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"service":"customers-api","status":"ok"}` {
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"status":"ok","service":"customers-api"}` {
 		t.Fatalf("health: got %d %s", rec.Code, rec.Body)
 	}
 	if rec := e.do(t, call{method: "GET", path: "/ready"}); rec.Code != 200 {

@@ -58,8 +58,15 @@ func RequireServiceToken(token ServiceToken) func(http.Handler) http.Handler {
 // Health answers the contract's liveness probe.
 func Health(service string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": service})
+		WriteJSON(w, http.StatusOK, probe{Status: "ok", Service: service})
 	}
+}
+
+// probe is the body of /health and /ready, fields in the contract's order.
+type probe struct {
+	Status  string `json:"status"`
+	Service string `json:"service"`
+	Failing string `json:"failing,omitempty"`
 }
 
 // Check is a readiness check: nil when a store or dependency is reachable.
@@ -71,10 +78,10 @@ func Ready(service string, checks map[string]Check) http.HandlerFunc {
 		for name, c := range checks {
 			if err := c(r); err != nil {
 				Logger(r.Context()).WarnContext(r.Context(), "not ready", "check", name, "error", err.Error())
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "service": service, "failing": name})
+				WriteJSON(w, http.StatusServiceUnavailable, probe{Status: "unavailable", Service: service, Failing: name})
 				return
 			}
 		}
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "service": service})
+		WriteJSON(w, http.StatusOK, probe{Status: "ready", Service: service})
 	}
 }
