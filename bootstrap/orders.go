@@ -1,0 +1,119 @@
+package bootstrap
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
+	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/metrics"
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/application/orders"
+)
+
+// OrdersAPISet builds orders-api above its store: the orders use cases with the customers-api
+// client as their customer checker and the HTTP router, with CommonSet (the JWT verifier).
+// Pair it with OrdersMemorySet or OrdersMySQLSet (each brings the store, the readiness
+// checks and the metrics) and a clock.
+var OrdersAPISet = wire.NewSet(
+	CommonSet,
+	ProvideCustomersClient,
+	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
+	ProvideOrdersConfig,
+	orders.NewService,
+	wire.Struct(new(ordersapi.Deps), "*"),
+	ordersapi.NewRouter,
+	wire.Struct(new(OrdersAPIApp), "*"),
+)
+
+// OrdersMemorySet keeps products, orders and idempotency keys in process memory (no
+// database configured); /ready checks customers-api only.
+var OrdersMemorySet = wire.NewSet(
+	memory.NewOrdersStore,
+	wire.Bind(new(orders.Store), new(*memory.OrdersStore)),
+	ProvideOrdersMemoryReadyChecks,
+	ProvideOrdersMetrics,
+	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+)
+
+// OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
+// the metrics include the pool's gauges.
+var OrdersMySQLSet = wire.NewSet(
+	mysql.NewOrdersStore,
+	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
+	ProvideOrdersMySQLReadyChecks,
+	ProvideOrdersMySQLMetrics,
+	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+)
+
+// OrdersAPIApp is what the orders-api binary runs: the handler on Server.Addr, and the use
+// cases for the background purge of expired idempotency keys.
+type OrdersAPIApp struct {
+	Handler http.Handler
+	Server  httpkit.ServerConfig
+	Orders  *orders.Service
+}
+
+// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL and the clock to the use cases.
+func ProvideOrdersConfig(cfg Config, clock func() time.Time) orders.Config {
+	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, Clock: clock}
+}
+
+// ProvideOrdersMetrics returns orders-api's own registry, served at GET /metrics.
+func ProvideOrdersMetrics() *metrics.Metrics { return metrics.New(string(OrdersAPI)) }
+
+// ProvideOrdersMySQLMetrics is ProvideOrdersMetrics with the pool's gauges.
+func ProvideOrdersMySQLMetrics(db *sql.DB) *metrics.Metrics {
+	m := ProvideOrdersMetrics()
+	m.WatchDB(db, string(OrdersAPI))
+	return m
+}
+
+// ProvideOrdersMemoryReadyChecks makes /ready check that customers-api answers: orders
+// cannot be created without it.
+func ProvideOrdersMemoryReadyChecks(cc *customersclient.Client) ordersapi.ReadyChecks {
+	return ordersapi.ReadyChecks{customersclient.Service: func(r *http.Request) error { return cc.Health(r.Context()) }}
+}
+
+// ProvideOrdersMySQLReadyChecks makes /ready ping the database and check customers-api.
+func ProvideOrdersMySQLReadyChecks(db *sql.DB, cc *customersclient.Client) ordersapi.ReadyChecks {
+	checks := ProvideOrdersMemoryReadyChecks(cc)
+	checks["database"] = func(r *http.Request) error { return mysql.Ping(r.Context(), db) }
+	return checks
+}
+
+// KeyPurgeInterval is how often orders-api deletes expired idempotency keys. Reserve
+// already treats an expired key as absent, so the purge only bounds the table's size.
+const KeyPurgeInterval = 10 * time.Minute
+
+// PurgeExpiredKeys deletes expired idempotency keys now and then every interval, until ctx
+// ends. Failures are logged and retried at the next tick: the purge is housekeeping.
+func PurgeExpiredKeys(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
+	purge := func() {
+		n, err := svc.PurgeExpiredKeys(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("purge expired idempotency keys", slog.String("error", err.Error()))
+		case n > 0:
+			logger.Info("purged expired idempotency keys", slog.Int64("count", n))
+		}
+	}
+	purge()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			purge()
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package bootstrap_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/order"
+)
+
+type anyCustomer struct{}
+
+func (anyCustomer) CheckCustomer(context.Context, int64) error { return nil }
+
+// lines is a slog handler that sends each message to a channel.
+type lines struct {
+	mu  sync.Mutex
+	out chan string
+}
+
+func (l *lines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *lines) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
+	select {
+	case l.out <- msg:
+	default:
+	}
+	return nil
+}
+func (l *lines) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *lines) WithGroup(string) slog.Handler      { return l }
+
+// TestPurgeExpiredKeys: the background purge deletes expired keys at once and stops when
+// its context ends.
+func TestPurgeExpiredKeys(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	store := memory.NewOrdersStore()
+	svc := orders.NewService(store, anyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour, Clock: clock})
+	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := func(o *order.Order) (idempotency.Response, error) { return idempotency.Response{Status: 200, Body: []byte("{}")}, nil }
+	for _, k := range []string{"k1", "k2"} {
+		out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: p.ID(), Qty: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _ := idempotency.ParseKey(k)
+		if _, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+
+	log := &lines{out: make(chan string, 10)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bootstrap.PurgeExpiredKeys(ctx, svc, slog.New(log), time.Hour)
+	}()
+	select {
+	case msg := <-log.out:
+		if !strings.Contains(msg, "purged expired idempotency keys count=2") {
+			t.Fatalf("got log %q, want 2 keys purged", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the purge did not run")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the purge did not stop with its context")
+	}
+	if n, err := svc.PurgeExpiredKeys(t.Context()); err != nil || n != 0 {
+		t.Fatalf("purge after the background purge: got %d, %v, want 0 left", n, err)
+	}
+}

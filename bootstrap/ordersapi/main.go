@@ -1,0 +1,44 @@
+// Command ordersapi serves orders-api (port 3002 by default): products, orders, idempotent
+// confirmation and cancellation. With DATABASE_URL (or DB_*) it runs on MySQL, migrating
+// first unless MIGRATE_ON_START=false; without, on in-memory adapters. Customers are checked
+// against customers-api at CUSTOMERS_API_BASE with SERVICE_TOKEN.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+)
+
+func main() { os.Exit(bootstrap.Main(bootstrap.OrdersAPI, start)) }
+
+// start builds the service on the store the configuration names, purges expired
+// idempotency keys in the background and serves until ctx ends; then it shuts down
+// gracefully, waits for the purge to stop and closes the pool.
+func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
+	var (
+		app     bootstrap.OrdersAPIApp
+		cleanup = func() {}
+		err     error
+	)
+	if cfg.DatabaseURL == "" {
+		app, err = initializeMemory(cfg, logger)
+	} else {
+		app, cleanup, err = initializeMySQL(ctx, cfg, logger)
+	}
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		bootstrap.PurgeExpiredKeys(purgeCtx, app.Orders, logger, bootstrap.KeyPurgeInterval)
+	}()
+	defer func() { stopPurge(); <-purged }()
+	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
+}
