@@ -53,7 +53,9 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	encode := func(o *order.Order) (idempotency.Response, error) { return idempotency.Response{Status: 200, Body: []byte("{}")}, nil }
+	encode := func(o *order.Order) (idempotency.Response, error) {
+		return idempotency.Response{Status: 200, Body: []byte("{}")}, nil
+	}
 	for _, k := range []string{"k1", "k2"} {
 		out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: p.ID(), Qty: 1}}})
 		if err != nil {
