@@ -1,0 +1,510 @@
+// Command sqlbench is the baseline for orders-api's hot path: it runs the bare transactions
+// of the create+confirm flow directly on MySQL, with no HTTP, no JSON decoding, no domain
+// objects and no customers-api call, at -clients concurrency for -duration, and prints one
+// summary line with the field names of bootstrap/loadtest's flow mode:
+//
+//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false
+//
+// The statements, their order, their arguments, the isolation level (READ COMMITTED), the
+// locks and the retry policy are those of the MySQL adapters (adapters/mysql orders_repo.go,
+// products_repo.go, idempotency_store.go, through adapters/mysql.Transact) for an order of
+// one unit of one product created without a key and confirmed with a fresh key:
+//
+//	create:  BEGIN; SELECT products ... WHERE id IN (?) ORDER BY id FOR UPDATE;
+//	         UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?;
+//	         INSERT INTO orders ...; INSERT INTO order_items ...; COMMIT
+//	confirm: BEGIN; SET @backoffice_lock_wait = ..., SESSION innodb_lock_wait_timeout = ?;
+//	         INSERT INTO idempotency_keys ... (response_status 0);
+//	         SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait;
+//	         SELECT orders ... WHERE id = ? FOR UPDATE; SELECT order_items ... WHERE order_id = ?;
+//	         UPDATE orders SET status = ?, ...; UPDATE idempotency_keys SET response_status = ?,
+//	         response_body = ? ...; COMMIT
+//
+// With -customer-check it also runs, before each create, the query customers-api answers
+// orders-api's customer check with. With -interpolate the driver sends each statement as
+// text with its arguments inlined (one round trip) instead of preparing it (prepare +
+// execute: two), to measure what that setting would change. Both default to what the
+// services do today.
+//
+//	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./bootstrap/sqlbench -clients 16 -duration 10s
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+)
+
+type options struct {
+	url           mysql.DatabaseURL
+	clients       int
+	duration      time.Duration
+	pool          int
+	interpolate   bool
+	customerCheck bool
+	migrate       bool
+}
+
+func main() {
+	var (
+		o   options
+		url string
+	)
+	flag.StringVar(&url, "database-url", os.Getenv("DATABASE_URL"), "mysql://user:pass@host:port/db (default $DATABASE_URL)")
+	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to run")
+	flag.IntVar(&o.pool, "pool", 32, "max open (and idle) connections, as orders-api's DB_MAX_OPEN_CONNS")
+	flag.BoolVar(&o.interpolate, "interpolate", false, "send statements as text with inlined arguments instead of preparing them")
+	flag.BoolVar(&o.customerCheck, "customer-check", false, "also run customers-api's customer lookup before each create")
+	flag.BoolVar(&o.migrate, "migrate", true, "create the database and apply the migrations first")
+	flag.Parse()
+	o.url = mysql.DatabaseURL(url)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	_, err := run(ctx, o, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sqlbench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is what a run did, for the test to check against the database.
+type result struct {
+	customerID, productID int64
+	flows, errors         int64
+}
+
+// initialStock is the product's stock: enough for any run (the loadtest uses the same).
+const initialStock = 2_000_000_000
+
+func run(ctx context.Context, o options, out io.Writer) (result, error) {
+	if o.url == "" {
+		return result{}, errors.New("no database: set DATABASE_URL or -database-url")
+	}
+	if o.clients < 1 || o.duration <= 0 || o.pool < 1 {
+		return result{}, errors.New("-clients, -duration and -pool must be positive")
+	}
+	if o.migrate {
+		if err := mysql.Migrate(ctx, o.url, io.Discard); err != nil {
+			return result{}, err
+		}
+	}
+	db, err := open(ctx, o)
+	if err != nil {
+		return result{}, err
+	}
+	defer db.Close()
+
+	b := &bench{db: db}
+	if err := b.setUp(ctx); err != nil {
+		return result{}, err
+	}
+	var (
+		lat             latencies
+		flows, failures atomic.Int64
+		firstErr        atomic.Value
+		wg              sync.WaitGroup
+	)
+	start := time.Now()
+	deadline := start.Add(o.duration)
+	for range o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if err := b.flow(ctx, o.customerCheck, &lat); err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				flows.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	res := result{customerID: b.customerID, productID: b.productID, flows: flows.Load(), errors: failures.Load()}
+	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
+		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
+		fmt.Sprintf("errors=%d", res.errors)}
+	fields = append(fields, lat.fields()...)
+	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
+		fmt.Sprintf("customer_check=%t", o.customerCheck))
+	fmt.Fprintln(out, strings.Join(fields, " "))
+	if e := firstErr.Load(); e != nil {
+		fmt.Fprintln(out, "first error:", e)
+		return res, errors.New("some flows failed")
+	}
+	return res, nil
+}
+
+// open opens the pool as orders-api does (adapters/mysql.Open with its DSN), with the
+// driver's interpolateParams on when asked.
+func open(ctx context.Context, o options) (*sql.DB, error) {
+	pool := mysql.PoolConfig{MaxOpenConns: o.pool, MaxIdleConns: o.pool, ConnMaxLifetime: 5 * time.Minute}
+	if !o.interpolate {
+		return mysql.Open(ctx, o.url, pool)
+	}
+	dsn, err := mysql.DSN(o.url)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.InterpolateParams = true
+	connector, err := gomysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(pool.MaxOpenConns)
+	db.SetMaxIdleConns(pool.MaxIdleConns)
+	db.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	if err := mysql.Ping(ctx, db); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+// bench holds the pool and the rows every flow uses: one customer and one product, as in
+// bootstrap/loadtest's flow mode (so every create locks the same product row).
+type bench struct {
+	db                    *sql.DB
+	customerID, productID int64
+	seq                   atomic.Int64
+}
+
+// stamp is how the domain stamps times: UTC at microsecond precision (DATETIME(6)).
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func (b *bench) setUp(ctx context.Context) error {
+	now := stamp(time.Now())
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+	res, err := b.db.ExecContext(ctx, "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+		"SQL bench "+tag, "sqlbench-"+tag+"@example.com", now, now)
+	if err != nil {
+		return fmt.Errorf("insert customer: %w", err)
+	}
+	if b.customerID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	res, err = b.db.ExecContext(ctx, "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+		"SQLBENCH-"+tag, "SQL bench "+tag, 1999, initialStock, now, now)
+	if err != nil {
+		return fmt.Errorf("insert product: %w", err)
+	}
+	if b.productID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (b *bench) flow(ctx context.Context, customerCheck bool, lat *latencies) error {
+	t0 := time.Now()
+	if customerCheck {
+		if err := b.checkCustomer(ctx); err != nil {
+			return err
+		}
+	}
+	orderID, err := b.create(ctx)
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	lat.add("create", time.Since(t0))
+	t1 := time.Now()
+	if err := b.confirm(ctx, orderID); err != nil {
+		return fmt.Errorf("confirm %d: %w", orderID, err)
+	}
+	lat.add("confirm", time.Since(t1))
+	return nil
+}
+
+// checkCustomer is customers-api's lookup behind GET /internal/customers/{id}
+// (adapters/mysql customers_repo.go getCustomer), in autocommit.
+func (b *bench) checkCustomer(ctx context.Context) error {
+	var (
+		id                   int64
+		name, email          string
+		phone                sql.NullString
+		createdAt, updatedAt time.Time
+	)
+	err := b.db.QueryRowContext(ctx,
+		"SELECT id, name, email, phone, created_at, updated_at FROM customers WHERE id = ? AND deleted_at IS NULL", b.customerID).
+		Scan(&id, &name, &email, &phone, &createdAt, &updatedAt)
+	if err != nil {
+		return fmt.Errorf("check customer: %w", err)
+	}
+	return nil
+}
+
+// orderRow is what the flow knows of an order: enough to encode the response body.
+type orderRow struct {
+	id, customerID, totalCents int64
+	status                     string
+	createdAt, updatedAt       time.Time
+	confirmedAt, canceledAt    sql.NullTime
+	items                      []itemRow
+}
+
+type itemRow struct {
+	productID, unitPrice, subtotal int64
+	sku, name                      string
+	qty                            int
+}
+
+// create is CreateOrder's transaction for one unit of b.productID (application/orders
+// createOrder over adapters/mysql): LockForOrder, TakeStock, Orders.Create. The response is
+// encoded after the commit, as the use case does for a create without a key.
+func (b *bench) create(ctx context.Context) (int64, error) {
+	var o orderRow
+	err := mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
+		now := stamp(time.Now())
+		// ProductRepository.LockForOrder
+		rows, err := tx.QueryContext(ctx,
+			"SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id IN (?) ORDER BY id FOR UPDATE", b.productID)
+		if err != nil {
+			return fmt.Errorf("lock products: %w", err)
+		}
+		var (
+			found                bool
+			id, price            int64
+			sku, name            string
+			stock                int
+			createdAt, updatedAt time.Time
+		)
+		for rows.Next() {
+			if err := rows.Scan(&id, &sku, &name, &price, &stock, &createdAt, &updatedAt); err != nil {
+				rows.Close()
+				return err
+			}
+			found = true
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("lock products: %w", err)
+		}
+		if !found {
+			return errors.New("product not found")
+		}
+		if stock < 1 {
+			return errors.New("insufficient stock")
+		}
+		// ProductRepository.TakeStock
+		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", 1, b.productID, 1)
+		if err != nil {
+			return fmt.Errorf("take stock: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("take stock: %d rows changed, %v", n, err)
+		}
+		// OrderRepository.Create
+		o = orderRow{customerID: b.customerID, totalCents: price, status: "CREATED", createdAt: now, updatedAt: now,
+			items: []itemRow{{productID: id, unitPrice: price, subtotal: price, sku: sku, name: name, qty: 1}}}
+		res, err = tx.ExecContext(ctx,
+			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			o.customerID, o.status, o.totalCents, o.createdAt, o.updatedAt, o.confirmedAt, o.canceledAt)
+		if err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		if o.id, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		it := o.items[0]
+		if _, err := tx.ExecContext(ctx,
+			"INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			o.id, it.productID, it.sku, it.name, it.qty, it.unitPrice, it.subtotal); err != nil {
+			return fmt.Errorf("insert order items: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := encode(o); err != nil {
+		return 0, err
+	}
+	return o.id, nil
+}
+
+// keyLockWait mirrors adapters/mysql's keyLockWait (seconds).
+const keyLockWait = 2
+
+// confirm is ConfirmOrder's transaction with a fresh key (application/orders idempotent over
+// adapters/mysql): Reserve, Orders.Update(Confirm), encode, Complete.
+func (b *bench) confirm(ctx context.Context, orderID int64) error {
+	const op = "confirm_order"
+	key := fmt.Sprintf("bench-%d-%d", orderID, b.seq.Add(1))
+	target := strconv.FormatInt(orderID, 10)
+	fp := idempotency.Fingerprint(op, target)
+	return mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
+		now := stamp(time.Now())
+		// IdempotencyStore.Reserve
+		if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ?", keyLockWait); err != nil {
+			return fmt.Errorf("reserve: %w", err)
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
+			VALUES (?, ?, ?, ?, 0, '', ?, ?)`,
+			op, key, target, fp, now, now.Add(24*time.Hour))
+		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait"); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if err != nil {
+			return fmt.Errorf("reserve: %w", err)
+		}
+		// OrderRepository.Update: the order locked, then its items.
+		var o orderRow
+		if err := tx.QueryRowContext(ctx,
+			"SELECT id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at FROM orders WHERE id = ? FOR UPDATE", orderID).
+			Scan(&o.id, &o.customerID, &o.status, &o.totalCents, &o.createdAt, &o.updatedAt, &o.confirmedAt, &o.canceledAt); err != nil {
+			return fmt.Errorf("select order: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx,
+			"SELECT order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents FROM order_items WHERE order_id = ? ORDER BY order_id, product_id", orderID)
+		if err != nil {
+			return fmt.Errorf("select order items: %w", err)
+		}
+		for rows.Next() {
+			var (
+				it      itemRow
+				orderID int64
+			)
+			if err := rows.Scan(&orderID, &it.productID, &it.sku, &it.name, &it.qty, &it.unitPrice, &it.subtotal); err != nil {
+				rows.Close()
+				return err
+			}
+			o.items = append(o.items, it)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("select order items: %w", err)
+		}
+		if o.status != "CREATED" {
+			return fmt.Errorf("order is %s, want CREATED", o.status)
+		}
+		o.status, o.updatedAt, o.confirmedAt = "CONFIRMED", now, sql.NullTime{Time: now, Valid: true}
+		if _, err := tx.ExecContext(ctx,
+			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ? WHERE id = ?",
+			o.status, o.updatedAt, o.confirmedAt, o.canceledAt, orderID); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		// The encoder, then IdempotencyStore.Complete.
+		body, err := encode(o)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
+			200, body, op, key)
+		if err != nil {
+			return fmt.Errorf("complete: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("complete: %d rows changed, %v", n, err)
+		}
+		return nil
+	})
+}
+
+// encode is the response body orders-api stores and answers: the order in a data envelope.
+func encode(o orderRow) ([]byte, error) {
+	type item struct {
+		ProductID      int64  `json:"product_id"`
+		SKU            string `json:"sku"`
+		Name           string `json:"name"`
+		Qty            int    `json:"qty"`
+		UnitPriceCents int64  `json:"unit_price_cents"`
+		SubtotalCents  int64  `json:"subtotal_cents"`
+	}
+	type orderJSON struct {
+		ID          int64   `json:"id"`
+		CustomerID  int64   `json:"customer_id"`
+		Status      string  `json:"status"`
+		TotalCents  int64   `json:"total_cents"`
+		CreatedAt   string  `json:"created_at"`
+		UpdatedAt   string  `json:"updated_at"`
+		ConfirmedAt *string `json:"confirmed_at"`
+		CanceledAt  *string `json:"canceled_at"`
+		Items       []item  `json:"items"`
+	}
+	v := orderJSON{ID: o.id, CustomerID: o.customerID, Status: o.status, TotalCents: o.totalCents,
+		CreatedAt: o.createdAt.Format(time.RFC3339Nano), UpdatedAt: o.updatedAt.Format(time.RFC3339Nano), Items: []item{}}
+	if o.confirmedAt.Valid {
+		s := o.confirmedAt.Time.Format(time.RFC3339Nano)
+		v.ConfirmedAt = &s
+	}
+	for _, it := range o.items {
+		v.Items = append(v.Items, item{it.productID, it.sku, it.name, it.qty, it.unitPrice, it.subtotal})
+	}
+	b, err := json.Marshal(struct {
+		Data orderJSON `json:"data"`
+	}{v})
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return b, nil
+}
+
+// latencies collects durations per request kind (as bootstrap/loadtest does).
+type latencies struct {
+	mu sync.Mutex
+	by map[string][]time.Duration
+}
+
+func (l *latencies) add(kind string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.by == nil {
+		l.by = map[string][]time.Duration{}
+	}
+	l.by[kind] = append(l.by[kind], d)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(float64(len(sorted)-1)*p)]
+}
+
+// fields are kind_pNN_ms=.. for every kind in name order and p50, p95, p99, the format of
+// bootstrap/loadtest.
+func (l *latencies) fields() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	kinds := make([]string, 0, len(l.by))
+	for k := range l.by {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var out []string
+	for _, k := range kinds {
+		d := l.by[k]
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		for _, p := range []struct {
+			name string
+			q    float64
+		}{{"p50", .50}, {"p95", .95}, {"p99", .99}} {
+			out = append(out, fmt.Sprintf("%s_%s_ms=%.2f", k, p.name, float64(percentile(d, p.q).Microseconds())/1000))
+		}
+	}
+	return out
+}

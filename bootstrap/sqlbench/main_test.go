@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
+)
+
+var env mysqltest.Env
+
+func TestMain(m *testing.M) { os.Exit(mysqltest.Run(m, &env)) }
+
+// loadtestFlowFields are the keys of bootstrap/loadtest's flow-mode line, in its order; a
+// script compares the two lines by these names.
+var loadtestFlowFields = []string{"mode", "clients", "seconds", "flows", "flows_per_s", "errors",
+	"confirm_p50_ms", "confirm_p95_ms", "confirm_p99_ms", "create_p50_ms", "create_p95_ms", "create_p99_ms"}
+
+// TestRunLeavesConsistentRows runs the flows for a moment and checks, in the database, that
+// every counted flow created one order of one unit, confirmed it and stored its key with
+// the response, and that the stock went down by exactly the number of flows.
+func TestRunLeavesConsistentRows(t *testing.T) {
+	for _, interpolate := range []bool{false, true} {
+		t.Run(map[bool]string{false: "prepared", true: "interpolated"}[interpolate], func(t *testing.T) {
+			u := env.URL(t)
+			var out bytes.Buffer
+			res, err := run(context.Background(), options{url: u, clients: 4, duration: 300 * time.Millisecond, pool: 4,
+				interpolate: interpolate, customerCheck: true, migrate: true}, &out)
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			if res.flows == 0 || res.errors != 0 {
+				t.Fatalf("got %d flows and %d errors, want some flows and no error", res.flows, res.errors)
+			}
+
+			line := strings.TrimSpace(out.String())
+			fields := strings.Fields(line)
+			if fields[0] != "BENCH" {
+				t.Fatalf("line %q does not start with BENCH", line)
+			}
+			values := map[string]string{}
+			var keys []string
+			for _, f := range fields[1:] {
+				k, v, ok := strings.Cut(f, "=")
+				if !ok {
+					t.Fatalf("field %q is not key=value", f)
+				}
+				keys = append(keys, k)
+				values[k] = v
+			}
+			if got := keys[:len(loadtestFlowFields)]; !slices.Equal(got, loadtestFlowFields) {
+				t.Fatalf("keys %v, want loadtest's %v first", got, loadtestFlowFields)
+			}
+			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" {
+				t.Fatalf("line %q: want mode=sql clients=4 errors=0", line)
+			}
+
+			db := env.DB(t)
+			ctx := context.Background()
+			var stock int64
+			if err := db.QueryRowContext(ctx, "SELECT stock FROM products WHERE id = ?", res.productID).Scan(&stock); err != nil {
+				t.Fatal(err)
+			}
+			if stock != initialStock-res.flows {
+				t.Fatalf("stock %d, want %d - %d flows", stock, initialStock, res.flows)
+			}
+			var confirmed, units, other, keysStored int64
+			if err := db.QueryRowContext(ctx, `SELECT
+					COALESCE(SUM(o.status = 'CONFIRMED' AND o.confirmed_at IS NOT NULL), 0),
+					COALESCE(SUM(i.qty), 0),
+					COALESCE(SUM(o.status <> 'CONFIRMED'), 0)
+				FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.customer_id = ?`, res.customerID).
+				Scan(&confirmed, &units, &other); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM idempotency_keys k JOIN orders o ON k.target = CAST(o.id AS CHAR)
+				WHERE o.customer_id = ? AND k.operation = 'confirm_order' AND k.response_status = 200
+				AND k.response_body LIKE '{"data":{"id":%"status":"CONFIRMED"%'`, res.customerID).Scan(&keysStored); err != nil {
+				t.Fatal(err)
+			}
+			// A flow starts only before the deadline and always runs to its end, and none
+			// failed: every order is confirmed.
+			if confirmed != res.flows || other != 0 || units != res.flows || keysStored != res.flows {
+				t.Fatalf("flows %d: confirmed %d, other %d, units %d, stored keys %d", res.flows, confirmed, other, units, keysStored)
+			}
+		})
+	}
+}
+
+func TestRunRefusesBadOptions(t *testing.T) {
+	for _, o := range []options{
+		{clients: 1, duration: time.Second, pool: 1},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 0, duration: time.Second, pool: 1},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: 0, pool: 1},
+	} {
+		var out bytes.Buffer
+		if _, err := run(context.Background(), o, &out); err == nil {
+			t.Fatalf("run(%+v): got no error", o)
+		}
+		if out.Len() != 0 {
+			t.Fatalf("run(%+v) printed %q before failing", o, out.String())
+		}
+	}
+}
