@@ -208,3 +208,24 @@ func TestIdempotencyKeysComparedExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderForMissingCustomerRow: when customers-api vouched for a customer that has no row
+// in this database (the foreign key), the order is 422 customer_not_found and nothing is
+// written, never a 500.
+func TestOrderForMissingCustomerRow(t *testing.T) {
+	t.Parallel()
+	store := mysql.NewOrdersStore(env.DB(t))
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1 << 60, Lines: []order.Line{{ProductID: p.ID(), Qty: 2}}})
+	if !errors.Is(err, order.ErrCustomerNotFound) {
+		t.Fatalf("got %v, want customer_not_found", err)
+	}
+	got, err := svc.GetProduct(t.Context(), p.ID())
+	if err != nil || got.Stock() != 5 {
+		t.Fatalf("got stock %d (%v) after a refused order, want 5", got.Stock(), err)
+	}
+}
