@@ -3,7 +3,7 @@
 // objects and no customers-api call, at -clients concurrency for -duration, and prints one
 // summary line with the field names of bootstrap/loadtest's flow mode:
 //
-//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false
+//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false products=1
 //
 // The statements, their order, their arguments, the isolation level (READ COMMITTED), the
 // locks and the retry policy are those of the MySQL adapters (adapters/mysql orders_repo.go,
@@ -61,6 +61,7 @@ type options struct {
 	interpolate   bool
 	customerCheck bool
 	migrate       bool
+	products      int
 }
 
 func main() {
@@ -75,6 +76,7 @@ func main() {
 	flag.BoolVar(&o.interpolate, "interpolate", false, "send statements as text with inlined arguments instead of preparing them")
 	flag.BoolVar(&o.customerCheck, "customer-check", false, "also run customers-api's customer lookup before each create")
 	flag.BoolVar(&o.migrate, "migrate", true, "create the database and apply the migrations first")
+	flag.IntVar(&o.products, "products", 1, "products the clients buy, client i buying product i mod N (1: one hot row, as loadtest)")
 	flag.Parse()
 	o.url = mysql.DatabaseURL(url)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -88,8 +90,10 @@ func main() {
 
 // result is what a run did, for the test to check against the database.
 type result struct {
-	customerID, productID int64
-	flows, errors         int64
+	customerID int64
+	productIDs []int64
+	flows      int64
+	errors     int64
 }
 
 // initialStock is the product's stock: enough for any run (the loadtest uses the same).
@@ -99,8 +103,8 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if o.url == "" {
 		return result{}, errors.New("no database: set DATABASE_URL or -database-url")
 	}
-	if o.clients < 1 || o.duration <= 0 || o.pool < 1 {
-		return result{}, errors.New("-clients, -duration and -pool must be positive")
+	if o.clients < 1 || o.duration <= 0 || o.pool < 1 || o.products < 1 {
+		return result{}, errors.New("-clients, -duration, -pool and -products must be positive")
 	}
 	if o.migrate {
 		if err := mysql.Migrate(ctx, o.url, io.Discard); err != nil {
@@ -114,7 +118,7 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	defer db.Close()
 
 	b := &bench{db: db}
-	if err := b.setUp(ctx); err != nil {
+	if err := b.setUp(ctx, o.products); err != nil {
 		return result{}, err
 	}
 	var (
@@ -125,12 +129,13 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	)
 	start := time.Now()
 	deadline := start.Add(o.duration)
-	for range o.clients {
+	for i := range o.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			productID := b.productIDs[i%len(b.productIDs)]
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				if err := b.flow(ctx, o.customerCheck, &lat); err != nil {
+				if err := b.flow(ctx, productID, o.customerCheck, &lat); err != nil {
 					failures.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
@@ -141,13 +146,13 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	res := result{customerID: b.customerID, productID: b.productID, flows: flows.Load(), errors: failures.Load()}
+	res := result{customerID: b.customerID, productIDs: b.productIDs, flows: flows.Load(), errors: failures.Load()}
 	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
 		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", res.errors)}
 	fields = append(fields, lat.fields()...)
 	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
-		fmt.Sprintf("customer_check=%t", o.customerCheck))
+		fmt.Sprintf("customer_check=%t", o.customerCheck), fmt.Sprintf("products=%d", o.products))
 	fmt.Fprintln(out, strings.Join(fields, " "))
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintln(out, "first error:", e)
@@ -186,18 +191,19 @@ func open(ctx context.Context, o options) (*sql.DB, error) {
 	return db, nil
 }
 
-// bench holds the pool and the rows every flow uses: one customer and one product, as in
-// bootstrap/loadtest's flow mode (so every create locks the same product row).
+// bench holds the pool and the rows the flows use: one customer and, by default, one
+// product, as in bootstrap/loadtest's flow mode (so every create locks the same product row).
 type bench struct {
-	db                    *sql.DB
-	customerID, productID int64
-	seq                   atomic.Int64
+	db         *sql.DB
+	customerID int64
+	productIDs []int64
+	seq        atomic.Int64
 }
 
 // stamp is how the domain stamps times: UTC at microsecond precision (DATETIME(6)).
 func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-func (b *bench) setUp(ctx context.Context) error {
+func (b *bench) setUp(ctx context.Context, products int) error {
 	now := stamp(time.Now())
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
 	res, err := b.db.ExecContext(ctx, "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
@@ -208,25 +214,29 @@ func (b *bench) setUp(ctx context.Context) error {
 	if b.customerID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	res, err = b.db.ExecContext(ctx, "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-		"SQLBENCH-"+tag, "SQL bench "+tag, 1999, initialStock, now, now)
-	if err != nil {
-		return fmt.Errorf("insert product: %w", err)
-	}
-	if b.productID, err = res.LastInsertId(); err != nil {
-		return err
+	for i := range products {
+		res, err = b.db.ExecContext(ctx, "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			fmt.Sprintf("SQLBENCH-%s-%d", tag, i), "SQL bench "+tag, 1999, initialStock, now, now)
+		if err != nil {
+			return fmt.Errorf("insert product: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		b.productIDs = append(b.productIDs, id)
 	}
 	return nil
 }
 
-func (b *bench) flow(ctx context.Context, customerCheck bool, lat *latencies) error {
+func (b *bench) flow(ctx context.Context, productID int64, customerCheck bool, lat *latencies) error {
 	t0 := time.Now()
 	if customerCheck {
 		if err := b.checkCustomer(ctx); err != nil {
 			return err
 		}
 	}
-	orderID, err := b.create(ctx)
+	orderID, err := b.create(ctx, productID)
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
@@ -272,16 +282,16 @@ type itemRow struct {
 	qty                            int
 }
 
-// create is CreateOrder's transaction for one unit of b.productID (application/orders
+// create is CreateOrder's transaction for one unit of productID (application/orders
 // createOrder over adapters/mysql): LockForOrder, TakeStock, Orders.Create. The response is
 // encoded after the commit, as the use case does for a create without a key.
-func (b *bench) create(ctx context.Context) (int64, error) {
+func (b *bench) create(ctx context.Context, productID int64) (int64, error) {
 	var o orderRow
 	err := mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
 		now := stamp(time.Now())
 		// ProductRepository.LockForOrder
 		rows, err := tx.QueryContext(ctx,
-			"SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id IN (?) ORDER BY id FOR UPDATE", b.productID)
+			"SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id IN (?) ORDER BY id FOR UPDATE", productID)
 		if err != nil {
 			return fmt.Errorf("lock products: %w", err)
 		}
@@ -309,7 +319,7 @@ func (b *bench) create(ctx context.Context) (int64, error) {
 			return errors.New("insufficient stock")
 		}
 		// ProductRepository.TakeStock
-		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", 1, b.productID, 1)
+		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", 1, productID, 1)
 		if err != nil {
 			return fmt.Errorf("take stock: %w", err)
 		}

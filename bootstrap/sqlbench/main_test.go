@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +27,16 @@ var loadtestFlowFields = []string{"mode", "clients", "seconds", "flows", "flows_
 // every counted flow created one order of one unit, confirmed it and stored its key with
 // the response, and that the stock went down by exactly the number of flows.
 func TestRunLeavesConsistentRows(t *testing.T) {
-	for _, interpolate := range []bool{false, true} {
-		t.Run(map[bool]string{false: "prepared", true: "interpolated"}[interpolate], func(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		interpolate bool
+		products    int
+	}{{"prepared", false, 1}, {"interpolated", true, 1}, {"three_products", false, 3}} {
+		t.Run(c.name, func(t *testing.T) {
 			u := env.URL(t)
 			var out bytes.Buffer
 			res, err := run(context.Background(), options{url: u, clients: 4, duration: 300 * time.Millisecond, pool: 4,
-				interpolate: interpolate, customerCheck: true, migrate: true}, &out)
+				interpolate: c.interpolate, customerCheck: true, migrate: true, products: c.products}, &out)
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}
@@ -57,18 +62,31 @@ func TestRunLeavesConsistentRows(t *testing.T) {
 			if got := keys[:len(loadtestFlowFields)]; !slices.Equal(got, loadtestFlowFields) {
 				t.Fatalf("keys %v, want loadtest's %v first", got, loadtestFlowFields)
 			}
-			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" {
+			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" || values["products"] != strconv.Itoa(c.products) {
 				t.Fatalf("line %q: want mode=sql clients=4 errors=0", line)
 			}
 
 			db := env.DB(t)
 			ctx := context.Background()
-			var stock int64
-			if err := db.QueryRowContext(ctx, "SELECT stock FROM products WHERE id = ?", res.productID).Scan(&stock); err != nil {
-				t.Fatal(err)
+			if len(res.productIDs) != c.products {
+				t.Fatalf("got products %v, want %d", res.productIDs, c.products)
 			}
-			if stock != initialStock-res.flows {
-				t.Fatalf("stock %d, want %d - %d flows", stock, initialStock, res.flows)
+			var taken int64
+			for _, id := range res.productIDs {
+				var stock, sold int64
+				if err := db.QueryRowContext(ctx, "SELECT stock FROM products WHERE id = ?", id).Scan(&stock); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.QueryRowContext(ctx, "SELECT COALESCE(SUM(qty), 0) FROM order_items WHERE product_id = ?", id).Scan(&sold); err != nil {
+					t.Fatal(err)
+				}
+				if stock != initialStock-sold || sold == 0 {
+					t.Fatalf("product %d: stock %d, sold %d, want stock %d - sold and some sold", id, stock, sold, initialStock)
+				}
+				taken += sold
+			}
+			if taken != res.flows {
+				t.Fatalf("%d units taken, want one per flow (%d)", taken, res.flows)
 			}
 			var confirmed, units, other, keysStored int64
 			if err := db.QueryRowContext(ctx, `SELECT
@@ -95,9 +113,10 @@ func TestRunLeavesConsistentRows(t *testing.T) {
 
 func TestRunRefusesBadOptions(t *testing.T) {
 	for _, o := range []options{
-		{clients: 1, duration: time.Second, pool: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 0, duration: time.Second, pool: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: 0, pool: 1},
+		{clients: 1, duration: time.Second, pool: 1, products: 1},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 0, duration: time.Second, pool: 1, products: 1},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: 0, pool: 1, products: 1},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: time.Second, pool: 1, products: 0},
 	} {
 		var out bytes.Buffer
 		if _, err := run(context.Background(), o, &out); err == nil {
