@@ -104,13 +104,13 @@ export RUN_SCRIPT
 # seed's demo values when unset (and say so). Without one, the binaries pick the same demo
 # values themselves and warn.
 run_db_configured = $(or $(DATABASE_URL),$(DB_HOST),$(DB_NAME))
-run: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
-run: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
+run bench: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
+run bench: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
 ifneq ($(run_db_configured),)
-run: export JWT_SECRET ?= super-secret-key
-run: export SERVICE_TOKEN ?= internal-service-token
-run: export ADMIN_USER ?= admin
-run: export ADMIN_PASSWORD ?= admin123
+run bench: export JWT_SECRET ?= super-secret-key
+run bench: export SERVICE_TOKEN ?= internal-service-token
+run bench: export ADMIN_USER ?= admin
+run bench: export ADMIN_PASSWORD ?= admin123
 endif
 run: build ## start the three services (Ctrl-C stops them); memory adapters unless DATABASE_URL or DB_* is set
 	@if [[ -n "$(run_db_configured)" ]]; then \
@@ -175,12 +175,16 @@ seed: migrate ## migrate, then load db/seed.sql (customer 1 ACME, product 2 at 1
 lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into build/lambda/orchestrator.zip
 	@mkdir -p build/lambda
 	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o build/lambda/bootstrap ./bootstrap/orchestrator
+	rm -f build/lambda/orchestrator.zip
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
-bench: ## Go benchmarks, then the load tool when the tree has one
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@if [[ -d "$(LOADTEST_PKG)" ]]; then $(GO) run $(LOADTEST_PKG); \
-	else echo "bench: no load tool in this tree ($(LOADTEST_PKG) does not exist), so only the Go benchmarks ran"; fi
+# bench starts the services exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is
+# set), waits for their /health, runs the load tool once per mode, then stops them. The
+# services' own logs go to bin/bench-services.log.
+BENCH_MODES ?= flow contention idempotency
+BENCH_ARGS ?=
+bench: build ## start the services, run the load tool (flow, contention, idempotency), stop them
+	@if [[ ! -d "$(LOADTEST_PKG)" ]]; then 		echo "bench: no load tool in this tree ($(LOADTEST_PKG) does not exist); nothing ran"; exit 0; fi; 	$(GO) build -o $(BIN)/loadtest $(LOADTEST_PKG); 	bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; 	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; 	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do 		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; 		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; 	done; 	for mode in $(BENCH_MODES); do 		echo "bench: loadtest -mode $$mode $(BENCH_ARGS)"; 		$(BIN)/loadtest -mode $$mode -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT) $(BENCH_ARGS); 	done
 
 test-faults: ## the fault-injection suite, when the tree has one
 	@if [[ -d "$(FAULTTEST_PKG)" ]]; then $(GO) test -count=1 $(TESTFLAGS) $(FAULTTEST_PKG)/...; \

@@ -25,7 +25,7 @@ func TestMakefileTargets(t *testing.T) {
 		"migrate":          {"./bootstrap/migrate"},
 		"seed":             {"db/seed.sql", "mysql "},
 		"lambda":           {"GOOS=linux GOARCH=amd64 CGO_ENABLED=0", "-tags lambda.norpc", "-o build/lambda/bootstrap ./bootstrap/orchestrator", "zip -j build/lambda/orchestrator.zip build/lambda/bootstrap"},
-		"bench":            {"-bench"},
+		"bench":            {"loadtest", "-mode"},
 		"test-faults":      {"test-faults"},
 		"clean":            {"rm -rf bin build"},
 	}
