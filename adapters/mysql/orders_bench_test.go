@@ -2,12 +2,15 @@ package mysql_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
@@ -29,34 +32,75 @@ var benchOrdersPool = mysql.PoolConfig{MaxOpenConns: 32, MaxIdleConns: 32, ConnM
 // real orders.Service over the MySQL store with 16 goroutines on a pool sized like
 // orders-api's. "shared_product": every flow buys the same product (one hot row, as
 // bootstrap/loadtest's flow mode does); "own_product": each goroutine buys its own.
+// "prepared" is the pool as adapters/mysql.Open makes it (every statement with arguments
+// is prepared, executed and closed: two round trips); "interpolated" is the same DSN with
+// the driver's interpolateParams on (one round trip), to measure that setting.
 //
 //	TEST_DATABASE_URL=mysql://root@127.0.0.1:3306/ go test -run XXX -bench OrdersCreateConfirm ./adapters/mysql/
 func BenchmarkOrdersCreateConfirmMySQL(b *testing.B) {
-	db, err := mysql.Open(context.Background(), env.URL(b), benchOrdersPool)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	svc := orders.NewService(mysql.NewOrdersStore(db), benchOrdersCustomers{},
-		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
-	now := time.Now().UTC()
-	res, err := db.ExecContext(context.Background(),
-		"INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
-		"Bench", "bench-"+mysqltest.Unique()+"@example.com", now, now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	customerID, err := res.LastInsertId()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, shared := range []bool{true, false} {
-		name := "own_product"
-		if shared {
-			name = "shared_product"
+	for _, interpolate := range []bool{false, true} {
+		name := "prepared"
+		if interpolate {
+			name = "interpolated"
 		}
-		b.Run(name, func(b *testing.B) { benchOrdersFlows(b, svc, shared, customerID) })
+		b.Run(name, func(b *testing.B) {
+			db := benchOrdersOpen(b, interpolate)
+			svc := orders.NewService(mysql.NewOrdersStore(db), benchOrdersCustomers{},
+				orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
+			now := time.Now().UTC()
+			res, err := db.ExecContext(context.Background(),
+				"INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+				"Bench", "bench-"+mysqltest.Unique()+"@example.com", now, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			customerID, err := res.LastInsertId()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, shared := range []bool{true, false} {
+				name := "own_product"
+				if shared {
+					name = "shared_product"
+				}
+				b.Run(name, func(b *testing.B) { benchOrdersFlows(b, svc, shared, customerID) })
+			}
+		})
 	}
+}
+
+// benchOrdersOpen opens a pool on the package's database as orders-api does, with the
+// driver's interpolateParams on when asked.
+func benchOrdersOpen(b *testing.B, interpolate bool) *sql.DB {
+	b.Helper()
+	u := env.URL(b)
+	if !interpolate {
+		db, err := mysql.Open(context.Background(), u, benchOrdersPool)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	dsn, err := mysql.DSN(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.InterpolateParams = true
+	connector, err := gomysql.NewConnector(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	b.Cleanup(func() { _ = db.Close() })
+	db.SetMaxOpenConns(benchOrdersPool.MaxOpenConns)
+	db.SetMaxIdleConns(benchOrdersPool.MaxIdleConns)
+	db.SetConnMaxLifetime(benchOrdersPool.ConnMaxLifetime)
+	return db
 }
 
 // benchOrdersCustomers says yes to every customer: the benchmark measures the orders side
