@@ -82,7 +82,7 @@ func TestLocalServerHealthAndReady(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	res, body := do(t, "GET", localServer(t, f, nil).URL+"/health", "", nil)
-	if res.StatusCode != 200 || body != `{"service":"orchestrator","status":"ok"}` {
+	if res.StatusCode != 200 || body != `{"status":"ok","service":"orchestrator"}` {
 		t.Errorf("health: got %d %s", res.StatusCode, body)
 	}
 	ok := localServer(t, f, nil)
