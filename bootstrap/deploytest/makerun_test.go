@@ -61,6 +61,14 @@ func TestMakeRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the three services: not in -short")
 	}
+	// Build first, so that the ports picked below are bound within a second of being picked
+	// (make run's own build is then a cache hit), not after a long build another test could
+	// spend taking them.
+	build := exec.Command("make", "build")
+	build.Dir = repoFile(t, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make build: %v\n%s", err, out)
+	}
 	t.Run("memory", func(t *testing.T) { makeRun(t, nil) })
 	t.Run("mysql", func(t *testing.T) {
 		makeRun(t, []string{"DATABASE_URL=" + string(env.NewDatabase(t, false))})
