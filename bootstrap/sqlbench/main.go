@@ -3,7 +3,7 @@
 // objects and no customers-api call, at -clients concurrency for -duration, and prints one
 // summary line with the field names of bootstrap/loadtest's flow mode:
 //
-//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false products=1
+//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false products=1 pool_waits=0 pool_wait_ms=0
 //
 // The statements, their order, their arguments, the isolation level (READ COMMITTED), the
 // locks and the retry policy are those of the MySQL adapters (adapters/mysql orders_repo.go,
@@ -151,8 +151,10 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", res.errors)}
 	fields = append(fields, lat.fields()...)
+	stats := db.Stats()
 	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
-		fmt.Sprintf("customer_check=%t", o.customerCheck), fmt.Sprintf("products=%d", o.products))
+		fmt.Sprintf("customer_check=%t", o.customerCheck), fmt.Sprintf("products=%d", o.products),
+		fmt.Sprintf("pool_waits=%d", stats.WaitCount), fmt.Sprintf("pool_wait_ms=%d", stats.WaitDuration.Milliseconds()))
 	fmt.Fprintln(out, strings.Join(fields, " "))
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintln(out, "first error:", e)
