@@ -144,7 +144,9 @@ func TestStartServesUntilCanceled(t *testing.T) {
 	go func() { done <- start(ctx, cfg, discard()) }()
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	var up bool
-	for range 200 {
+	// start hashes the admin password with bcrypt before it listens: slow under -race on a
+	// busy two-core machine, so wait on a deadline rather than a fixed number of tries.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		res, err := http.Get(base + "/health")
 		if err == nil {
 			res.Body.Close()
