@@ -3,6 +3,7 @@
 package httpkit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,25 +22,28 @@ const MaxBodyBytes = 1 << 20
 // ErrBodyTooLarge is returned by Decode when the body exceeds MaxBodyBytes.
 var ErrBodyTooLarge = errs.New(errs.KindTooLarge, "payload_too_large", "request body exceeds 1 MiB")
 
-// Decode reads one JSON value from r's body into dst, strictly: unknown fields, trailing
-// data, wrong types and an empty body are KindInvalid errors; an oversized body is
-// ErrBodyTooLarge. dst's fields should be pointers where "missing" must be told apart from
-// a zero value.
+// Decode reads one JSON value from r's body into dst, strictly: unknown fields (also those
+// that match a field only when case is ignored), repeated fields, trailing data, wrong types
+// and an empty body are KindInvalid errors; an oversized body is ErrBodyTooLarge. dst's
+// fields should be pointers where "missing" must be told apart from a zero value.
 func Decode(r *http.Request, dst any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return ErrBodyTooLarge
+		}
+		return errs.Invalid("request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return ErrBodyTooLarge
-		}
 		return errs.Invalid("request body must hold a single JSON value")
 	}
-	return nil
+	return checkFieldNames(b, dst)
 }
 
 // DecodeBytes is Decode for a body already in memory (the Lambda adapter's case).
