@@ -65,9 +65,13 @@ func WritePage[T any](w http.ResponseWriter, req paging.Request, items []T, hasM
 	WriteList(w, items, p)
 }
 
-// PathID reads a positive integer id from a path variable value; anything else is
-// KindInvalid, so that "/customers/abc" is a 400 and never a 500.
+// PathID reads a positive integer id, decimal digits only, from a path variable value;
+// anything else ("abc", "-1", "+1", "1e3", beyond int64) is KindInvalid, so that
+// "/customers/abc" is a 400 and never a 500.
 func PathID(s string) (int64, error) {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, errs.Invalid("id must be a positive integer")
+	}
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, errs.Invalid("id must be a positive integer")
