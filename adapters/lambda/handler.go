@@ -32,6 +32,7 @@ const Route = "/orchestrator/create-and-confirm-order"
 
 // Errors of the adapter itself.
 var (
+	// errMethodNotAllowed is KindInvalid because the kind table has no 405; serve sets 405.
 	errMethodNotAllowed = errs.New(errs.KindInvalid, "method_not_allowed", "only POST is allowed on this route")
 	errBadBase64        = errs.Invalid("request body is not valid base64")
 )
