@@ -37,6 +37,7 @@ type options struct {
 	clients       int
 	duration      time.Duration
 	stock         int
+	products      int
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long the flow mode runs")
 	flag.IntVar(&o.stock, "stock", 50, "initial stock in contention mode")
+	flag.IntVar(&o.products, "products", 0, "products the flow mode spreads orders over (0: one per client, so clients do not queue on one row lock; 1: every flow on one product)")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -236,9 +238,17 @@ func (l *latencies) fields() []string {
 }
 
 func flow(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
-	productID, err := c.createProduct(ctx, o.ordersBase, 2_000_000_000)
-	if err != nil {
-		return err
+	n := o.products
+	if n <= 0 {
+		n = o.clients
+	}
+	productIDs := make([]int64, n)
+	for i := range productIDs {
+		id, err := c.createProduct(ctx, o.ordersBase, 2_000_000_000)
+		if err != nil {
+			return err
+		}
+		productIDs[i] = id
 	}
 	var lat latencies
 	var flows, failures atomic.Int64
@@ -248,6 +258,7 @@ func flow(ctx context.Context, c *client, o options, customerID int64, out io.Wr
 	var wg sync.WaitGroup
 	for w := 0; w < o.clients; w++ {
 		wg.Add(1)
+		productID := productIDs[w%len(productIDs)]
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
@@ -262,7 +273,7 @@ func flow(ctx context.Context, c *client, o options, customerID int64, out io.Wr
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fields := []string{"BENCH", "mode=flow", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
+	fields := []string{"BENCH", "mode=flow", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", n), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
 		fmt.Sprintf("flows=%d", flows.Load()), fmt.Sprintf("flows_per_s=%.1f", float64(flows.Load())/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", failures.Load())}
 	fields = append(fields, lat.fields()...)
