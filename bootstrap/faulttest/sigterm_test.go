@@ -1,0 +1,186 @@
+package faulttest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// requestIDs records the X-Request-ID of every request orders-api sends to customers-api
+// through the proxy: those requests are inside orders-api's handler.
+type requestIDs struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+var requestIDHeader = regexp.MustCompile(`(?i)\r\nX-Request-Id: *([!-~]+)`)
+
+func (r *requestIDs) observe(chunk []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range requestIDHeader.FindAllSubmatch(chunk, -1) {
+		r.seen[string(m[1])] = true
+	}
+}
+
+func (r *requestIDs) snapshot() map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]bool, len(r.seen))
+	for k := range r.seen {
+		out[k] = true
+	}
+	return out
+}
+
+// TestSIGTERMUnderLoad sends SIGTERM to orders-api while workers create orders that take a
+// while (customers-api answers slowly through a proxy). Every request that reached the
+// handler must finish with its 201 (no connection reset), new connections are refused once
+// the service says it is shutting down, and the process exits, with status 0, within
+// SHUTDOWN_TIMEOUT; every 201 is one order and no other order exists. Then, with a request
+// stuck longer than SHUTDOWN_TIMEOUT, the process still exits within it.
+func TestSIGTERMUnderLoad(t *testing.T) {
+	requireFaults(t)
+	ids := &requestIDs{seen: map[string]bool{}}
+	var cp *proxy
+	const shutdownTimeout = 10 * time.Second
+	w := newWorld(t, worldOptions{
+		CustomersVia: func(addr string) string { cp = newProxy(t, addr); cp.OnChunk(ids.observe); return cp.Addr() },
+		OrdersEnv:    map[string]string{"SHUTDOWN_TIMEOUT": shutdownTimeout.String(), "UPSTREAM_TIMEOUT": "5s"},
+	})
+	const initial = 1_000_000
+	pid := w.createProduct(initial)
+	addr := fmt.Sprintf("127.0.0.1:%d", w.orders.port)
+
+	t.Run("drains", func(t *testing.T) {
+		cp.SetDelay(1500 * time.Millisecond)
+		type sent struct {
+			id    string
+			start time.Time
+			r     reply
+		}
+		var (
+			mu    sync.Mutex
+			all   []*sent
+			stop  atomic.Bool
+			wg    sync.WaitGroup
+			sigAt time.Time
+		)
+		for g := range 12 {
+			wg.Go(func() {
+				for n := 0; !stop.Load(); n++ {
+					s := &sent{id: fmt.Sprintf("sigterm-%d-%d", g, n), start: time.Now()}
+					s.r = w.createOrder(pid, 1, "X-Request-ID", s.id)
+					mu.Lock()
+					all = append(all, s)
+					mu.Unlock()
+					if s.r.err != nil {
+						time.Sleep(50 * time.Millisecond)
+					}
+				}
+			})
+		}
+		for len(ids.snapshot()) < 20 { // a first wave answered, the next one in the handler
+			time.Sleep(5 * time.Millisecond)
+		}
+		inHandler := ids.snapshot()
+		sigAt = time.Now()
+		w.orders.Signal(syscall.SIGTERM)
+		if !w.orders.WaitLog("shutting down", 5*time.Second) {
+			t.Error("orders-api did not log that it is shutting down within 5s of SIGTERM")
+		}
+		// The listener is closed: a new connection is refused, a new request gets no answer.
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Error("a new connection was accepted after the shutdown began")
+		} else if !isRefused(err) {
+			t.Errorf("a new connection after the shutdown began: got %v, want connection refused", err)
+		}
+		fresh := &http.Client{Timeout: clientTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
+		if r := w.doWith(fresh, "POST", "/orders", orderBody(w.customerID, pid, 1)); r.err == nil || !isRefused(r.err) {
+			t.Errorf("a new request after the shutdown began: got %v, want connection refused", r)
+		}
+		exited, err := w.orders.Wait(shutdownTimeout)
+		exitAfter := time.Since(sigAt)
+		stop.Store(true)
+		wg.Wait()
+		if !exited {
+			t.Fatalf("orders-api still running %v after SIGTERM (SHUTDOWN_TIMEOUT %v)", shutdownTimeout, shutdownTimeout)
+		}
+		if err != nil {
+			t.Errorf("orders-api exit after SIGTERM: %v, want status 0", err)
+		}
+
+		reached := ids.snapshot()
+		var created, lost, refused int
+		for _, s := range all {
+			switch {
+			case s.r.err == nil && s.r.status == http.StatusCreated:
+				created++
+			case s.r.err == nil:
+				t.Errorf("request %s: got %v, want 201 or no connection", s.id, s.r)
+			case reached[s.id]:
+				t.Errorf("request %s reached the handler (it called customers-api) and lost its connection: %v", s.id, s.r.err)
+			case isRefused(s.r.err):
+				refused++
+			default:
+				lost++ // on a kept-alive connection the server closed as idle: never read
+			}
+		}
+		for id := range inHandler {
+			var got *sent
+			for _, s := range all {
+				if s.id == id {
+					got = s
+				}
+			}
+			if got == nil || got.r.status != http.StatusCreated {
+				t.Errorf("request %s was in the handler at SIGTERM: got %v, want its 201", id, got)
+			}
+		}
+		t.Logf("SIGTERM with %d requests in the handler; exit after %v; %d requests answered 201, %d refused, %d on closed idle connections",
+			len(inHandler), exitAfter.Round(time.Millisecond), created, refused, lost)
+		if n := w.count("SELECT COUNT(*) FROM orders"); n != int64(created) {
+			t.Errorf("%d orders in the database, %d answered 201: an order was written and its answer lost", n, created)
+		}
+		w.checkStock(pid, initial)
+		w.checkWhole()
+	})
+
+	t.Run("past the shutdown timeout", func(t *testing.T) {
+		const short = 2 * time.Second
+		w.orders.env["SHUTDOWN_TIMEOUT"] = short.String() // UPSTREAM_TIMEOUT stays 5s: the request outlives it
+		cp.SetDelay(0)
+		w.orders.Start()
+		before := w.count("SELECT COUNT(*) FROM orders")
+		cp.SetDelay(time.Minute)
+		done := make(chan reply, 1)
+		go func() { done <- w.createOrder(pid, 1, "X-Request-ID", "stuck") }()
+		for !ids.snapshot()["stuck"] {
+			time.Sleep(5 * time.Millisecond)
+		}
+		sigAt := time.Now()
+		w.orders.Signal(syscall.SIGTERM)
+		// The bound leaves room for a busy machine; without one the process would wait for
+		// the request (5s) or for ever.
+		exited, err := w.orders.Wait(short + 2*time.Second)
+		if !exited {
+			t.Fatalf("orders-api still running %v after SIGTERM with SHUTDOWN_TIMEOUT %v", short+2*time.Second, short)
+		}
+		t.Logf("exit %v after SIGTERM (%v) with a request stuck in the handler", time.Since(sigAt).Round(time.Millisecond), err)
+		if r := <-done; r.err == nil {
+			t.Errorf("the stuck request got an answer (%v) though the process stopped before it could finish", r)
+		}
+		if n := w.count("SELECT COUNT(*) FROM orders"); n != before {
+			t.Errorf("%d orders after the stuck request, want %d", n, before)
+		}
+		cp.Cut() // release the connection held in the delay
+		cp.Restore(t)
+	})
+}
