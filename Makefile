@@ -186,8 +186,12 @@ BENCH_ARGS ?=
 bench: build ## start the services, run the load tool (flow, contention, idempotency), stop them
 	@if [[ ! -d "$(LOADTEST_PKG)" ]]; then 		echo "bench: no load tool in this tree ($(LOADTEST_PKG) does not exist); nothing ran"; exit 0; fi; 	$(GO) build -o $(BIN)/loadtest $(LOADTEST_PKG); 	bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; 	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; 	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do 		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; 		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; 	done; 	for mode in $(BENCH_MODES); do 		echo "bench: loadtest -mode $$mode $(BENCH_ARGS)"; 		$(BIN)/loadtest -mode $$mode -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT) $(BENCH_ARGS); 	done
 
-test-faults: ## the fault-injection suite, when the tree has one
-	@if [[ -d "$(FAULTTEST_PKG)" ]]; then $(GO) test -count=1 $(TESTFLAGS) $(FAULTTEST_PKG)/...; \
+# The fault tests build the binaries and run them over fresh databases on TEST_DATABASE_URL
+# (default mysql://root@127.0.0.1:3306/); `make test` skips them (no FAULTS=1).
+test-faults: ## the fault-injection suite (binaries killed, database cut, customers-api down) on MySQL
+	@if [[ -d "$(FAULTTEST_PKG)" ]]; then \
+		echo "FAULTS=1 go test $(FAULTTEST_PKG)/..."; \
+		FAULTS=1 $(GO) test -count=1 -timeout 10m $(TESTFLAGS) $(FAULTTEST_PKG)/...; \
 	else echo "test-faults: no fault-injection suite in this tree ($(FAULTTEST_PKG) does not exist); nothing ran"; fi
 
 compose-up: ## docker compose: build and start MySQL, migrate, the services; wait until healthy

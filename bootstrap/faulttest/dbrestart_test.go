@@ -153,7 +153,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	var (
 		next     atomic.Int64
 		failMu   sync.Mutex
-		replayed atomic.Int64 // retries that found their first attempt committed after all
+		replayed atomic.Int64 // retries whose first attempt was answered 503 yet committed (the cut took the COMMIT's answer)
 	)
 	fail := func(format string, args ...any) { failMu.Lock(); t.Errorf(format, args...); failMu.Unlock() }
 	for range workers {
@@ -183,7 +183,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	t.Logf("retries: %d found their first attempt committed (replayed)", replayed.Load())
+	t.Logf("retries: %d found that their first attempt, answered 503, had committed (replayed)", replayed.Load())
 	ids := map[int64]string{}
 	for _, f := range flows {
 		if other, dup := ids[f.create.id()]; dup {
