@@ -79,7 +79,7 @@ type fixture struct {
 	token     string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	tokens, err := jwt.NewTokens(jwt.Secret("test-secret-0123456789"), jwt.Issuer("customers-api"), jwt.Lifetime(time.Hour))
 	if err != nil {
