@@ -235,8 +235,13 @@ func (h *handlers) getOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 // confirmOrder confirms idempotently: the key is required (a zero key makes the use case
-// answer idempotency_key_required). Any body is ignored: the route takes none.
+// answer idempotency_key_required). The route takes no body: one is ignored, unless it is
+// over 1 MiB (413, as everywhere).
 func (h *handlers) confirmOrder(w http.ResponseWriter, r *http.Request) {
+	if err := httpkit.DiscardBody(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -255,7 +260,12 @@ func (h *handlers) confirmOrder(w http.ResponseWriter, r *http.Request) {
 	h.writeOutcome(w, out)
 }
 
+// cancelOrder takes no body either: one over 1 MiB is 413, a smaller one is ignored.
 func (h *handlers) cancelOrder(w http.ResponseWriter, r *http.Request) {
+	if err := httpkit.DiscardBody(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	id, err := pathID(r)
 	if err != nil {
 		h.fail(w, r, err)

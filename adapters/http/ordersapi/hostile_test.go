@@ -1,0 +1,153 @@
+package ordersapi_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
+)
+
+// hostileTokens are bearer tokens that must never pass the JWT guard: each differs from a
+// valid one in exactly one way the contract names (algorithm pinned to HS256, exp required,
+// issuer and key checked).
+func hostileTokens(t *testing.T) map[string]string {
+	t.Helper()
+	secret := []byte(ordersapitest.DefaultJWTSecret)
+	now := time.Now()
+	good := gojwt.MapClaims{"sub": "admin", "iss": ordersapitest.DefaultJWTIssuer, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	with := func(k string, v any) gojwt.MapClaims {
+		c := gojwt.MapClaims{}
+		for key, val := range good {
+			c[key] = val
+		}
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		return c
+	}
+	sign := func(m gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
+		s, err := gojwt.NewWithClaims(m, claims).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := sign(gojwt.SigningMethodHS256, secret, good)
+	parts := strings.Split(valid, ".")
+	return map[string]string{
+		"expired":         sign(gojwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Minute).Unix())),
+		"no exp":          sign(gojwt.SigningMethodHS256, secret, with("exp", nil)),
+		"alg none":        sign(gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, good),
+		"another key":     sign(gojwt.SigningMethodHS256, []byte("another-secret-of-32-bytes-long!"), good),
+		"HS512":           sign(gojwt.SigningMethodHS512, secret, good),
+		"RS256":           sign(gojwt.SigningMethodRS256, rsaKey, good),
+		"wrong issuer":    sign(gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
+		"no signature":    parts[0] + "." + parts[1] + ".",
+		"service token":   ordersapitest.DefaultServiceToken,
+		"valid, reversed": parts[2] + "." + parts[1] + "." + parts[0],
+	}
+}
+
+// TestHostileTokensOnEveryBusinessRoute: every business route answers 401 unauthorized to
+// every hostile token, and none of those requests changes anything.
+func TestHostileTokensOnEveryBusinessRoute(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, ordersapitest.Options{})
+	p := c.createProduct("HOSTILE-1", 100, 5)
+	o := c.mustCreateOrder(`{"customer_id":1,"items":[{"product_id":` + itoa(p.ID) + `,"qty":1}]}`)
+	routes := []struct{ method, path, body string }{
+		{http.MethodPost, "/products", `{"sku":"X","name":"x","price_cents":1,"stock":1}`},
+		{http.MethodGet, "/products", ""},
+		{http.MethodGet, "/products/" + itoa(p.ID), ""},
+		{http.MethodPatch, "/products/" + itoa(p.ID), `{"stock":100}`},
+		{http.MethodPost, "/orders", `{"customer_id":1,"items":[{"product_id":` + itoa(p.ID) + `,"qty":1}]}`},
+		{http.MethodGet, "/orders", ""},
+		{http.MethodGet, orderPath(o.ID, ""), ""},
+		{http.MethodPost, orderPath(o.ID, "/confirm"), ""},
+		{http.MethodPost, orderPath(o.ID, "/cancel"), ""},
+	}
+	valid := c.token
+	for name, token := range hostileTokens(t) {
+		c.token = token
+		for _, r := range routes {
+			rec := c.do(r.method, r.path, r.body, "Idempotency-Key", "hostile-"+name)
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s on %s %s: got %d, want 401", name, r.method, r.path, rec.Code)
+				continue
+			}
+			wantError(t, rec, http.StatusUnauthorized, "unauthorized")
+		}
+	}
+	c.token = valid
+	if got := c.stock(p.ID); got != 4 {
+		t.Fatalf("got stock %d after refused requests, want 4", got)
+	}
+	if got := decode[envelope[orderBody]](t, c.do(http.MethodGet, orderPath(o.ID, ""), "")).Data.Status; got != "CREATED" {
+		t.Fatalf("got order status %s after refused requests, want CREATED", got)
+	}
+	if n := len(decode[envelope[[]productBody]](t, c.do(http.MethodGet, "/products", "")).Data); n != 1 {
+		t.Fatalf("got %d products after refused requests, want 1", n)
+	}
+}
+
+// TestOversizedBodiesOnRoutesWithoutABody: confirm and cancel take no body, yet one over
+// 1 MiB is 413 as everywhere, and changes nothing. (POST /products, PATCH /products/{id}
+// and POST /orders have their 413 cases in products_test.go and orders_test.go.)
+func TestOversizedBodiesOnRoutesWithoutABody(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, ordersapitest.Options{})
+	p := c.createProduct("BIG-1", 100, 5)
+	o := c.mustCreateOrder(`{"customer_id":1,"items":[{"product_id":` + itoa(p.ID) + `,"qty":1}]}`)
+	big := strings.Repeat("x", httpkit.MaxBodyBytes+1)
+	wantError(t, c.do(http.MethodPost, orderPath(o.ID, "/confirm"), big, "X-Idempotency-Key", "big-1"), http.StatusRequestEntityTooLarge, "payload_too_large")
+	wantError(t, c.do(http.MethodPost, orderPath(o.ID, "/cancel"), big), http.StatusRequestEntityTooLarge, "payload_too_large")
+	if got := decode[envelope[orderBody]](t, c.do(http.MethodGet, orderPath(o.ID, ""), "")).Data.Status; got != "CREATED" {
+		t.Fatalf("got order status %s after refused requests, want CREATED", got)
+	}
+	// The refused confirmation left its key free; a small body is ignored.
+	rec := c.do(http.MethodPost, orderPath(o.ID, "/confirm"), `{"ignored":true}`, "X-Idempotency-Key", "big-1")
+	wantStatus(t, rec, http.StatusOK)
+	if rec.Header().Get("Idempotent-Replayed") != "" {
+		t.Fatal("the refused confirmation stored an answer")
+	}
+	wantStatus(t, c.do(http.MethodPost, orderPath(o.ID, "/cancel"), strings.Repeat(" ", httpkit.MaxBodyBytes)), http.StatusOK)
+}
+
+// TestOutOfRangeIDsOnEveryIDRoute: an id that is not a positive int64 in decimal digits is
+// 400 invalid_request on every {id} route (never 404 for a value no row can have, never
+// 500); the largest int64 is a well-formed id that names nothing: 404.
+func TestOutOfRangeIDsOnEveryIDRoute(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, ordersapitest.Options{})
+	routes := []struct {
+		method, path, body, notFound string
+	}{
+		{http.MethodGet, "/products/%s", "", "product_not_found"},
+		{http.MethodPatch, "/products/%s", `{"stock":1}`, "product_not_found"},
+		{http.MethodGet, "/orders/%s", "", "order_not_found"},
+		{http.MethodPost, "/orders/%s/confirm", "", "order_not_found"},
+		{http.MethodPost, "/orders/%s/cancel", "", "order_not_found"},
+	}
+	for _, r := range routes {
+		for _, id := range []string{"0", "-1", "+1", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "abc", "1e3", "1.5", "0x10", " 1", "1 ", "１"} {
+			path := strings.Replace(r.path, "%s", url.PathEscape(id), 1)
+			wantError(t, c.do(r.method, path, r.body, "X-Idempotency-Key", "ids"), http.StatusBadRequest, "invalid_request")
+		}
+		path := strings.Replace(r.path, "%s", "9223372036854775807", 1)
+		wantError(t, c.do(r.method, path, r.body, "X-Idempotency-Key", "ids"), http.StatusNotFound, r.notFound)
+	}
+}
