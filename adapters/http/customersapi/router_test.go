@@ -445,14 +445,18 @@ func TestBadIDs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	svc := "Bearer " + customersapitest.DefaultServiceToken
-	for _, id := range []string{"abc", "0", "-1", "1.5", "99999999999999999999", "%20"} {
+	for _, id := range []string{"abc", "0", "-1", "+1", "1.5", "1e3", "0x10", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "%20"} {
 		wantError(t, e.do(t, call{method: "GET", path: "/customers/" + id, auth: e.bearer()}), 400, "invalid_request")
+		wantError(t, e.do(t, call{method: "PUT", path: "/customers/" + id, body: `{"name":"N"}`, auth: e.bearer()}), 400, "invalid_request")
 		wantError(t, e.do(t, call{method: "DELETE", path: "/customers/" + id, auth: e.bearer()}), 400, "invalid_request")
 		wantError(t, e.do(t, call{method: "GET", path: "/internal/customers/" + id, auth: svc}), 400, "invalid_request")
 	}
-	wantError(t, e.do(t, call{method: "GET", path: "/customers/424242", auth: e.bearer()}), 404, "customer_not_found")
-	wantError(t, e.do(t, call{method: "DELETE", path: "/customers/424242", auth: e.bearer()}), 404, "customer_not_found")
-	wantError(t, e.do(t, call{method: "GET", path: "/internal/customers/424242", auth: svc}), 404, "customer_not_found")
+	for _, id := range []string{"424242", "9223372036854775807"} {
+		wantError(t, e.do(t, call{method: "GET", path: "/customers/" + id, auth: e.bearer()}), 404, "customer_not_found")
+		wantError(t, e.do(t, call{method: "PUT", path: "/customers/" + id, body: `{"name":"N"}`, auth: e.bearer()}), 404, "customer_not_found")
+		wantError(t, e.do(t, call{method: "DELETE", path: "/customers/" + id, auth: e.bearer()}), 404, "customer_not_found")
+		wantError(t, e.do(t, call{method: "GET", path: "/internal/customers/" + id, auth: svc}), 404, "customer_not_found")
+	}
 }
 
 func TestListPaginationAndSearch(t *testing.T) {
