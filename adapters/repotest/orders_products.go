@@ -205,6 +205,7 @@ func testProductSearch(t *testing.T, h *ordersHarness) {
 	under2 := mk(tok+"ax", "Gadget")
 	slash := mk(tok+"-5", `Back\slash `+tok)
 	upper := mk(strings.ToUpper(tok)+"-SKU", "Thing")
+	quoted := mk(tok+"-q", `O'Brien's "best" `+tok)
 	cases := []struct {
 		search string
 		want   []int64
@@ -218,6 +219,9 @@ func testProductSearch(t *testing.T, h *ordersHarness) {
 		{strings.ToLower(tok) + "-sku", []int64{upper.ID()}},
 		{tok + "%", nil},
 		{tok + "-_", nil},
+		{`o'brien's "BEST" ` + tok, []int64{quoted.ID()}},
+		{`'; DROP TABLE products; -- ` + tok, nil},
+		{`" OR "1"="1 ` + tok, nil},
 	}
 	for _, c := range cases {
 		page, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: c.search}, Page: paging.Request{Limit: 100}})
