@@ -18,7 +18,8 @@ import (
 // deleted, compared with the _ci collation), so concurrent writers race on the index and
 // the loser gets 1062, which becomes customer.ErrEmailTaken.
 type CustomerRepository struct {
-	db *sql.DB
+	db      *sql.DB
+	onRetry RetryObserver
 }
 
 var _ customers.CustomerRepository = (*CustomerRepository)(nil)
@@ -26,13 +27,21 @@ var _ customers.CustomerRepository = (*CustomerRepository)(nil)
 // NewCustomerRepository returns the repository on db.
 func NewCustomerRepository(db *sql.DB) *CustomerRepository { return &CustomerRepository{db: db} }
 
+// ObserveRetries makes every transaction of the repository call onRetry before it runs
+// again after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the
+// repository is used; it returns r.
+func (r *CustomerRepository) ObserveRetries(onRetry RetryObserver) *CustomerRepository {
+	r.onRetry = onRetry
+	return r
+}
+
 const customerColumns = "id, name, email, phone, created_at, updated_at"
 
 // CreateCustomer implements customers.CustomerRepository. The insert runs through Transact
 // so that a deadlock on the unique index (possible when many inserts race) is retried.
 func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
 	var id int64
-	err := Transact(ctx, r.db, func(ctx context.Context, tx *sql.Tx) error {
+	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			"INSERT INTO customers (name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 			c.Name(), c.Email(), nullString(c.Phone()), c.CreatedAt(), c.UpdatedAt())
@@ -113,7 +122,7 @@ func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filt
 // row (SELECT ... FOR UPDATE), runs fn and writes the result back.
 func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
 	var updated *customer.Customer
-	err := Transact(ctx, r.db, func(ctx context.Context, tx *sql.Tx) error {
+	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := getCustomer(ctx, tx, id, " FOR UPDATE")
 		if err != nil {
 			return err

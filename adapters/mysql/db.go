@@ -156,16 +156,31 @@ const (
 // unit with backoff, up to maxAttempts; when they run out the error is ErrUnavailable.
 // fn must therefore be safe to run again: it must not keep state across attempts.
 func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return TransactObserved(ctx, db, nil, fn)
+}
+
+// RetryObserver is told each time Transact runs a unit again after a deadlock, a lock-wait
+// timeout or a 1020 (the metrics count them). It must be quick and safe for concurrent use.
+type RetryObserver func()
+
+// TransactObserved is Transact calling onRetry (when not nil) before every retry.
+func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = transactOnce(ctx, db, fn)
 		if err == nil || !isRetryable(err) {
 			return classify(err)
 		}
+		if attempt == maxAttempts {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return classify(errors.Join(err, ctx.Err()))
 		case <-time.After(retryBackoff * time.Duration(attempt*attempt)):
+		}
+		if onRetry != nil {
+			onRetry()
 		}
 	}
 	return classify(err)

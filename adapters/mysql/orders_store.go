@@ -17,7 +17,8 @@ import (
 // Lock order, which every unit follows so that no two units wait on each other in a cycle:
 // the idempotency key row, then the order row, then product rows by id ascending.
 type OrdersStore struct {
-	db *sql.DB
+	db      *sql.DB
+	onRetry RetryObserver
 }
 
 var (
@@ -30,18 +31,26 @@ var (
 // NewOrdersStore returns the store on db, whose schema the migrations made.
 func NewOrdersStore(db *sql.DB) *OrdersStore { return &OrdersStore{db: db} }
 
+// ObserveRetries makes every transaction of the store call onRetry before it runs again
+// after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the store
+// is used; it returns s.
+func (s *OrdersStore) ObserveRetries(onRetry RetryObserver) *OrdersStore {
+	s.onRetry = onRetry
+	return s
+}
+
 // Transact implements orders.TxProvider. The repositories given to fn act on the
 // transaction; fn may run again after a deadlock or a lock-wait timeout, and when the
 // retries run out the error is ErrUnavailable (503).
 func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
-	return Transact(ctx, s.db, func(ctx context.Context, tx *sql.Tx) error {
-		return fn(ctx, ordersConn{db: s.db, tx: tx}.repos())
+	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *sql.Tx) error {
+		return fn(ctx, ordersConn{db: s.db, tx: tx, onRetry: s.onRetry}.repos())
 	})
 }
 
 // Repos implements orders.Store: repositories on the pool, outside any transaction. Their
 // Update methods still lock: each runs in a transaction of its own.
-func (s *OrdersStore) Repos() orders.Repos { return ordersConn{db: s.db}.repos() }
+func (s *OrdersStore) Repos() orders.Repos { return ordersConn{db: s.db, onRetry: s.onRetry}.repos() }
 
 // Ping reports whether the database answers; orders-api's /ready uses it.
 func (s *OrdersStore) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
@@ -49,8 +58,9 @@ func (s *OrdersStore) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
 // ordersConn is where the repositories send their statements: the transaction of a unit of
 // work, or the pool.
 type ordersConn struct {
-	db *sql.DB
-	tx *sql.Tx // nil: the pool, each statement in autocommit
+	db      *sql.DB
+	tx      *sql.Tx // nil: the pool, each statement in autocommit
+	onRetry RetryObserver
 }
 
 func (c ordersConn) repos() orders.Repos {
@@ -74,7 +84,7 @@ func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, q q
 	if c.tx != nil {
 		return fn(ctx, c.tx)
 	}
-	return Transact(ctx, c.db, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) })
+	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) })
 }
 
 // fail wraps err with what was being done. Outside a transaction the error is classified
