@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -80,6 +81,22 @@ func (m *Metrics) Observer(router *mux.Router) func(r *http.Request, status int,
 			if tpl, err := match.Route.GetPathTemplate(); err == nil {
 				route = tpl
 			}
+		}
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+	}
+}
+
+// PatternObserver is Observer for a net/http ServeMux: the route label is the pattern the
+// mux matched (r.Pattern, without its method), "unmatched" when none did.
+func (m *Metrics) PatternObserver() func(r *http.Request, status int, elapsed time.Duration) {
+	return func(r *http.Request, status int, elapsed time.Duration) {
+		route := r.Pattern
+		if i := strings.IndexByte(route, ' '); i >= 0 {
+			route = strings.TrimSpace(route[i+1:])
+		}
+		if route == "" {
+			route = "unmatched"
 		}
 		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 		m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())

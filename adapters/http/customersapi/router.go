@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -31,6 +32,13 @@ var docsPage []byte
 // ReadyChecks are the readiness checks of GET /ready, by name (empty on memory adapters).
 type ReadyChecks map[string]httpkit.Check
 
+// Metrics is what the router reports to, when given: per-route request counts and
+// latencies, served at GET /metrics. adapters/metrics implements it.
+type Metrics interface {
+	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+	Handler() http.Handler
+}
+
 // Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by
 // hand (see the customersapitest package for a ready-made one over memory adapters).
 type Deps struct {
@@ -40,6 +48,7 @@ type Deps struct {
 	ServiceToken httpkit.ServiceToken
 	Logger       *slog.Logger
 	Ready        ReadyChecks
+	Metrics      Metrics // nil: no /metrics
 }
 
 // NewRouter returns the whole customers-api handler: the routes of the contract wrapped in
@@ -55,6 +64,9 @@ func NewRouter(d Deps) http.Handler {
 	r.Handle("/ready", httpkit.Ready(ServiceName, d.Ready)).Methods(http.MethodGet)
 	r.HandleFunc("/openapi.yaml", serveSpec).Methods(http.MethodGet)
 	r.HandleFunc("/docs", serveDocs).Methods(http.MethodGet)
+	if d.Metrics != nil {
+		r.Handle("/metrics", d.Metrics.Handler()).Methods(http.MethodGet)
+	}
 
 	r.HandleFunc("/auth/login", h.loginHandler).Methods(http.MethodPost)
 
@@ -72,7 +84,11 @@ func NewRouter(d Deps) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return httpkit.Middleware(logger, nil, r)
+	var observe httpkit.Observe
+	if d.Metrics != nil {
+		observe = d.Metrics.Observer(r)
+	}
+	return httpkit.Middleware(logger, observe, r)
 }
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {

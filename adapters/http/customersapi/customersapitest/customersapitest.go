@@ -52,6 +52,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready are readiness checks for GET /ready; default none (always ready).
 	Ready customersapi.ReadyChecks
+	// Metrics, when set, receives the request metrics and is served at GET /metrics.
+	Metrics customersapi.Metrics
 }
 
 // API is customers-api over memory adapters.
@@ -103,6 +105,7 @@ func New(tb testing.TB, opts Options) *API {
 		ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger:       opts.Logger,
 		Ready:        opts.Ready,
+		Metrics:      opts.Metrics,
 	})
 	return &API{Handler: h, Customers: svc, Repo: repo, Limiter: limiter, Tokens: tokens, Options: opts}
 }

@@ -58,6 +58,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready are readiness checks for GET /ready; default none (always ready).
 	Ready ordersapi.ReadyChecks
+	// Metrics, when set, receives the request metrics and idempotency counters and is
+	// served at GET /metrics.
+	Metrics ordersapi.Metrics
 }
 
 // API is orders-api over the configured store.
@@ -120,7 +123,7 @@ func New(tb testing.TB, opts Options) *API {
 	}
 	svc := orders.NewService(opts.Store, checker, orders.Config{
 		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, Clock: opts.Now})
-	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, Logger: opts.Logger, Ready: opts.Ready})
+	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
 	return &API{Handler: h, Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
 }
 
