@@ -11,6 +11,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
@@ -39,14 +40,35 @@ var CustomersMemorySet = wire.NewSet(
 	memory.NewCustomerRepository,
 	wire.Bind(new(customers.CustomerRepository), new(*memory.CustomerRepository)),
 	ProvideMemoryReadyChecks,
+	ProvideCustomersMetrics,
+	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
 )
 
-// CustomersMySQLSet keeps customers in MySQL; /ready pings the pool.
+// CustomersMySQLSet keeps customers in MySQL; /ready pings the pool, and the metrics include
+// the pool's gauges and the transaction retries.
 var CustomersMySQLSet = wire.NewSet(
-	mysql.NewCustomerRepository,
+	ProvideCustomerMySQLRepository,
 	wire.Bind(new(customers.CustomerRepository), new(*mysql.CustomerRepository)),
 	ProvideMySQLReadyChecks,
+	ProvideCustomersMySQLMetrics,
+	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
 )
+
+// ProvideCustomersMetrics returns customers-api's own registry, served at GET /metrics.
+func ProvideCustomersMetrics() *metrics.Metrics { return metrics.New(string(CustomersAPI)) }
+
+// ProvideCustomersMySQLMetrics is ProvideCustomersMetrics with the pool's gauges.
+func ProvideCustomersMySQLMetrics(db *sql.DB) *metrics.Metrics {
+	m := ProvideCustomersMetrics()
+	m.WatchDB(db, string(CustomersAPI))
+	return m
+}
+
+// ProvideCustomerMySQLRepository returns the repository on db, counting its transaction
+// retries (deadlocks, lock-wait timeouts) in m.
+func ProvideCustomerMySQLRepository(db *sql.DB, m *metrics.Metrics) *mysql.CustomerRepository {
+	return mysql.NewCustomerRepository(db).ObserveRetries(func() { m.Count(metrics.EventTransactionRetry) })
+}
 
 // CustomersAPIApp is what the customers-api binary serves.
 type CustomersAPIApp struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
+	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 )
@@ -31,6 +32,7 @@ var OrchestratorSet = wire.NewSet(
 	orchestration.NewService,
 	wire.Bind(new(lambda.CreateAndConfirmer), new(*orchestration.Service)),
 	lambda.NewHandler,
+	ProvideOrchestratorMetrics,
 	ProvideOrchestratorHTTP,
 	wire.Struct(new(OrchestratorApp), "*"),
 )
@@ -59,14 +61,19 @@ func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
 	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, Timeout: cfg.UpstreamTimeout})
 }
 
+// ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by
+// the local server. Under AWS Lambda there is no HTTP server to scrape: CloudWatch reports
+// the function's invocations, errors and durations there.
+func ProvideOrchestratorMetrics() *metrics.Metrics { return metrics.New(string(Orchestrator)) }
+
 // ProvideOrchestratorHTTP serves the handler locally; /ready checks that both services answer
-// their /health.
-func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger) OrchestratorHTTP {
+// their /health, and /metrics serves m.
+func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics) OrchestratorHTTP {
 	checks := map[string]httpkit.Check{
 		customersclient.Service: func(r *http.Request) error { return cc.Health(r.Context()) },
 		ordersclient.Service:    func(r *http.Request) error { return oc.Health(r.Context()) },
 	}
-	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger)
+	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger, m)
 }
 
 // CheckLambdaSecrets refuses to run under AWS Lambda with a missing or weak JWT_SECRET or

@@ -44,9 +44,9 @@ var OrdersMemorySet = wire.NewSet(
 )
 
 // OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
-// the metrics include the pool's gauges.
+// the metrics include the pool's gauges and the transaction retries.
 var OrdersMySQLSet = wire.NewSet(
-	mysql.NewOrdersStore,
+	ProvideOrdersMySQLStore,
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,
 	ProvideOrdersMySQLMetrics,
@@ -74,6 +74,12 @@ func ProvideOrdersMySQLMetrics(db *sql.DB) *metrics.Metrics {
 	m := ProvideOrdersMetrics()
 	m.WatchDB(db, string(OrdersAPI))
 	return m
+}
+
+// ProvideOrdersMySQLStore returns the store on db, counting its transaction retries
+// (deadlocks, lock-wait timeouts) in m.
+func ProvideOrdersMySQLStore(db *sql.DB, m *metrics.Metrics) *mysql.OrdersStore {
+	return mysql.NewOrdersStore(db).ObserveRetries(func() { m.Count(metrics.EventTransactionRetry) })
 }
 
 // ProvideOrdersMemoryReadyChecks makes /ready check that customers-api answers: orders

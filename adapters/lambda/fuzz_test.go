@@ -178,7 +178,7 @@ func FuzzLocalServer(f *testing.F) {
 	f.Add([]byte(goodBody), "DELETE", "")
 	f.Add([]byte(""), "GET", "a\nb")
 	fx := newFixture(f)
-	h := lambda.LocalServer(fx.handler.Handle, "orchestrator", nil, slog.New(slog.DiscardHandler))
+	h := lambda.LocalServer(fx.handler.Handle, "orchestrator", nil, slog.New(slog.DiscardHandler), nil)
 	f.Fuzz(func(t *testing.T, body []byte, method, corrHeader string) {
 		if !validMethod(method) {
 			return // not an HTTP request line net/http would accept

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,17 +24,30 @@ type EventHandler func(ctx context.Context, event json.RawMessage) (json.RawMess
 // errNoRoute is the local server's answer to any other path.
 var errNoRoute = errs.New(errs.KindNotFound, "not_found", "no such route")
 
+// Metrics is what the local server reports to, when given: request counts and latencies by
+// route pattern and status, served at GET /metrics. adapters/metrics implements it.
+type Metrics interface {
+	PatternObserver() func(r *http.Request, status int, elapsed time.Duration)
+	Handler() http.Handler
+}
+
 // LocalServer serves fn over plain HTTP the way serverless-offline serves a function: each
 // request to Route becomes a REST API (v1) proxy event and the event's answer is written
-// back. GET /health and GET /ready (each check must pass) are answered directly. Wrapped in
-// httpkit.Middleware: X-Request-ID, access log, panic recovery, the 1 MiB body limit.
-func LocalServer(fn EventHandler, service string, checks map[string]httpkit.Check, logger *slog.Logger) http.Handler {
+// back. GET /health and GET /ready (each check must pass) are answered directly, and GET
+// /metrics when m is not nil. Wrapped in httpkit.Middleware: X-Request-ID, access log,
+// panic recovery, the 1 MiB body limit.
+func LocalServer(fn EventHandler, service string, checks map[string]httpkit.Check, logger *slog.Logger, m Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /health", httpkit.Health(service))
 	mux.Handle("GET /ready", httpkit.Ready(service, checks))
+	var observe httpkit.Observe
+	if m != nil {
+		mux.Handle("GET /metrics", m.Handler())
+		observe = m.PatternObserver()
+	}
 	mux.Handle(Route, bridge(fn)) // every method: the handler answers 405 itself, in its own shape
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { httpkit.WriteError(w, r, errNoRoute) })
-	return httpkit.Middleware(logger, nil, mux)
+	return httpkit.Middleware(logger, observe, mux)
 }
 
 func bridge(fn EventHandler) http.HandlerFunc {

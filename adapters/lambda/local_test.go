@@ -16,7 +16,7 @@ import (
 func localServer(t *testing.T, f *fixture, ready error) *httptest.Server {
 	t.Helper()
 	checks := map[string]httpkit.Check{"orders-api": func(*http.Request) error { return ready }}
-	srv := httptest.NewServer(lambda.LocalServer(f.handler.Handle, "orchestrator", checks, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(lambda.LocalServer(f.handler.Handle, "orchestrator", checks, slog.New(slog.DiscardHandler), nil))
 	t.Cleanup(srv.Close)
 	return srv
 }

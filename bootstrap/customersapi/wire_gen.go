@@ -10,7 +10,6 @@ import (
 	"context"
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
-	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
@@ -36,6 +35,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideMemoryReadyChecks()
+	metrics := bootstrap.ProvideCustomersMetrics()
 	deps := customersapi.Deps{
 		Customers:    service,
 		Login:        login,
@@ -43,6 +43,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 		ServiceToken: serviceToken,
 		Logger:       logger,
 		Ready:        readyChecks,
+		Metrics:      metrics,
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
@@ -59,7 +60,8 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	if err != nil {
 		return bootstrap.CustomersAPIApp{}, nil, err
 	}
-	customerRepository := mysql.NewCustomerRepository(db)
+	metrics := bootstrap.ProvideCustomersMySQLMetrics(db)
+	customerRepository := bootstrap.ProvideCustomerMySQLRepository(db, metrics)
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
 	attemptLimiter := bootstrap.ProvideAttemptLimiter()
@@ -83,6 +85,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		ServiceToken: serviceToken,
 		Logger:       logger,
 		Ready:        readyChecks,
+		Metrics:      metrics,
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)

@@ -32,7 +32,8 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 		return nil, err
 	}
 	handler := lambda.NewHandler(service, tokens, logger)
-	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger)
+	metrics := bootstrap.ProvideOrchestratorMetrics()
+	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	orchestratorApp := &bootstrap.OrchestratorApp{
 		Handler: handler,

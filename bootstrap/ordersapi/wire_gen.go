@@ -10,7 +10,6 @@ import (
 	"context"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
-	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"log/slog"
@@ -57,7 +56,8 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	if err != nil {
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
-	ordersStore := mysql.NewOrdersStore(db)
+	metrics := bootstrap.ProvideOrdersMySQLMetrics(db)
+	ordersStore := bootstrap.ProvideOrdersMySQLStore(db, metrics)
 	client, err := bootstrap.ProvideCustomersClient(cfg)
 	if err != nil {
 		cleanup()
@@ -72,7 +72,6 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
 	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client)
-	metrics := bootstrap.ProvideOrdersMySQLMetrics(db)
 	deps := ordersapi.Deps{
 		Orders:   service,
 		Verifier: tokens,

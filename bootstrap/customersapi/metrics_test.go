@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
+)
+
+func metricsText(t *testing.T, h http.Handler) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got /metrics %d", rec.Code)
+	}
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+// TestMetricsOnBothInjectors: customers-api serves per-route request metrics on memory and
+// MySQL, and the pool's gauges and the transaction retries on MySQL; the repository the
+// MySQL injector builds reports its retries there.
+func TestMetricsOnBothInjectors(t *testing.T) {
+	mem, err := initializeMemory(config(t, nil), discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/customers/7", nil))
+	text := metricsText(t, mem.Handler)
+	if !strings.Contains(text, `http_requests_total{method="GET",route="/customers/{id}",service="customers-api",status="401"} 1`) ||
+		strings.Contains(text, "go_sql_") {
+		t.Errorf("memory: got metrics without the request or with pool gauges:\n%.800s", text)
+	}
+
+	u := env.NewDatabase(t, false)
+	cfg := config(t, map[string]string{"DATABASE_URL": string(u), "JWT_SECRET": "a-long-enough-test-secret",
+		"SERVICE_TOKEN": "a-long-enough-service-token", "ADMIN_USER": "operator", "ADMIN_PASSWORD": "correct horse battery staple"})
+	app, cleanup, err := initializeMySQL(context.Background(), cfg, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	text = metricsText(t, app.Handler)
+	for _, want := range []string{`go_sql_open_connections{db_name="customers-api"}`, `go_sql_in_use_connections{db_name="customers-api"}`,
+		`backoffice_events_total{event="transaction_retry",service="customers-api"} 0`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("MySQL: metrics lack %q", want)
+		}
+	}
+
+	db, err := mysql.Open(context.Background(), u, mysql.PoolConfig{MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := bootstrap.ProvideCustomersMySQLMetrics(db)
+	repo := bootstrap.ProvideCustomerMySQLRepository(db, m)
+	c, err := customer.NewCustomer("Retry", "retry@acme.com", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = repo.CreateCustomer(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	attempt := 0
+	if _, err := repo.UpdateCustomer(t.Context(), c.ID(), func(*customer.Customer) error {
+		if attempt++; attempt == 1 {
+			return &gomysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if text := metricsText(t, m.Handler()); !strings.Contains(text, `backoffice_events_total{event="transaction_retry",service="customers-api"} 1`) {
+		t.Errorf("after a retried update: metrics lack the retry")
+	}
+}
