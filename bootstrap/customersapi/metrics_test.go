@@ -31,6 +31,7 @@ func metricsText(t *testing.T, h http.Handler) string {
 // MySQL, and the pool's gauges and the transaction retries on MySQL; the repository the
 // MySQL injector builds reports its retries there.
 func TestMetricsOnBothInjectors(t *testing.T) {
+	t.Parallel()
 	mem, err := initializeMemory(config(t, nil), discard())
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ func metricsText(t *testing.T, h http.Handler) string {
 // TestMySQLStoreCountsTransactionRetries: the store the MySQL injector builds reports every
 // retried unit of work (here a deadlock on the first attempt) to the metrics it serves.
 func TestMySQLStoreCountsTransactionRetries(t *testing.T) {
+	t.Parallel()
 	db, err := sqlOpen(t, env.NewDatabase(t, true))
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func TestMySQLStoreCountsTransactionRetries(t *testing.T) {
 // TestMySQLInjectorServesPoolGauges: orders-api on MySQL serves the pool's gauges and the
 // per-route request metrics at /metrics; on memory there is no pool to report.
 func TestMySQLInjectorServesPoolGauges(t *testing.T) {
+	t.Parallel()
 	base, _, _ := customersAPI(t, "", "")
 	cfg := config(t, map[string]string{"DATABASE_URL": string(env.NewDatabase(t, false)), "JWT_SECRET": "a-long-enough-test-secret",
 		"SERVICE_TOKEN": "a-long-enough-service-token", "CUSTOMERS_API_BASE": base})
