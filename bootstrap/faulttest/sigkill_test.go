@@ -2,6 +2,7 @@ package faulttest
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"sync"
@@ -114,12 +115,12 @@ func TestKillDuringConfirms(t *testing.T) {
 		case c.r.status == http.StatusOK:
 			answered++
 			var status string
-			var at time.Time
+			var at sql.NullTime
 			if err := w.db.QueryRow("SELECT status, confirmed_at FROM orders WHERE id = ?", orderIDs[i]).Scan(&status, &at); err != nil {
-				t.Fatal(err)
+				t.Fatalf("order %d: %v", orderIDs[i], err)
 			}
 			want, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(c.r.data()["confirmed_at"]))
-			if status != "CONFIRMED" || !at.Equal(want) {
+			if status != "CONFIRMED" || !at.Valid || !at.Time.Equal(want) {
 				t.Errorf("order %d: answered 200 CONFIRMED at %v before the kill, the database has %s at %v", orderIDs[i], want, status, at)
 			}
 		default:

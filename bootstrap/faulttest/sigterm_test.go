@@ -140,8 +140,11 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 					got = s
 				}
 			}
-			if got == nil || got.r.status != http.StatusCreated {
-				t.Errorf("request %s was in the handler at SIGTERM: got %v, want its 201", id, got)
+			switch {
+			case got == nil:
+				t.Errorf("request %s was in the handler at SIGTERM, yet the workers did not send it", id)
+			case got.r.status != http.StatusCreated:
+				t.Errorf("request %s was in the handler at SIGTERM: got %v, want its 201", id, got.r)
 			}
 		}
 		t.Logf("SIGTERM with %d requests in the handler; exit after %v; %d requests answered 201, %d refused, %d on closed idle connections",
