@@ -153,8 +153,7 @@ func (r ProductRepository) RestoreStock(ctx context.Context, id int64, qty int) 
 			return product.ErrNotFound
 		}
 		if p.Stock() > product.MaxStock-qty {
-			// The INT column would refuse it too: an infrastructure limit, not a client error.
-			return errors.New("restore stock: stock would overflow")
+			return product.ErrStockLimit // as the INT column would refuse it on MySQL
 		}
 		tx.products[id] = *product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock()+qty, p.CreatedAt(), p.UpdatedAt())
 		return nil

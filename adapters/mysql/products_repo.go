@@ -150,7 +150,8 @@ func (r *ProductRepository) TakeStock(ctx context.Context, id int64, qty int) er
 }
 
 // RestoreStock implements orders.ProductRepository. The guard keeps the INT column from
-// overflowing; that would be a broken invariant, not a client mistake.
+// overflowing: a client can set a stock near the maximum and then cancel an order, so that
+// is product.ErrStockLimit (409), never a driver error.
 func (r *ProductRepository) RestoreStock(ctx context.Context, id int64, qty int) error {
 	if qty < 1 {
 		return errors.New("restore stock: qty must be >= 1")
@@ -170,7 +171,7 @@ func (r *ProductRepository) RestoreStock(ctx context.Context, id int64, qty int)
 	if err := r.exists(ctx, id); err != nil {
 		return err
 	}
-	return errors.New("restore stock: stock would overflow")
+	return product.ErrStockLimit
 }
 
 func (r *ProductRepository) exists(ctx context.Context, id int64) error {

@@ -37,6 +37,7 @@ func RunOrders(t *testing.T, newStore NewOrdersStore, newCustomer NewCustomerID)
 		{"CancelCreatedRestoresStockOnce", testOrderCancelCreated},
 		{"CancelConfirmedWithinWindow", testOrderCancelInWindow},
 		{"CancelAfterWindow", testOrderCancelAfterWindow},
+		{"CancelRefusedAtTheStockLimit", testOrderCancelAtStockLimit},
 		{"ConcurrentCancelsRestoreOnce", testOrderConcurrentCancels},
 		{"ConcurrentCancelAndOrders", testOrderCancelRacingOrders},
 	}
@@ -350,6 +351,38 @@ func testOrderCancelCreated(t *testing.T, h *ordersHarness) {
 	// A canceled order cannot be confirmed.
 	_, err = h.svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: o.ID(), Key: h.key("late"), Encode: h.encoder(200)})
 	assertErrorIs(t, err, order.ErrInvalidState)
+}
+
+// testOrderCancelAtStockLimit: when giving an item's units back would raise its product's
+// stock above product.MaxStock (the client set it near the maximum after ordering), the
+// cancel is product.ErrStockLimit and changes nothing, not even the items restored before
+// the one that does not fit.
+func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
+	a, b := h.product(100, 10), h.product(50, 10)
+	o := h.createOrder(order.Line{ProductID: a.ID(), Qty: 3}, order.Line{ProductID: b.ID(), Qty: 4})
+	full := product.MaxStock - 3 // 4 units do not fit back
+	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &full}); err != nil {
+		t.Fatalf("PatchProduct: %v", err)
+	}
+	_, err := h.svc.CancelOrder(t.Context(), o.ID())
+	assertErrorIs(t, err, product.ErrStockLimit)
+	if errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("got kind %v, want conflict (409)", errs.KindOf(err))
+	}
+	h.assertStock(a.ID(), 7)
+	h.assertStock(b.ID(), full)
+	if got := h.getOrder(o.ID()); got.Status() != order.Created {
+		t.Fatalf("got %s after the refused cancel, want it CREATED", describeOrder(got))
+	}
+	lower := 100
+	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &lower}); err != nil {
+		t.Fatalf("PatchProduct: %v", err)
+	}
+	if _, err := h.svc.CancelOrder(t.Context(), o.ID()); err != nil {
+		t.Fatalf("CancelOrder once the stock is lower: %v", err)
+	}
+	h.assertStock(a.ID(), 10)
+	h.assertStock(b.ID(), 104)
 }
 
 func testOrderCancelInWindow(t *testing.T, h *ordersHarness) {

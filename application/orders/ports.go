@@ -57,7 +57,8 @@ type ProductRepository interface {
 	TakeStock(ctx context.Context, id int64, qty int) error
 
 	// RestoreStock adds qty (>= 1) back to the product's stock. Returns product.ErrNotFound
-	// when there is no such product.
+	// when there is no such product and product.ErrStockLimit (nothing changes) when the
+	// stock would exceed product.MaxStock.
 	RestoreStock(ctx context.Context, id int64, qty int) error
 }
 

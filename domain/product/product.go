@@ -24,6 +24,10 @@ var (
 	ErrNotFound = errs.New(errs.KindNotFound, "product_not_found", "product not found")
 	// ErrSKUTaken: another product already has that SKU.
 	ErrSKUTaken = errs.New(errs.KindConflict, "sku_taken", "a product with that sku already exists")
+	// ErrStockLimit: giving units back (a cancelled order's) would raise the stock above
+	// MaxStock, which a client can bring about by setting the stock near it. Nothing
+	// changes; the cancel succeeds once the stock is lowered.
+	ErrStockLimit = errs.New(errs.KindConflict, "stock_limit_exceeded", "the stock would exceed its maximum of 2147483647; lower it first")
 )
 
 // Product is a catalogue entry. Its fields are unexported: New validates a new product,

@@ -151,3 +151,28 @@ func TestOutOfRangeIDsOnEveryIDRoute(t *testing.T) {
 		wantError(t, c.do(r.method, path, r.body, "X-Idempotency-Key", "ids"), http.StatusNotFound, r.notFound)
 	}
 }
+
+// TestCancelThatWouldOverflowTheStock: an order of 5 units is made, then the product's
+// stock is set to the largest value the database holds; cancelling would raise it past
+// that. The client gets a 409 (the cancel cannot happen while the stock is that high), never
+// a 500, and nothing changes: the order stays CREATED and the stock stays at the maximum.
+func TestCancelThatWouldOverflowTheStock(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, ordersapitest.Options{})
+	p := c.createProduct("FULL-1", 100, 10)
+	o := c.mustCreateOrder(`{"customer_id":1,"items":[{"product_id":` + itoa(p.ID) + `,"qty":5}]}`)
+	wantStatus(t, c.do(http.MethodPatch, "/products/"+itoa(p.ID), `{"stock":2147483647}`), http.StatusOK)
+	wantError(t, c.do(http.MethodPost, orderPath(o.ID, "/cancel"), ""), http.StatusConflict, "stock_limit_exceeded")
+	if got := c.stock(p.ID); got != 2147483647 {
+		t.Fatalf("got stock %d after the refused cancel, want 2147483647", got)
+	}
+	if got := decode[envelope[orderBody]](t, c.do(http.MethodGet, orderPath(o.ID, ""), "")).Data.Status; got != "CREATED" {
+		t.Fatalf("got order status %s after the refused cancel, want CREATED", got)
+	}
+	// Once the stock is lowered, the same cancel succeeds and restores the 5 units.
+	wantStatus(t, c.do(http.MethodPatch, "/products/"+itoa(p.ID), `{"stock":100}`), http.StatusOK)
+	wantStatus(t, c.do(http.MethodPost, orderPath(o.ID, "/cancel"), ""), http.StatusOK)
+	if got := c.stock(p.ID); got != 105 {
+		t.Fatalf("got stock %d after the cancel, want 105", got)
+	}
+}
