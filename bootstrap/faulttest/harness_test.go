@@ -218,6 +218,9 @@ func newService(t *testing.T, name string, env map[string]string) *service {
 		log: filepath.Join(t.TempDir(), name+".log")}
 	t.Cleanup(func() {
 		s.Kill()
+		if s.WaitLog("WARNING: DATA RACE", 0) { // binaries built with FAULTS_RACE=1
+			t.Errorf("%s reported a data race (see its log)", s.name)
+		}
 		if t.Failed() {
 			t.Logf("%s log (end):\n%s", s.name, s.logTail(60))
 		}
@@ -551,12 +554,14 @@ func (w *world) ready() int {
 	return r.status
 }
 
-// count runs a COUNT(*) (or any one-integer) query.
+// count runs a COUNT(*) (or any one-integer) query. A failure is reported (with Errorf, so
+// that workers may call it) and counts -1.
 func (w *world) count(query string, args ...any) int64 {
 	w.t.Helper()
 	var n sql.NullInt64
 	if err := w.db.QueryRow(query, args...).Scan(&n); err != nil {
-		w.t.Fatalf("%s: %v", query, err)
+		w.t.Errorf("%s: %v", query, err)
+		return -1
 	}
 	return n.Int64
 }
