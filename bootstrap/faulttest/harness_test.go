@@ -597,5 +597,17 @@ func (w *world) checkWhole() {
 	}
 }
 
+// waitFor polls cond until it holds or d has passed.
+func waitFor(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
+
 // isRefused reports a connection refused: nothing listens on the port.
 func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
