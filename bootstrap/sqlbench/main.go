@@ -13,7 +13,7 @@
 //	create:  BEGIN; SELECT products ... WHERE id IN (?) ORDER BY id FOR UPDATE;
 //	         UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?;
 //	         INSERT INTO orders ...; INSERT INTO order_items ...; COMMIT
-//	confirm: BEGIN; SET @backoffice_lock_wait = ..., SESSION innodb_lock_wait_timeout = ?;
+//	confirm: BEGIN; SET @backoffice_lock_wait = ..., SESSION innodb_lock_wait_timeout = 2;
 //	         INSERT INTO idempotency_keys ... (response_status 0);
 //	         SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait;
 //	         SELECT orders ... WHERE id = ? FOR UPDATE; SELECT order_items ... WHERE order_id = ?;
@@ -370,7 +370,7 @@ func (b *bench) confirm(ctx context.Context, orderID int64) error {
 	return mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
 		now := stamp(time.Now())
 		// IdempotencyStore.Reserve
-		if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ?", keyLockWait); err != nil {
+		if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = "+strconv.Itoa(keyLockWait)); err != nil {
 			return fmt.Errorf("reserve: %w", err)
 		}
 		_, err := tx.ExecContext(ctx,

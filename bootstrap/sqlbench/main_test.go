@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -12,6 +15,9 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
+	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/order"
 )
 
 var env mysqltest.Env
@@ -126,4 +132,113 @@ func TestRunRefusesBadOptions(t *testing.T) {
 			t.Fatalf("run(%+v) printed %q before failing", o, out.String())
 		}
 	}
+}
+
+// sessionCounters are the server's per-connection counters that tell which statements ran
+// and which rows they touched.
+var sessionCounters = []string{"Questions", "Com_stmt_prepare", "Com_stmt_execute", "Com_stmt_close",
+	"Com_select", "Com_insert", "Com_update", "Com_delete", "Com_set_option", "Com_begin", "Com_commit",
+	"Com_rollback", "Handler_write", "Handler_update", "Handler_delete", "Handler_read_key", "Handler_read_next",
+	"Handler_read_rnd_next"}
+
+// sessionDelta runs fn on a pool of one connection and returns how much each session
+// counter grew.
+func sessionDelta(t *testing.T, db *sql.DB, fn func() error) map[string]int64 {
+	t.Helper()
+	read := func() map[string]int64 {
+		rows, err := db.Query("SHOW SESSION STATUS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		all := map[string]int64{}
+		for rows.Next() {
+			var name, value string
+			if err := rows.Scan(&name, &value); err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			if _, err := fmt.Sscan(value, &n); err == nil {
+				all[name] = n
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, c := range sessionCounters {
+			out[c] = all[c]
+		}
+		return out
+	}
+	before := read()
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	for k := range after {
+		after[k] -= before[k]
+	}
+	return after
+}
+
+type yesCustomers struct{}
+
+func (yesCustomers) CheckCustomer(context.Context, int64) error { return nil }
+
+// TestSameStatementsAsTheAdapters keeps sqlbench honest: one flow of its bare SQL and one
+// flow through orders.Service over the MySQL store (create without a key, confirm with a
+// fresh key), each on the same single connection, must make the server count the same
+// statements of each kind, the same prepared statements and the same row operations. When
+// an adapter changes its SQL, this fails until sqlbench mirrors it.
+func TestSameStatementsAsTheAdapters(t *testing.T) {
+	ctx := context.Background()
+	db, err := mysql.Open(ctx, env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b := &bench{db: db}
+	if err := b.setUp(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	productID := b.productIDs[0]
+	var lat latencies
+	bareFlow := func() error { return b.flow(ctx, productID, false, &lat) }
+	svc := orders.NewService(mysql.NewOrdersStore(db), yesCustomers{},
+		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
+	encode := func(status int) orders.Encoder {
+		return func(o *order.Order) (idempotency.Response, error) {
+			return idempotency.Response{Status: status, Body: []byte(`{"data":{}}`)}, nil
+		}
+	}
+	serviceFlow := func() error {
+		out, err := svc.CreateOrder(ctx, orders.CreateOrder{CustomerID: b.customerID,
+			Lines: []order.Line{{ProductID: productID, Qty: 1}}, Encode: encode(201)})
+		if err != nil {
+			return err
+		}
+		key, err := idempotency.ParseKey("same-statements-" + strconv.FormatInt(out.Order.ID(), 10))
+		if err != nil {
+			return err
+		}
+		_, err = svc.ConfirmOrder(ctx, orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode(200)})
+		return err
+	}
+	// A first flow of each warms the server's table caches (opening a table reads keys).
+	sessionDelta(t, db, bareFlow)
+	sessionDelta(t, db, serviceFlow)
+	bare := sessionDelta(t, db, bareFlow)
+	service := sessionDelta(t, db, serviceFlow)
+	if bare["Com_commit"] != 2 || bare["Com_stmt_prepare"] == 0 {
+		t.Fatalf("bare flow counters %v: want 2 commits and some prepared statements", bare)
+	}
+	if !maps.Equal(bare, service) {
+		for _, c := range sessionCounters {
+			if bare[c] != service[c] {
+				t.Errorf("%s: sqlbench %d, orders.Service over adapters/mysql %d", c, bare[c], service[c])
+			}
+		}
+	}
+	t.Logf("one flow: %v", bare)
 }
