@@ -277,6 +277,11 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 		{"to inclusive", orders.OrderFilter{To: o2.CreatedAt()}, []int64{o2.ID(), o1.ID()}},
 		{"from = to", orders.OrderFilter{From: o3.CreatedAt(), To: o3.CreatedAt()}, []int64{o3.ID()}},
 		{"just after", orders.OrderFilter{From: o3.CreatedAt().Add(time.Microsecond), To: o4.CreatedAt().Add(-time.Microsecond)}, nil},
+		// Finer than the stored microsecond: from rounds up, to rounds down, on every store.
+		{"from a nanosecond before", orders.OrderFilter{From: o3.CreatedAt().Add(-time.Nanosecond), To: o3.CreatedAt()}, []int64{o3.ID()}},
+		{"from a nanosecond after", orders.OrderFilter{From: o3.CreatedAt().Add(time.Nanosecond), To: o3.CreatedAt().Add(time.Minute)}, nil},
+		{"to a nanosecond after", orders.OrderFilter{From: o3.CreatedAt(), To: o3.CreatedAt().Add(999 * time.Nanosecond)}, []int64{o3.ID()}},
+		{"to a nanosecond before", orders.OrderFilter{From: o3.CreatedAt().Add(-time.Minute), To: o3.CreatedAt().Add(-time.Nanosecond)}, nil},
 		{"from after to", orders.OrderFilter{From: o4.CreatedAt(), To: o1.CreatedAt()}, nil},
 		{"status and range", orders.OrderFilter{Status: order.Created, From: o1.CreatedAt().Add(time.Minute)}, []int64{o4.ID()}},
 	}

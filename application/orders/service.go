@@ -264,14 +264,39 @@ type OrderQuery struct {
 	Page   paging.Request
 }
 
+// The range of created_at bounds a list accepts: that of MySQL's DATETIME, which refuses
+// dates outside it (year 0, or year 10000 once a time zone offset is applied) with an error
+// rather than a comparison. Orders are stamped with the current time, so no order lies
+// outside it.
+var (
+	earliestBound = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestBound   = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
 // ListOrders returns one page of orders, newest first. From and To bound created_at, both
-// inclusive; From after To gives an empty page. A negative customer id is KindInvalid.
+// inclusive; From after To gives an empty page. A negative customer id, or a bound outside
+// 1000-01-01..9999-12-31 UTC, is KindInvalid.
 func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*order.Order], error) {
 	if err := validPage(q.Page); err != nil {
 		return paging.Page[*order.Order]{}, err
 	}
 	if q.Filter.CustomerID < 0 {
 		return paging.Page[*order.Order]{}, errs.Invalid("customer_id must be a positive integer")
+	}
+	// created_at is stored to the microsecond: a bound finer than that selects the same
+	// rows as the microsecond inside it (from rounds up, to rounds down), and the database
+	// never rounds a bound past the range's ends.
+	if f := q.Filter.From; !f.IsZero() && f.Truncate(time.Microsecond) != f {
+		q.Filter.From = f.Truncate(time.Microsecond).Add(time.Microsecond)
+	}
+	q.Filter.To = q.Filter.To.Truncate(time.Microsecond)
+	for _, b := range []struct {
+		name string
+		t    time.Time
+	}{{"from", q.Filter.From}, {"to", q.Filter.To}} {
+		if !b.t.IsZero() && (b.t.Before(earliestBound) || b.t.After(latestBound)) {
+			return paging.Page[*order.Order]{}, errs.Invalid("%s must be between 1000-01-01 and 9999-12-31 (UTC)", b.name)
+		}
 	}
 	if !q.Filter.From.IsZero() && !q.Filter.To.IsZero() && q.Filter.From.After(q.Filter.To) {
 		return paging.Cut([]*order.Order{}, q.Page, (*order.Order).ID), nil

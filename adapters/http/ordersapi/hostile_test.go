@@ -176,3 +176,17 @@ func TestCancelThatWouldOverflowTheStock(t *testing.T) {
 		t.Fatalf("got stock %d after the cancel, want 105", got)
 	}
 }
+
+// TestListBoundsOutsideTheDatabaseRange: from/to outside 1000-01-01..9999-12-31 UTC (year
+// 0, or a time zone offset that moves 9999-12-31 into year 10000) is 400 on every store;
+// MySQL would otherwise fail the query.
+func TestListBoundsOutsideTheDatabaseRange(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, ordersapitest.Options{})
+	for _, q := range []string{"from=0000-01-01", "to=0999-12-31", "from=9999-12-31T23:59:59-23:59", "to=0000-01-01T00:00:00%2B23:59"} {
+		wantError(t, c.do(http.MethodGet, "/orders?"+q, ""), http.StatusBadRequest, "invalid_request")
+	}
+	for _, q := range []string{"from=1000-01-01", "to=9999-12-31", "from=1000-01-01T00:00:00Z&to=9999-12-31T23:59:59.999999Z"} {
+		wantStatus(t, c.do(http.MethodGet, "/orders?"+q, ""), http.StatusOK)
+	}
+}
