@@ -10,7 +10,6 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
-
 // TestListOrdersRefusesBoundsOutsideDatetime: a from/to bound the database's DATETIME cannot
 // compare (MySQL refuses year 0 or year 10000 with an error) is a client mistake on every
 // store, not a 500 on MySQL only; the range's own ends are accepted.
