@@ -40,6 +40,7 @@ type Config struct {
 	CancelWindow     time.Duration
 	IdempotencyTTL   time.Duration
 	ShutdownTimeout  time.Duration
+	RequestTimeout   time.Duration
 	LogLevel         slog.Level
 	Warnings         []string // non-fatal findings to log at start-up
 }
@@ -75,6 +76,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 		CancelWindow:     r.duration("CANCEL_WINDOW", 10*time.Minute),
 		IdempotencyTTL:   r.duration("IDEMPOTENCY_TTL", 24*time.Hour),
 		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:   r.duration("REQUEST_TIMEOUT", 15*time.Second),
 		MigrateOnStart:   r.bool("MIGRATE_ON_START", true),
 		Pool: mysql.PoolConfig{
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 32),
@@ -90,7 +92,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"CANCEL_WINDOW", c.CancelWindow}, {"IDEMPOTENCY_TTL", c.IdempotencyTTL}, {"UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"JWT_TTL", c.JWTLifetime}} {
+	}{{"CANCEL_WINDOW", c.CancelWindow}, {"IDEMPOTENCY_TTL", c.IdempotencyTTL}, {"UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"JWT_TTL", c.JWTLifetime}, {"REQUEST_TIMEOUT", c.RequestTimeout}} {
 		if d.v <= 0 {
 			r.fail(d.name + " must be a positive duration such as 10m")
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -198,5 +199,22 @@ func TestRequireServiceToken(t *testing.T) {
 		if rec.Code != want {
 			t.Errorf("%q: got %d, want %d", header, rec.Code, want)
 		}
+	}
+}
+
+func TestWithDeadlineCancelsSlowWork(t *testing.T) {
+	t.Parallel()
+	h := httpkit.WithDeadline(20*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case <-time.After(10 * time.Second):
+			w.WriteHeader(http.StatusOK)
+		}
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("got %d, want the handler to see its context canceled (503)", rec.Code)
 	}
 }

@@ -16,12 +16,15 @@ type ServerConfig struct {
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
 	ShutdownTimeout time.Duration
+	// RequestTimeout bounds the work of one request: its context is canceled after it, so a
+	// database or upstream that stops answering turns into a 503, never a hang.
+	RequestTimeout time.Duration
 }
 
 // DefaultServerConfig returns conservative timeouts for addr.
 func DefaultServerConfig(addr string) ServerConfig {
 	return ServerConfig{Addr: addr, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second}
+		IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second, RequestTimeout: 15 * time.Second}
 }
 
 // Serve runs h on cfg.Addr until ctx is canceled, then stops accepting connections and waits
@@ -37,7 +40,7 @@ func Serve(ctx context.Context, logger *slog.Logger, cfg ServerConfig, h http.Ha
 // ServeListener is Serve on an open listener (tests use port 0).
 func ServeListener(ctx context.Context, logger *slog.Logger, cfg ServerConfig, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           WithDeadline(cfg.RequestTimeout, h),
 		ReadTimeout:       cfg.ReadTimeout,
 		ReadHeaderTimeout: cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -63,4 +66,18 @@ func ServeListener(ctx context.Context, logger *slog.Logger, cfg ServerConfig, l
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// WithDeadline cancels each request's context after d (no deadline when d <= 0). The
+// database driver and the HTTP clients honour the context, so the request ends with a
+// classified "unavailable" or "timeout" error instead of waiting for a dead peer.
+func WithDeadline(d time.Duration, h http.Handler) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
