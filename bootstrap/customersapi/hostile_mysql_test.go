@@ -15,7 +15,8 @@ import (
 // TestHostileInputOnMySQL sends, to customers-api built by its MySQL injector, the inputs
 // only a real database could choke on: columns filled with 4-byte characters, NUL bytes,
 // lone surrogates, LIKE metacharacters and quotes, search text that is not UTF-8, the
-// largest ids. Each answer must be a client error or a success, never a 5xx.
+// largest ids. Each answer must be a client error or a success, never a 5xx. Then /metrics
+// shows the pool's gauges.
 func TestHostileInputOnMySQL(t *testing.T) {
 	t.Parallel()
 	const secret = "a-long-enough-test-secret"
@@ -73,5 +74,14 @@ func TestHostileInputOnMySQL(t *testing.T) {
 	}
 	if status, body := send("GET", "/internal/customers/9223372036854775807", "", cfg.ServiceToken); status != 404 {
 		t.Errorf("internal route, largest id: got %d %s, want 404", status, body)
+	}
+	// The same app serves the pool's gauges and the (so far zero) transaction retries.
+	status, text := send("GET", "/metrics", "", "")
+	for _, want := range []string{`go_sql_open_connections{db_name="customers-api"}`, `go_sql_in_use_connections{db_name="customers-api"}`,
+		`backoffice_events_total{event="transaction_retry",service="customers-api"} 0`,
+		`http_requests_total{method="POST",route="/customers",service="customers-api",status="201"}`} {
+		if status != 200 || !strings.Contains(text, want) {
+			t.Errorf("/metrics (%d) lacks %q", status, want)
+		}
 	}
 }
