@@ -6,14 +6,11 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
-	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 )
@@ -78,8 +75,8 @@ func NewRouter(d Deps) http.Handler {
 
 	r.Handle("/internal/customers/{id}", service(http.HandlerFunc(h.get))).Methods(http.MethodGet)
 
-	r.NotFoundHandler = http.HandlerFunc(notFound)
-	r.MethodNotAllowedHandler = methodNotAllowed(r)
+	r.NotFoundHandler = http.HandlerFunc(httpkit.NotFound)
+	r.MethodNotAllowedHandler = httpkit.MethodNotAllowed(r)
 	logger := d.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -99,40 +96,4 @@ func serveSpec(w http.ResponseWriter, _ *http.Request) {
 func serveDocs(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(docsPage)
-}
-
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	httpkit.WriteJSON(w, http.StatusNotFound, httperr.Body{Error: httperr.Detail{
-		Code: "route_not_found", Message: "no such route"}})
-}
-
-// methodNotAllowed answers 405 in the contract's error shape, with the Allow header listing
-// the methods the path does support.
-func methodNotAllowed(router *mux.Router) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		allowed := map[string]bool{}
-		_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-			methods, err := route.GetMethods()
-			if err != nil {
-				return nil
-			}
-			for _, m := range methods {
-				probe := r.Clone(r.Context())
-				probe.Method = m
-				var match mux.RouteMatch
-				if route.Match(probe, &match) && match.MatchErr == nil {
-					allowed[m] = true
-				}
-			}
-			return nil
-		})
-		list := make([]string, 0, len(allowed))
-		for m := range allowed {
-			list = append(list, m)
-		}
-		sort.Strings(list)
-		w.Header().Set("Allow", strings.Join(list, ", "))
-		httpkit.WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
-			Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
-	})
 }
