@@ -30,8 +30,8 @@ var benchOrdersPool = mysql.PoolConfig{MaxOpenConns: 32, MaxIdleConns: 32, ConnM
 
 // BenchmarkOrdersCreateConfirmMySQL runs create order + confirm (with a key) through the
 // real orders.Service over the MySQL store with 16 goroutines on a pool sized like
-// orders-api's. "shared_product": every flow buys the same product (one hot row, as
-// bootstrap/loadtest's flow mode does); "own_product": each goroutine buys its own.
+// orders-api's. "shared_product": every flow buys the same product (one hot row lock, as
+// loadtest -products 1); "own_product": each goroutine buys its own (loadtest's default).
 // "prepared" is the pool as adapters/mysql.Open makes it (every statement with arguments
 // is prepared, executed and closed: two round trips); "interpolated" is the same DSN with
 // the driver's interpolateParams on (one round trip), to measure that setting.

@@ -56,8 +56,8 @@ func (okCustomers) CheckCustomer(context.Context, int64) error { return nil }
 
 // BenchmarkCreateConfirmMemory runs create order + confirm (with a key) through the real
 // orders.Service over the memory store with 16 goroutines. "shared_product": every flow
-// buys the same product, as bootstrap/loadtest's flow mode does; "own_product": each
-// goroutine buys a product of its own.
+// buys the same product (loadtest -products 1); "own_product": each goroutine buys a
+// product of its own (loadtest's default).
 //
 //	go test -run XXX -bench CreateConfirm ./application/orders/
 func BenchmarkCreateConfirmMemory(b *testing.B) {

@@ -3,12 +3,14 @@
 // objects and no customers-api call, at -clients concurrency for -duration, and prints one
 // summary line with the field names of bootstrap/loadtest's flow mode:
 //
-//	BENCH mode=sql clients=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false products=1 pool_waits=0 pool_wait_ms=0
+//	BENCH mode=sql clients=16 products=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false pool_waits=0 pool_wait_ms=0
 //
 // The statements, their order, their arguments, the isolation level (READ COMMITTED), the
 // locks and the retry policy are those of the MySQL adapters (adapters/mysql orders_repo.go,
 // products_repo.go, idempotency_store.go, through adapters/mysql.Transact) for an order of
-// one unit of one product created without a key and confirmed with a fresh key:
+// one unit of a product created without a key and confirmed with a fresh key. As in
+// loadtest, -products 0 (the default) gives each client a product of its own and
+// -products 1 makes every client buy the same one (one hot row lock):
 //
 //	create:  BEGIN; SELECT products ... WHERE id IN (?) ORDER BY id FOR UPDATE;
 //	         UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?;
@@ -76,7 +78,7 @@ func main() {
 	flag.BoolVar(&o.interpolate, "interpolate", false, "send statements as text with inlined arguments instead of preparing them")
 	flag.BoolVar(&o.customerCheck, "customer-check", false, "also run customers-api's customer lookup before each create")
 	flag.BoolVar(&o.migrate, "migrate", true, "create the database and apply the migrations first")
-	flag.IntVar(&o.products, "products", 1, "products the clients buy, client i buying product i mod N (1: one hot row, as loadtest)")
+	flag.IntVar(&o.products, "products", 0, "products the clients buy, client i buying product i mod N (0: one per client, as loadtest; 1: one hot row)")
 	flag.Parse()
 	o.url = mysql.DatabaseURL(url)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,8 +105,11 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if o.url == "" {
 		return result{}, errors.New("no database: set DATABASE_URL or -database-url")
 	}
-	if o.clients < 1 || o.duration <= 0 || o.pool < 1 || o.products < 1 {
-		return result{}, errors.New("-clients, -duration, -pool and -products must be positive")
+	if o.clients < 1 || o.duration <= 0 || o.pool < 1 || o.products < 0 {
+		return result{}, errors.New("-clients, -duration and -pool must be positive, -products not negative")
+	}
+	if o.products == 0 {
+		o.products = o.clients
 	}
 	if o.migrate {
 		if err := mysql.Migrate(ctx, o.url, io.Discard); err != nil {
@@ -147,13 +152,13 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	res := result{customerID: b.customerID, productIDs: b.productIDs, flows: flows.Load(), errors: failures.Load()}
-	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
+	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", o.products), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
 		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", res.errors)}
 	fields = append(fields, lat.fields()...)
 	stats := db.Stats()
 	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
-		fmt.Sprintf("customer_check=%t", o.customerCheck), fmt.Sprintf("products=%d", o.products),
+		fmt.Sprintf("customer_check=%t", o.customerCheck),
 		fmt.Sprintf("pool_waits=%d", stats.WaitCount), fmt.Sprintf("pool_wait_ms=%d", stats.WaitDuration.Milliseconds()))
 	fmt.Fprintln(out, strings.Join(fields, " "))
 	if e := firstErr.Load(); e != nil {
@@ -193,8 +198,8 @@ func open(ctx context.Context, o options) (*sql.DB, error) {
 	return db, nil
 }
 
-// bench holds the pool and the rows the flows use: one customer and, by default, one
-// product, as in bootstrap/loadtest's flow mode (so every create locks the same product row).
+// bench holds the pool and the rows the flows use: one customer and the products, as in
+// bootstrap/loadtest's flow mode.
 type bench struct {
 	db         *sql.DB
 	customerID int64

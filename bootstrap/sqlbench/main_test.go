@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { os.Exit(mysqltest.Run(m, &env)) }
 
 // loadtestFlowFields are the keys of bootstrap/loadtest's flow-mode line, in its order; a
 // script compares the two lines by these names.
-var loadtestFlowFields = []string{"mode", "clients", "seconds", "flows", "flows_per_s", "errors",
+var loadtestFlowFields = []string{"mode", "clients", "products", "seconds", "flows", "flows_per_s", "errors",
 	"confirm_p50_ms", "confirm_p95_ms", "confirm_p99_ms", "create_p50_ms", "create_p95_ms", "create_p99_ms"}
 
 // TestRunLeavesConsistentRows runs the flows for a moment and checks, in the database, that
@@ -37,7 +37,8 @@ func TestRunLeavesConsistentRows(t *testing.T) {
 		name        string
 		interpolate bool
 		products    int
-	}{{"prepared", false, 1}, {"interpolated", true, 1}, {"three_products", false, 3}} {
+		want        int
+	}{{"prepared", false, 1, 1}, {"interpolated", true, 1, 1}, {"three_products", false, 3, 3}, {"one_per_client", false, 0, 4}} {
 		t.Run(c.name, func(t *testing.T) {
 			u := env.URL(t)
 			var out bytes.Buffer
@@ -68,14 +69,14 @@ func TestRunLeavesConsistentRows(t *testing.T) {
 			if got := keys[:len(loadtestFlowFields)]; !slices.Equal(got, loadtestFlowFields) {
 				t.Fatalf("keys %v, want loadtest's %v first", got, loadtestFlowFields)
 			}
-			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" || values["products"] != strconv.Itoa(c.products) {
+			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" || values["products"] != strconv.Itoa(c.want) {
 				t.Fatalf("line %q: want mode=sql clients=4 errors=0", line)
 			}
 
 			db := env.DB(t)
 			ctx := context.Background()
-			if len(res.productIDs) != c.products {
-				t.Fatalf("got products %v, want %d", res.productIDs, c.products)
+			if len(res.productIDs) != c.want {
+				t.Fatalf("got products %v, want %d", res.productIDs, c.want)
 			}
 			var taken int64
 			for _, id := range res.productIDs {
@@ -122,7 +123,7 @@ func TestRunRefusesBadOptions(t *testing.T) {
 		{clients: 1, duration: time.Second, pool: 1, products: 1},
 		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 0, duration: time.Second, pool: 1, products: 1},
 		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: 0, pool: 1, products: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: time.Second, pool: 1, products: 0},
+		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: time.Second, pool: 1, products: -1},
 	} {
 		var out bytes.Buffer
 		if _, err := run(context.Background(), o, &out); err == nil {
