@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/customers"
@@ -46,10 +45,7 @@ func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Cus
 			"INSERT INTO customers (name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 			c.Name(), c.Email(), nullString(c.Phone()), c.CreatedAt(), c.UpdatedAt())
 		if err != nil {
-			if isDuplicate(err) {
-				return customer.ErrEmailTaken
-			}
-			return fmt.Errorf("insert customer: %w", err)
+			return duplicateAs(err, customer.ErrEmailTaken, "insert customer")
 		}
 		id, err = res.LastInsertId()
 		if err != nil {
@@ -86,33 +82,10 @@ func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*cust
 // key. The search runs LIKE with '\' as the escape character on escaped input, so %, _ and
 // \ match literally; the table's _ci collation makes it case-insensitive.
 func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
-	var (
-		query strings.Builder
-		args  []any
-	)
-	query.WriteString("SELECT " + customerColumns + " FROM customers WHERE deleted_at IS NULL AND id > ?")
-	args = append(args, page.After)
-	if f.Search != "" {
-		pattern := "%" + likeEscape(f.Search) + "%"
-		query.WriteString(` AND (name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`)
-		args = append(args, pattern, pattern)
-	}
-	query.WriteString(" ORDER BY id LIMIT ?")
-	args = append(args, page.Limit+1)
-	rows, err := r.db.QueryContext(ctx, query.String(), args...)
+	query, args := keysetPage("SELECT "+customerColumns+" FROM customers WHERE deleted_at IS NULL AND id > ?",
+		page, f.Search, `(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`)
+	items, err := queryAll(ctx, r.db, scanCustomer, query, args...)
 	if err != nil {
-		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
-	}
-	defer rows.Close()
-	var items []*customer.Customer
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
-		}
-		items = append(items, c)
-	}
-	if err := rows.Err(); err != nil {
 		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
 	}
 	return paging.Cut(items, page, (*customer.Customer).ID), nil
@@ -134,10 +107,7 @@ func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn fu
 			"UPDATE customers SET name = ?, email = ?, phone = ?, updated_at = ? WHERE id = ?",
 			c.Name(), c.Email(), nullString(c.Phone()), c.UpdatedAt(), id)
 		if err != nil {
-			if isDuplicate(err) {
-				return customer.ErrEmailTaken
-			}
-			return fmt.Errorf("update customer: %w", err)
+			return duplicateAs(err, customer.ErrEmailTaken, "update customer")
 		}
 		updated = c
 		return nil
@@ -152,12 +122,8 @@ func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn fu
 // generated active_email to NULL, which frees the address in the unique index.
 func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now time.Time) error {
 	at := now.UTC().Truncate(time.Microsecond)
-	res, err := r.db.ExecContext(ctx,
+	n, err := execAffected(ctx, r.db,
 		"UPDATE customers SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL", at, at, id)
-	if err != nil {
-		return classify(fmt.Errorf("delete customer: %w", err))
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return classify(fmt.Errorf("delete customer: %w", err))
 	}
@@ -166,8 +132,6 @@ func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now t
 	}
 	return nil
 }
-
-type rowScanner interface{ Scan(dest ...any) error }
 
 func scanCustomer(s rowScanner) (*customer.Customer, error) {
 	var (

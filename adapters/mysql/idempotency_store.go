@@ -105,13 +105,9 @@ func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record
 		return errors.New("complete idempotency key: needs a transaction")
 	}
 	resp := rec.Response()
-	res, err := s.c.tx.ExecContext(ctx,
+	n, err := execAffected(ctx, s.c.tx,
 		"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
 		resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
-	if err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
@@ -129,11 +125,7 @@ const purgeBatch = 1000
 func (s *IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	for {
-		res, err := s.c.q().ExecContext(ctx, "DELETE FROM idempotency_keys WHERE expires_at <= ? LIMIT ?", now.UTC(), purgeBatch)
-		if err != nil {
-			return total, s.c.fail("purge idempotency keys", err)
-		}
-		n, err := res.RowsAffected()
+		n, err := execAffected(ctx, s.c.q(), "DELETE FROM idempotency_keys WHERE expires_at <= ? LIMIT ?", now.UTC(), purgeBatch)
 		if err != nil {
 			return total, s.c.fail("purge idempotency keys", err)
 		}

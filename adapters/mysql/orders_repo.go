@@ -154,7 +154,7 @@ func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page p
 	args = append(args, page.Limit+1)
 
 	q := r.c.q()
-	heads, err := queryOrderHeads(ctx, q, query, args...)
+	heads, err := queryAll(ctx, q, scanOrderHead, query, args...)
 	if err != nil {
 		return nil, r.c.fail("list orders", err)
 	}
@@ -177,7 +177,7 @@ func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page p
 }
 
 func getOrder(ctx context.Context, q queryer, id int64, suffix string) (*order.Order, error) {
-	heads, err := queryOrderHeads(ctx, q, "SELECT "+orderColumns+" FROM orders WHERE id = ?"+suffix, id)
+	heads, err := queryAll(ctx, q, scanOrderHead, "SELECT "+orderColumns+" FROM orders WHERE id = ?"+suffix, id)
 	if err != nil {
 		return nil, fmt.Errorf("select order: %w", err)
 	}
@@ -204,28 +204,21 @@ func (h orderHead) order(items []order.Item) *order.Order {
 		h.confirmedAt.Time, h.canceledAt.Time, items)
 }
 
-func queryOrderHeads(ctx context.Context, q queryer, query string, args ...any) ([]orderHead, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func scanOrderHead(s rowScanner) (orderHead, error) {
+	var (
+		h      orderHead
+		status string
+	)
+	if err := s.Scan(&h.id, &h.customerID, &status, &h.totalCents, &h.createdAt, &h.updatedAt, &h.confirmedAt, &h.canceledAt); err != nil {
+		return orderHead{}, err
+	}
+	st, err := order.ParseStatus(status)
 	if err != nil {
-		return nil, err
+		// The CHECK constraint makes this impossible; an unknown value is corruption.
+		return orderHead{}, errors.New("orders row holds an unknown status")
 	}
-	defer rows.Close()
-	var heads []orderHead
-	for rows.Next() {
-		var (
-			h      orderHead
-			status string
-		)
-		if err := rows.Scan(&h.id, &h.customerID, &status, &h.totalCents, &h.createdAt, &h.updatedAt, &h.confirmedAt, &h.canceledAt); err != nil {
-			return nil, err
-		}
-		if h.status, err = order.ParseStatus(status); err != nil {
-			// The CHECK constraint makes this impossible; an unknown value is corruption.
-			return nil, errors.New("orders row holds an unknown status")
-		}
-		heads = append(heads, h)
-	}
-	return heads, rows.Err()
+	h.status = st
+	return h, nil
 }
 
 // queryItems returns the items matching cond, grouped by order id, by product id ascending.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
@@ -28,10 +27,7 @@ func (r *ProductRepository) Create(ctx context.Context, p *product.Product) (*pr
 		"INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 		p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
 	if err != nil {
-		if isDuplicate(err) {
-			return nil, product.ErrSKUTaken
-		}
-		return nil, r.c.fail("insert product", err)
+		return nil, r.c.done(duplicateAs(err, product.ErrSKUTaken, "insert product"))
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
@@ -86,20 +82,9 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 // literally; the _ci collation makes it case-insensitive (sku is a binary string, compared
 // exactly for uniqueness, so it is converted to text first).
 func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, page paging.Request) ([]*product.Product, error) {
-	var (
-		query strings.Builder
-		args  []any
-	)
-	query.WriteString("SELECT " + productColumns + " FROM products WHERE id > ?")
-	args = append(args, page.After)
-	if f.Search != "" {
-		pattern := "%" + likeEscape(f.Search) + "%"
-		query.WriteString(` AND (name LIKE ? ESCAPE '\\' OR CONVERT(sku USING utf8mb4) COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\')`)
-		args = append(args, pattern, pattern)
-	}
-	query.WriteString(" ORDER BY id LIMIT ?")
-	args = append(args, page.Limit+1)
-	items, err := queryProducts(ctx, r.c.q(), query.String(), args...)
+	query, args := keysetPage("SELECT "+productColumns+" FROM products WHERE id > ?",
+		page, f.Search, `(name LIKE ? ESCAPE '\\' OR CONVERT(sku USING utf8mb4) COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\')`)
+	items, err := queryAll(ctx, r.c.q(), scanProduct, query, args...)
 	if err != nil {
 		return nil, r.c.fail("list products", err)
 	}
@@ -116,7 +101,7 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 	for i, id := range ids {
 		args[i] = id
 	}
-	items, err := queryProducts(ctx, r.c.q(),
+	items, err := queryAll(ctx, r.c.q(), scanProduct,
 		"SELECT "+productColumns+" FROM products WHERE id IN ("+ordersPlaceholders(len(ids))+") ORDER BY id FOR UPDATE", args...)
 	if err != nil {
 		return nil, r.c.fail("lock products", err)
@@ -132,11 +117,7 @@ func (r *ProductRepository) TakeStock(ctx context.Context, id int64, qty int) er
 	if qty < 1 {
 		return errors.New("take stock: qty must be >= 1")
 	}
-	res, err := r.c.q().ExecContext(ctx, "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", qty, id, qty)
-	if err != nil {
-		return r.c.fail("take stock", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := execAffected(ctx, r.c.q(), "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", qty, id, qty)
 	if err != nil {
 		return r.c.fail("take stock", err)
 	}
@@ -156,12 +137,8 @@ func (r *ProductRepository) RestoreStock(ctx context.Context, id int64, qty int)
 	if qty < 1 {
 		return errors.New("restore stock: qty must be >= 1")
 	}
-	res, err := r.c.q().ExecContext(ctx, "UPDATE products SET stock = stock + ? WHERE id = ? AND stock <= ?",
+	n, err := execAffected(ctx, r.c.q(), "UPDATE products SET stock = stock + ? WHERE id = ? AND stock <= ?",
 		qty, id, product.MaxStock-qty)
-	if err != nil {
-		return r.c.fail("restore stock", err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return r.c.fail("restore stock", err)
 	}
@@ -186,24 +163,7 @@ func (r *ProductRepository) exists(ctx context.Context, id int64) error {
 	return nil
 }
 
-func queryProducts(ctx context.Context, q queryer, query string, args ...any) ([]*product.Product, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []*product.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, p)
-	}
-	return items, rows.Err()
-}
-
-func scanProduct(s interface{ Scan(dest ...any) error }) (*product.Product, error) {
+func scanProduct(s rowScanner) (*product.Product, error) {
 	var (
 		id, priceCents       int64
 		sku, name            string
