@@ -77,7 +77,7 @@ func (c *Client) GetCustomer(ctx context.Context, id int64) (orchestration.Custo
 	resp, err := c.up.Do(ctx, upstream.Request{
 		Method: http.MethodGet,
 		Path:   "/internal/customers/" + strconv.FormatInt(id, 10),
-		Header: http.Header{"Authorization": {"Bearer " + c.token}},
+		Header: upstream.Bearer(c.token),
 	})
 	if err != nil {
 		return orchestration.Customer{}, err
@@ -96,25 +96,14 @@ func (c *Client) GetCustomer(ctx context.Context, id int64) (orchestration.Custo
 		return orchestration.Customer{}, c.up.BadAnswer(ctx, "404 without customer_not_found (wrong CUSTOMERS_API_BASE?)")
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
 		return orchestration.Customer{}, c.up.BadAnswer(ctx, fmt.Sprintf("status %d: SERVICE_TOKEN refused", resp.Status))
-	case resp.Status >= 400:
-		return orchestration.Customer{}, c.up.ErrorFrom(ctx, resp)
 	default:
-		return orchestration.Customer{}, c.up.BadAnswer(ctx, fmt.Sprintf("unexpected status %d", resp.Status))
+		return orchestration.Customer{}, c.up.Unexpected(ctx, resp)
 	}
 }
 
 // Health returns nil when customers-api answers 200 on GET /health; the orchestrator's
-// readiness probe uses it. It is not retried.
-func (c *Client) Health(ctx context.Context) error {
-	resp, err := c.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/health"})
-	if err != nil {
-		return err
-	}
-	if resp.Status != http.StatusOK {
-		return c.up.BadAnswer(ctx, fmt.Sprintf("health answered %d", resp.Status))
-	}
-	return nil
-}
+// readiness probe uses it. See upstream.Client.Health.
+func (c *Client) Health(ctx context.Context) error { return c.up.Health(ctx) }
 
 // customerDTO is customers-api's customer object; fields are pointers so that a missing one is
 // told apart from a zero value. Unknown fields are ignored: customers-api may add some.

@@ -64,7 +64,7 @@ func (c *Client) CreateOrder(ctx context.Context, token string, req orchestratio
 	if err != nil {
 		return orchestration.Order{}, fmt.Errorf("encode order: %w", err)
 	}
-	h := c.auth(token)
+	h := upstream.Bearer(token)
 	h.Set(HeaderIdempotencyKey, idempotencyKey)
 	resp, err := c.up.Do(ctx, upstream.Request{Method: http.MethodPost, Path: "/orders", Header: h, Body: b})
 	if err != nil {
@@ -72,7 +72,7 @@ func (c *Client) CreateOrder(ctx context.Context, token string, req orchestratio
 	}
 	// orders-api answers 201, and replays that 201 for the same key; 200 is accepted too.
 	if resp.Status != http.StatusCreated && resp.Status != http.StatusOK {
-		return orchestration.Order{}, c.fail(ctx, resp)
+		return orchestration.Order{}, c.up.Unexpected(ctx, resp)
 	}
 	o, err := c.decode(ctx, resp.Body)
 	if err != nil {
@@ -87,7 +87,7 @@ func (c *Client) CreateOrder(ctx context.Context, token string, req orchestratio
 // ConfirmOrder sends POST /orders/{id}/confirm with the X-Idempotency-Key header and returns
 // the order, which must then be CONFIRMED. Errors are mapped as for CreateOrder.
 func (c *Client) ConfirmOrder(ctx context.Context, token string, orderID int64, idempotencyKey string) (orchestration.Order, error) {
-	h := c.auth(token)
+	h := upstream.Bearer(token)
 	h.Set(HeaderConfirmIdempotencyKey, idempotencyKey)
 	resp, err := c.up.Do(ctx, upstream.Request{Method: http.MethodPost,
 		Path: "/orders/" + strconv.FormatInt(orderID, 10) + "/confirm", Header: h})
@@ -95,7 +95,7 @@ func (c *Client) ConfirmOrder(ctx context.Context, token string, orderID int64, 
 		return orchestration.Order{}, err
 	}
 	if resp.Status != http.StatusOK {
-		return orchestration.Order{}, c.fail(ctx, resp)
+		return orchestration.Order{}, c.up.Unexpected(ctx, resp)
 	}
 	o, err := c.decode(ctx, resp.Body)
 	if err != nil {
@@ -107,28 +107,8 @@ func (c *Client) ConfirmOrder(ctx context.Context, token string, orderID int64, 
 	return o, nil
 }
 
-// Health returns nil when orders-api answers 200 on GET /health.
-func (c *Client) Health(ctx context.Context) error {
-	resp, err := c.up.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "/health"})
-	if err != nil {
-		return err
-	}
-	if resp.Status != http.StatusOK {
-		return c.up.BadAnswer(ctx, fmt.Sprintf("health answered %d", resp.Status))
-	}
-	return nil
-}
-
-func (c *Client) auth(token string) http.Header {
-	return http.Header{"Authorization": {"Bearer " + token}}
-}
-
-func (c *Client) fail(ctx context.Context, resp *upstream.Response) error {
-	if resp.Status >= 400 {
-		return c.up.ErrorFrom(ctx, resp)
-	}
-	return c.up.BadAnswer(ctx, fmt.Sprintf("unexpected status %d", resp.Status))
-}
+// Health returns nil when orders-api answers 200 on GET /health. See upstream.Client.Health.
+func (c *Client) Health(ctx context.Context) error { return c.up.Health(ctx) }
 
 type createOrderDTO struct {
 	CustomerID int64     `json:"customer_id"`

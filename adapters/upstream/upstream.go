@@ -231,6 +231,33 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 	}
 }
 
+// Bearer returns the Authorization header that sends token as a bearer token.
+func Bearer(token string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + token}}
+}
+
+// Health returns nil when the upstream answers 200 on GET /health; any other status is a
+// BadAnswer, and a failure to get an answer is Do's error (Do's one retry applies).
+func (c *Client) Health(ctx context.Context) error {
+	resp, err := c.Do(ctx, Request{Method: http.MethodGet, Path: "/health"})
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusOK {
+		return c.BadAnswer(ctx, fmt.Sprintf("health answered %d", resp.Status))
+	}
+	return nil
+}
+
+// Unexpected is the error for an answer with a status the caller does not expect: ErrorFrom
+// for an error answer (status >= 400), BadAnswer for any other.
+func (c *Client) Unexpected(ctx context.Context, resp *Response) error {
+	if resp.Status >= 400 {
+		return c.ErrorFrom(ctx, resp)
+	}
+	return c.BadAnswer(ctx, fmt.Sprintf("unexpected status %d", resp.Status))
+}
+
 // BadAnswer is the error for an answer outside the upstream's contract (wrong shape, missing
 // fields, unexpected status): KindBadGateway. The reason is logged, not shown.
 func (c *Client) BadAnswer(ctx context.Context, why string) error {
