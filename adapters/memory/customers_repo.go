@@ -60,8 +60,8 @@ func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*custom
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	row, ok := r.rows[id]
-	if !ok || row.deletedAt != nil {
+	row, ok := r.live(id)
+	if !ok {
 		return nil, customer.ErrNotFound
 	}
 	return copyCustomer(&row.c), nil
@@ -81,8 +81,8 @@ func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filt
 	// comparison keeps After+1 from overflowing on a cursor near the largest int64.
 	var items []*customer.Customer
 	for id := page.After + 1; page.After < r.nextID && id <= r.nextID && len(items) <= page.Limit; id++ {
-		row, ok := r.rows[id]
-		if !ok || row.deletedAt != nil {
+		row, ok := r.live(id)
+		if !ok {
 			continue
 		}
 		if needle != "" && !strings.Contains(strings.ToLower(row.c.Name()), needle) &&
@@ -102,8 +102,8 @@ func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn fu
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	row, ok := r.rows[id]
-	if !ok || row.deletedAt != nil {
+	row, ok := r.live(id)
+	if !ok {
 		return nil, customer.ErrNotFound
 	}
 	work := copyCustomer(&row.c)
@@ -127,14 +127,23 @@ func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now t
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	row, ok := r.rows[id]
-	if !ok || row.deletedAt != nil {
+	row, ok := r.live(id)
+	if !ok {
 		return customer.ErrNotFound
 	}
 	at := now.UTC()
 	row.deletedAt = &at
 	delete(r.byEmail, customer.EmailKey(row.c.Email()))
 	return nil
+}
+
+// live returns the row of customer id unless there is none or it is deleted. r.mu must be held.
+func (r *CustomerRepository) live(id int64) (*customerRow, bool) {
+	row, ok := r.rows[id]
+	if !ok || row.deletedAt != nil {
+		return nil, false
+	}
+	return row, true
 }
 
 func copyCustomer(c *customer.Customer) *customer.Customer {

@@ -178,26 +178,18 @@ func (t *ordersTx) record(id idemID) *idempotency.Record {
 
 // productIDs and orderIDs list every id visible to the unit (products and orders are never
 // deleted, so the overlay only adds).
-func (t *ordersTx) productIDs() []int64 {
-	ids := make([]int64, 0, len(t.base.products)+len(t.products))
-	for id := range t.base.products {
-		ids = append(ids, id)
-	}
-	for id := range t.products {
-		if _, ok := t.base.products[id]; !ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
+func (t *ordersTx) productIDs() []int64 { return overlayIDs(t.base.products, t.products) }
 
-func (t *ordersTx) orderIDs() []int64 {
-	ids := make([]int64, 0, len(t.base.orders)+len(t.orders))
-	for id := range t.base.orders {
+func (t *ordersTx) orderIDs() []int64 { return overlayIDs(t.base.orders, t.orders) }
+
+// overlayIDs lists the keys of base and of staged, each once.
+func overlayIDs[V any](base, staged map[int64]V) []int64 {
+	ids := make([]int64, 0, len(base)+len(staged))
+	for id := range base {
 		ids = append(ids, id)
 	}
-	for id := range t.orders {
-		if _, ok := t.base.orders[id]; !ok {
+	for id := range staged {
+		if _, ok := base[id]; !ok {
 			ids = append(ids, id)
 		}
 	}
