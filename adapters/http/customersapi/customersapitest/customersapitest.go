@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/bcrypt"
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
@@ -32,9 +33,9 @@ import (
 
 // The demo values used when Options leave them empty.
 const (
-	DefaultJWTSecret     = "super-secret-key"
-	DefaultJWTIssuer     = "customers-api"
-	DefaultServiceToken  = "internal-service-token"
+	DefaultJWTSecret     = apitest.DefaultJWTSecret
+	DefaultJWTIssuer     = apitest.DefaultJWTIssuer
+	DefaultServiceToken  = apitest.DefaultServiceToken
 	DefaultAdminUser     = "admin"
 	DefaultAdminPassword = "admin123"
 )
@@ -87,10 +88,7 @@ func New(tb testing.TB, opts Options) *API {
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return time.Now().UTC() }
 	}
-	tokens, err := jwt.NewTokens(jwt.Secret(opts.JWTSecret), jwt.Issuer(opts.JWTIssuer), jwt.Lifetime(time.Hour))
-	if err != nil {
-		tb.Fatalf("customersapitest: %v", err)
-	}
+	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	checker, err := bcrypt.NewPasswordChecker(opts.AdminUser, opts.AdminPassword, bcrypt.MinCost)
 	if err != nil {
 		tb.Fatalf("customersapitest: %v", err)
@@ -114,9 +112,7 @@ func New(tb testing.TB, opts Options) *API {
 func Start(tb testing.TB, opts Options) (*API, *httptest.Server) {
 	tb.Helper()
 	api := New(tb, opts)
-	srv := httptest.NewServer(api.Handler)
-	tb.Cleanup(srv.Close)
-	return api, srv
+	return api, apitest.Serve(tb, api.Handler)
 }
 
 // UserToken returns a valid user JWT for the admin.

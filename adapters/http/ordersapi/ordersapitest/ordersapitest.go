@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
@@ -30,9 +31,9 @@ import (
 
 // The demo values used when Options leave them empty.
 const (
-	DefaultJWTSecret    = "super-secret-key"
-	DefaultJWTIssuer    = "customers-api"
-	DefaultServiceToken = "internal-service-token"
+	DefaultJWTSecret    = apitest.DefaultJWTSecret
+	DefaultJWTIssuer    = apitest.DefaultJWTIssuer
+	DefaultServiceToken = apitest.DefaultServiceToken
 )
 
 // Options configure the handler; zero fields take the defaults.
@@ -117,10 +118,7 @@ func New(tb testing.TB, opts Options) *API {
 	if checker == nil {
 		checker = AnyCustomer{}
 	}
-	tokens, err := jwt.NewTokens(jwt.Secret(opts.JWTSecret), jwt.Issuer(opts.JWTIssuer), jwt.Lifetime(time.Hour))
-	if err != nil {
-		tb.Fatalf("ordersapitest: %v", err)
-	}
+	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	svc := orders.NewService(opts.Store, checker, orders.Config{
 		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, Clock: opts.Now})
 	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
@@ -131,9 +129,7 @@ func New(tb testing.TB, opts Options) *API {
 func Start(tb testing.TB, opts Options) (*API, *httptest.Server) {
 	tb.Helper()
 	api := New(tb, opts)
-	srv := httptest.NewServer(api.Handler)
-	tb.Cleanup(srv.Close)
-	return api, srv
+	return api, apitest.Serve(tb, api.Handler)
 }
 
 // UserToken returns a valid user JWT, as customers-api's login would issue it.
