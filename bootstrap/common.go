@@ -69,6 +69,20 @@ func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 	return sc
 }
 
+// Initialize builds a service's app with its memory injector when cfg names no database,
+// else with its MySQL injector. The cleanup is never nil: the MySQL injector's closes the
+// pool, the memory one's does nothing.
+func Initialize[App any](ctx context.Context, cfg Config, logger *slog.Logger,
+	memory func(Config, *slog.Logger) (App, error),
+	mysql func(context.Context, Config, *slog.Logger) (App, func(), error),
+) (App, func(), error) {
+	if cfg.DatabaseURL == "" {
+		app, err := memory(cfg, logger)
+		return app, func() {}, err
+	}
+	return mysql(ctx, cfg, logger)
+}
+
 // Clock returns the current time in UTC; use cases receive it as a function.
 func Clock() func() time.Time { return func() time.Time { return time.Now().UTC() } }
 

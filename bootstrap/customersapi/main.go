@@ -17,16 +17,7 @@ func main() { os.Exit(bootstrap.Main(bootstrap.CustomersAPI, start)) }
 // start builds the service on the store the configuration names and serves it until ctx
 // ends, then shuts down gracefully and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
-	var (
-		app     bootstrap.CustomersAPIApp
-		cleanup = func() {}
-		err     error
-	)
-	if cfg.DatabaseURL == "" {
-		app, err = initializeMemory(cfg, logger)
-	} else {
-		app, cleanup, err = initializeMySQL(ctx, cfg, logger)
-	}
+	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
 	}

@@ -19,16 +19,7 @@ func main() { os.Exit(bootstrap.Main(bootstrap.OrdersAPI, start)) }
 // idempotency keys in the background and serves until ctx ends; then it shuts down
 // gracefully, waits for the purge to stop and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
-	var (
-		app     bootstrap.OrdersAPIApp
-		cleanup = func() {}
-		err     error
-	)
-	if cfg.DatabaseURL == "" {
-		app, err = initializeMemory(cfg, logger)
-	} else {
-		app, cleanup, err = initializeMySQL(ctx, cfg, logger)
-	}
+	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
 	}
