@@ -187,16 +187,7 @@ func testConcurrentCreateSameEmail(t *testing.T, r customers.CustomerRepository)
 	close(start)
 	wg.Wait()
 	close(results)
-	wins := 0
-	for err := range results {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, customer.ErrEmailTaken):
-		default:
-			t.Errorf("got error %v, want nil or customer.ErrEmailTaken", err)
-		}
-	}
+	wins := countWins(t, results, customer.ErrEmailTaken)
 	if wins != 1 {
 		t.Fatalf("got %d successful creations, want exactly 1", wins)
 	}
@@ -330,16 +321,7 @@ func testConcurrentUpdatesToOneEmail(t *testing.T, r customers.CustomerRepositor
 	close(start)
 	wg.Wait()
 	close(results)
-	wins := 0
-	for err := range results {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, customer.ErrEmailTaken):
-		default:
-			t.Errorf("got error %v, want nil or customer.ErrEmailTaken", err)
-		}
-	}
+	wins := countWins(t, results, customer.ErrEmailTaken)
 	if wins != 1 {
 		t.Fatalf("got %d customers moved to one email, want exactly 1", wins)
 	}

@@ -189,16 +189,7 @@ func testOrderConcurrentStock(t *testing.T, h *ordersHarness) {
 	}
 	wg.Wait()
 	close(errc)
-	ok := 0
-	for err := range errc {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, order.ErrInsufficientStock):
-		default:
-			t.Errorf("got error %v, want nil or insufficient_stock", err)
-		}
-	}
+	ok := countWins(t, errc, order.ErrInsufficientStock)
 	if ok != 10 {
 		t.Fatalf("got %d orders, want exactly 10", ok)
 	}
@@ -227,16 +218,7 @@ func testOrderOppositeLines(t *testing.T, h *ordersHarness) {
 	}
 	wg.Wait()
 	close(errc)
-	ok := 0
-	for err := range errc {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, order.ErrInsufficientStock):
-		default:
-			t.Errorf("got error %v, want nil or insufficient_stock", err)
-		}
-	}
+	ok := countWins(t, errc, order.ErrInsufficientStock)
 	if ok != 30 {
 		t.Fatalf("got %d orders, want 30", ok)
 	}

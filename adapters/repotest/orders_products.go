@@ -115,16 +115,7 @@ func testProductConcurrentSameSKU(t *testing.T, h *ordersHarness) {
 	}
 	wg.Wait()
 	close(errc)
-	ok := 0
-	for err := range errc {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, product.ErrSKUTaken):
-		default:
-			t.Errorf("got error %v, want nil or sku_taken", err)
-		}
-	}
+	ok := countWins(t, errc, product.ErrSKUTaken)
 	if ok != 1 {
 		t.Fatalf("got %d products created with one SKU, want 1", ok)
 	}
