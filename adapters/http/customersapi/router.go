@@ -75,17 +75,7 @@ func NewRouter(d Deps) http.Handler {
 
 	r.Handle("/internal/customers/{id}", service(http.HandlerFunc(h.get))).Methods(http.MethodGet)
 
-	r.NotFoundHandler = http.HandlerFunc(httpkit.NotFound)
-	r.MethodNotAllowedHandler = httpkit.MethodNotAllowed(r)
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	var observe httpkit.Observe
-	if d.Metrics != nil {
-		observe = d.Metrics.Observer(r)
-	}
-	return httpkit.Middleware(logger, observe, r)
+	return httpkit.WrapRouter(r, d.Logger, d.Metrics)
 }
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {

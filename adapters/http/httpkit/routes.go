@@ -1,14 +1,38 @@
 package httpkit
 
 import (
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 )
+
+// RouterMetrics is what a router reports to: per-route request counts and latencies, read
+// by Observer from the router's route templates. adapters/metrics implements it.
+type RouterMetrics interface {
+	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+}
+
+// WrapRouter finishes a service's router: unknown routes answer NotFound, known routes with
+// another method MethodNotAllowed, and the whole is wrapped in Middleware with logger (nil:
+// discarded) and, when m is not nil, m's observer.
+func WrapRouter(r *mux.Router, logger *slog.Logger, m RouterMetrics) http.Handler {
+	r.NotFoundHandler = http.HandlerFunc(NotFound)
+	r.MethodNotAllowedHandler = MethodNotAllowed(r)
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var observe Observe
+	if m != nil {
+		observe = m.Observer(r)
+	}
+	return Middleware(logger, observe, r)
+}
 
 // NotFound answers 404 route_not_found in the contract's error shape: a router's
 // NotFoundHandler.

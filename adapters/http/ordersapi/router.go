@@ -77,15 +77,5 @@ func NewRouter(d Deps) http.Handler {
 	route("/orders/{id}/confirm", http.MethodPost, h.confirmOrder)
 	route("/orders/{id}/cancel", http.MethodPost, h.cancelOrder)
 
-	r.NotFoundHandler = http.HandlerFunc(httpkit.NotFound)
-	r.MethodNotAllowedHandler = httpkit.MethodNotAllowed(r)
-	logger := d.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	var observe httpkit.Observe
-	if d.Metrics != nil {
-		observe = d.Metrics.Observer(r)
-	}
-	return httpkit.Middleware(logger, observe, r)
+	return httpkit.WrapRouter(r, d.Logger, d.Metrics)
 }
