@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -427,7 +428,7 @@ func testSearchLiteral(t *testing.T, r customers.CustomerRepository) {
 		if err != nil {
 			t.Fatalf("search %q: %v", tt.search, err)
 		}
-		if got, want := ids(page.Items), ids(tt.want); !equalIDs(got, want) {
+		if got, want := ids(page.Items), ids(tt.want); !slices.Equal(got, want) {
 			t.Errorf("search %q: got ids %v, want %v", tt.search, got, want)
 		}
 	}
@@ -441,18 +442,6 @@ func ids(cs []*customer.Customer) []int64 {
 	return out
 }
 
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func testPaginationBoundaries(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	var all []*customer.Customer
@@ -464,21 +453,21 @@ func testPaginationBoundaries(t *testing.T, r customers.CustomerRepository) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalIDs(ids(page.Items), ids(all)) || page.HasMore {
+	if !slices.Equal(ids(page.Items), ids(all)) || page.HasMore {
 		t.Fatalf("limit 3 of 3: got ids %v has_more %v, want %v and false", ids(page.Items), page.HasMore, ids(all))
 	}
 	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalIDs(ids(page.Items), ids(all[:2])) || !page.HasMore || page.Next != all[1].ID() {
+	if !slices.Equal(ids(page.Items), ids(all[:2])) || !page.HasMore || page.Next != all[1].ID() {
 		t.Fatalf("limit 2 of 3: got ids %v has_more %v next %d, want %v, true, %d", ids(page.Items), page.HasMore, page.Next, ids(all[:2]), all[1].ID())
 	}
 	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2, After: page.Next})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalIDs(ids(page.Items), ids(all[2:])) || page.HasMore {
+	if !slices.Equal(ids(page.Items), ids(all[2:])) || page.HasMore {
 		t.Fatalf("second page: got ids %v has_more %v, want %v and false", ids(page.Items), page.HasMore, ids(all[2:]))
 	}
 	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2, After: all[2].ID()})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -353,7 +354,7 @@ func testIdemConcurrentCreate(t *testing.T, h *ordersHarness) {
 		assertSameResponse(t, r, firsts[0].Response)
 	}
 	h.assertStock(p.ID(), 97)
-	if got := orderIDs(h.customerOrders(orders.OrderFilter{})); !equalInt64s(got, []int64{firsts[0].Order.ID()}) {
+	if got := orderIDs(h.customerOrders(orders.OrderFilter{})); !slices.Equal(got, []int64{firsts[0].Order.ID()}) {
 		t.Fatalf("got orders %v, want only %d", got, firsts[0].Order.ID())
 	}
 }

@@ -268,7 +268,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 		{"status and range", orders.OrderFilter{Status: order.Created, From: o1.CreatedAt().Add(time.Minute)}, []int64{o4.ID()}},
 	}
 	for _, c := range cases {
-		if got := ids(c.f); !equalInt64s(got, c.want) {
+		if got := ids(c.f); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got ids %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -284,12 +284,12 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(orders.OrderFilter{}); !equalInt64s(got, []int64{o4.ID(), o3.ID(), o2.ID(), o1.ID()}) {
+	if got := ids(orders.OrderFilter{}); !slices.Equal(got, []int64{o4.ID(), o3.ID(), o2.ID(), o1.ID()}) {
 		t.Fatalf("got ids %v after another customer ordered, want only this customer's", got)
 	}
 	mine := h.customer
 	h.customer = other
-	if got := ids(orders.OrderFilter{}); !equalInt64s(got, []int64{theirs.Order.ID()}) {
+	if got := ids(orders.OrderFilter{}); !slices.Equal(got, []int64{theirs.Order.ID()}) {
 		t.Fatalf("got ids %v for the other customer, want %v", got, []int64{theirs.Order.ID()})
 	}
 	h.customer = mine
@@ -299,7 +299,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalInt64s(orderIDs(p1.Items), []int64{o4.ID(), o3.ID(), o2.ID()}) || !p1.HasMore || p1.Next != o2.ID() {
+	if !slices.Equal(orderIDs(p1.Items), []int64{o4.ID(), o3.ID(), o2.ID()}) || !p1.HasMore || p1.Next != o2.ID() {
 		t.Fatalf("page 1: got %v has_more %v next %d", orderIDs(p1.Items), p1.HasMore, p1.Next)
 	}
 	page.After = p1.Next
@@ -307,7 +307,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalInt64s(orderIDs(p2.Items), []int64{o1.ID()}) || p2.HasMore {
+	if !slices.Equal(orderIDs(p2.Items), []int64{o1.ID()}) || p2.HasMore {
 		t.Fatalf("page 2: got %v has_more %v", orderIDs(p2.Items), p2.HasMore)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -223,7 +224,7 @@ func testProductSearch(t *testing.T, h *ordersHarness) {
 		for _, p := range page.Items {
 			got = append(got, p.ID())
 		}
-		if !equalInt64s(got, c.want) {
+		if !slices.Equal(got, c.want) {
 			t.Errorf("search %q: got ids %v, want %v", c.search, got, c.want)
 		}
 	}
@@ -258,7 +259,7 @@ func testProductPagination(t *testing.T, h *ordersHarness) {
 		}
 		page.After = p.Next
 	}
-	if !equalInt64s(got, want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("got ids %v across pages, want %v (id ascending, each once)", got, want)
 	}
 	// An exact multiple of the limit: the last full page says there is no more.
@@ -370,15 +371,3 @@ func testProductConcurrentPatches(t *testing.T, h *ordersHarness) {
 }
 
 func refOf[T any](v T) *T { return &v }
-
-func equalInt64s(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

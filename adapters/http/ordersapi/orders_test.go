@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -300,7 +301,7 @@ func TestListOrders(t *testing.T) {
 		{"?from=2026-03-12", nil},
 		{"?from=2026-03-11&to=2026-03-09", nil},
 	} {
-		if got := list(tc.query); !equal(got, tc.want) {
+		if got := list(tc.query); !slices.Equal(got, tc.want) {
 			t.Errorf("GET /orders%s: got %v, want %v", tc.query, got, tc.want)
 		}
 	}
@@ -318,7 +319,7 @@ func TestListOrders(t *testing.T) {
 		}
 		query = "?limit=1&cursor=" + *env.Pagination.NextCursor
 	}
-	if !equal(all, []int64{o4.ID, o3.ID, o2.ID, o1.ID}) {
+	if !slices.Equal(all, []int64{o4.ID, o3.ID, o2.ID, o1.ID}) {
 		t.Fatalf("pages: got %v", all)
 	}
 	for _, q := range []string{"?status=created", "?status=SHIPPED", "?customer_id=x", "?customer_id=0", "?customer_id=-1",

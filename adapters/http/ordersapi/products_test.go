@@ -2,6 +2,7 @@ package ordersapi_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,13 +148,13 @@ func TestListProducts(t *testing.T) {
 		}
 		return got, env.Pagination.NextCursor, env.Pagination.HasMore
 	}
-	if got, next, more := list(""); !equal(got, ids) || next != nil || more {
+	if got, next, more := list(""); !slices.Equal(got, ids) || next != nil || more {
 		t.Fatalf("got %v next %v more %v, want %v", got, next, more, ids)
 	}
-	if got, _, _ := list("?search=wid"); !equal(got, []int64{ids[0], ids[1], ids[4]}) {
+	if got, _, _ := list("?search=wid"); !slices.Equal(got, []int64{ids[0], ids[1], ids[4]}) {
 		t.Fatalf("search wid: got %v", got)
 	}
-	if got, _, _ := list("?search=GAD_"); !equal(got, []int64{ids[2]}) {
+	if got, _, _ := list("?search=GAD_"); !slices.Equal(got, []int64{ids[2]}) {
 		t.Fatalf("search GAD_ (literal underscore): got %v", got)
 	}
 	if got, _, _ := list("?search=%25"); len(got) != 0 {
@@ -173,7 +174,7 @@ func TestListProducts(t *testing.T) {
 		}
 		query = "?limit=2&cursor=" + *next
 	}
-	if !equal(all, ids) {
+	if !slices.Equal(all, ids) {
 		t.Fatalf("pages: got %v, want %v", all, ids)
 	}
 	rec := c.do(http.MethodGet, "/products?limit=2", "")
@@ -183,16 +184,4 @@ func TestListProducts(t *testing.T) {
 	for _, q := range []string{"?limit=0", "?limit=101", "?limit=abc", "?limit=", "?cursor=bogus", "?cursor=MTA"} {
 		wantError(t, c.do(http.MethodGet, "/products"+q, ""), http.StatusBadRequest, "invalid_request")
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
