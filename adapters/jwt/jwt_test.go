@@ -10,6 +10,7 @@ import (
 	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 )
 
@@ -40,32 +41,12 @@ func TestIssueThenVerify(t *testing.T) {
 	}
 }
 
-func sign(t *testing.T, method gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-	t.Helper()
-	s, err := gojwt.NewWithClaims(method, claims).SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestVerifyRefusesForeignTokens(t *testing.T) {
 	t.Parallel()
 	tokens := newTokens(t)
 	now := time.Now()
-	valid := gojwt.MapClaims{"sub": "admin", "iss": "customers-api", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	with := func(k string, v any) gojwt.MapClaims {
-		c := gojwt.MapClaims{}
-		for key, val := range valid {
-			c[key] = val
-		}
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	valid := jwttest.Claims("admin", "customers-api", now)
+	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(valid, k, v) }
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -75,17 +56,17 @@ func TestVerifyRefusesForeignTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]string{
-		"expired":          sign(t, gojwt.SigningMethodHS256, []byte(secret), with("exp", now.Add(-time.Minute).Unix())),
-		"no exp":           sign(t, gojwt.SigningMethodHS256, []byte(secret), with("exp", nil)),
-		"wrong issuer":     sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iss", "someone-else")),
-		"no subject":       sign(t, gojwt.SigningMethodHS256, []byte(secret), with("sub", nil)),
-		"other secret":     sign(t, gojwt.SigningMethodHS256, []byte("another-secret-key!"), valid),
-		"HS512":            sign(t, gojwt.SigningMethodHS512, []byte(secret), valid),
-		"RS256":            sign(t, gojwt.SigningMethodRS256, rsaKey, valid),
+		"expired":          jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("exp", now.Add(-time.Minute).Unix())),
+		"no exp":           jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("exp", nil)),
+		"wrong issuer":     jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iss", "someone-else")),
+		"no subject":       jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("sub", nil)),
+		"other secret":     jwttest.Sign(t, gojwt.SigningMethodHS256, []byte("another-secret-key!"), valid),
+		"HS512":            jwttest.Sign(t, gojwt.SigningMethodHS512, []byte(secret), valid),
+		"RS256":            jwttest.Sign(t, gojwt.SigningMethodRS256, rsaKey, valid),
 		"alg none":         none,
 		"garbage":          "not.a.token",
 		"empty":            "",
-		"issued in future": sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iat", now.Add(time.Hour).Unix())),
+		"issued in future": jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iat", now.Add(time.Hour).Unix())),
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -97,7 +78,7 @@ func TestVerifyRefusesForeignTokens(t *testing.T) {
 		})
 	}
 	// The valid claims themselves pass, so the cases above fail for the reason they name.
-	if _, err := tokens.Verify(sign(t, gojwt.SigningMethodHS256, []byte(secret), valid)); err != nil {
+	if _, err := tokens.Verify(jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), valid)); err != nil {
 		t.Fatalf("valid token refused: %v", err)
 	}
 }

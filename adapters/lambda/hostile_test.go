@@ -11,6 +11,7 @@ import (
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 
+	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 )
 
@@ -22,25 +23,10 @@ func TestHostileTokensAreRefusedBeforeAnyCall(t *testing.T) {
 	t.Parallel()
 	secret := []byte("test-secret-0123456789") // newFixture's
 	now := time.Now()
-	good := gojwt.MapClaims{"sub": "admin", "iss": "customers-api", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	with := func(k string, v any) gojwt.MapClaims {
-		c := gojwt.MapClaims{}
-		for key, val := range good {
-			c[key] = val
-		}
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	good := jwttest.Claims("admin", "customers-api", now)
+	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(good, k, v) }
 	sign := func(m gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-		s, err := gojwt.NewWithClaims(m, claims).SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return jwttest.Sign(t, m, key, claims)
 	}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

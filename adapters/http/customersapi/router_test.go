@@ -25,6 +25,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi/customersapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/openapitest"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
 )
 
 var spec *openapitest.Validator
@@ -536,50 +537,30 @@ func TestListPaginationAndSearch(t *testing.T) {
 	}
 }
 
-func signed(t *testing.T, method gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-	t.Helper()
-	s, err := gojwt.NewWithClaims(method, claims).SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestBusinessRoutesNeedAValidJWT(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	secret := []byte(customersapitest.DefaultJWTSecret)
 	now := time.Now()
-	good := gojwt.MapClaims{"sub": "admin", "iss": "customers-api", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	with := func(k string, v any) gojwt.MapClaims {
-		c := gojwt.MapClaims{}
-		for key, val := range good {
-			c[key] = val
-		}
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	good := jwttest.Claims("admin", "customers-api", now)
+	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(good, k, v) }
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	none := signed(t, gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, good)
+	none := jwttest.Sign(t, gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, good)
 	bad := map[string]string{
 		"no header":       "",
 		"not bearer":      "Basic YWRtaW46YWRtaW4xMjM=",
 		"empty bearer":    "Bearer ",
 		"garbage":         "Bearer not.a.jwt",
 		"alg none":        "Bearer " + none,
-		"HS512":           "Bearer " + signed(t, gojwt.SigningMethodHS512, secret, good),
-		"RS256":           "Bearer " + signed(t, gojwt.SigningMethodRS256, rsaKey, good),
-		"expired":         "Bearer " + signed(t, gojwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Hour).Unix())),
-		"no exp":          "Bearer " + signed(t, gojwt.SigningMethodHS256, secret, with("exp", nil)),
-		"wrong issuer":    "Bearer " + signed(t, gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
-		"wrong secret":    "Bearer " + signed(t, gojwt.SigningMethodHS256, []byte("another-secret-of-length"), good),
+		"HS512":           "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS512, secret, good),
+		"RS256":           "Bearer " + jwttest.Sign(t, gojwt.SigningMethodRS256, rsaKey, good),
+		"expired":         "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Hour).Unix())),
+		"no exp":          "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS256, secret, with("exp", nil)),
+		"wrong issuer":    "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
+		"wrong secret":    "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS256, []byte("another-secret-of-length"), good),
 		"service token":   "Bearer " + customersapitest.DefaultServiceToken,
 		"tampered claims": "Bearer " + tamper(t, e.user),
 	}
@@ -603,7 +584,7 @@ func TestBusinessRoutesNeedAValidJWT(t *testing.T) {
 		}
 	}
 	// The same claims signed right are accepted: the refusals above are about the token.
-	if rec := e.do(t, call{method: "GET", path: "/customers/1", auth: "Bearer " + signed(t, gojwt.SigningMethodHS256, secret, good)}); rec.Code != 200 {
+	if rec := e.do(t, call{method: "GET", path: "/customers/1", auth: "Bearer " + jwttest.Sign(t, gojwt.SigningMethodHS256, secret, good)}); rec.Code != 200 {
 		t.Fatalf("well-signed token: got %d, want 200", rec.Code)
 	}
 	if l := wantList(t, e.do(t, call{method: "GET", path: "/customers", auth: e.bearer()})); len(l.Data) != 1 {

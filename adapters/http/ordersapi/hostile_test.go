@@ -13,6 +13,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
+	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
 )
 
 // hostileTokens are bearer tokens that must never pass the JWT guard: each differs from a
@@ -22,25 +23,10 @@ func hostileTokens(t *testing.T) map[string]string {
 	t.Helper()
 	secret := []byte(ordersapitest.DefaultJWTSecret)
 	now := time.Now()
-	good := gojwt.MapClaims{"sub": "admin", "iss": ordersapitest.DefaultJWTIssuer, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
-	with := func(k string, v any) gojwt.MapClaims {
-		c := gojwt.MapClaims{}
-		for key, val := range good {
-			c[key] = val
-		}
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	good := jwttest.Claims("admin", ordersapitest.DefaultJWTIssuer, now)
+	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(good, k, v) }
 	sign := func(m gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-		s, err := gojwt.NewWithClaims(m, claims).SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return jwttest.Sign(t, m, key, claims)
 	}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
