@@ -1,11 +1,15 @@
 // Package apitest holds what the services' test handlers (customersapitest, ordersapitest)
-// share: the seed's demo secrets, which must agree across services (orders-api verifies the
-// tokens customers-api issues), the JWT tokens built from them and the test server.
+// and HTTP tests share: the seed's demo secrets, which must agree across services (orders-api
+// verifies the tokens customers-api issues), the JWT tokens built from them, the test server
+// and raw requests for fuzzing.
 package apitest
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -36,4 +40,25 @@ func Serve(tb testing.TB, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return srv
+}
+
+// RawRequest builds a request with the path and raw query set verbatim (a fuzzed query or
+// escaped path need not survive httptest.NewRequest's parser). A non-nil body is sent as
+// JSON.
+func RawRequest(method, rawPath, rawQuery string, body []byte) *http.Request {
+	req := httptest.NewRequest(method, "/", nil)
+	if p, err := url.PathUnescape(rawPath); err == nil {
+		req.URL.Path = p
+		req.URL.RawPath = rawPath
+	} else {
+		req.URL.Path = rawPath
+	}
+	req.URL.RawQuery = rawQuery
+	req.RequestURI = req.URL.RequestURI()
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
 }

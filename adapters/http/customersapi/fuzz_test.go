@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi/customersapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 )
@@ -104,23 +105,9 @@ func checkEnvelope(t *testing.T, req *http.Request, rec *httptest.ResponseRecord
 	return e.Error.Code
 }
 
-// fuzzRequest builds a request with target's path and raw query set verbatim (a fuzzed
-// query or escaped path need not survive httptest.NewRequest's parser).
+// fuzzRequest is apitest.RawRequest with auth, when not empty, as the Authorization header.
 func fuzzRequest(method, rawPath, rawQuery string, body []byte, auth string) *http.Request {
-	req := httptest.NewRequest(method, "/", nil)
-	if p, err := url.PathUnescape(rawPath); err == nil {
-		req.URL.Path = p
-		req.URL.RawPath = rawPath
-	} else {
-		req.URL.Path = rawPath
-	}
-	req.URL.RawQuery = rawQuery
-	req.RequestURI = req.URL.RequestURI()
-	if body != nil {
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.ContentLength = int64(len(body))
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := apitest.RawRequest(method, rawPath, rawQuery, body)
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}

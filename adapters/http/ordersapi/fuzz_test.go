@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
 	"github.com/b2b-backoffice/backoffice/application/orders"
@@ -137,23 +138,9 @@ func checkEnvelope(t *testing.T, req *http.Request, rec *httptest.ResponseRecord
 	return e.Error.Code
 }
 
-// request builds a request with the path and raw query set verbatim (a fuzzed query or
-// escaped path need not survive httptest.NewRequest's parser).
+// request is apitest.RawRequest with the fuzzer's Authorization header.
 func (fa *fuzzAPI) request(method, rawPath, rawQuery string, body []byte) *http.Request {
-	req := httptest.NewRequest(method, "/", nil)
-	if p, err := url.PathUnescape(rawPath); err == nil {
-		req.URL.Path = p
-		req.URL.RawPath = rawPath
-	} else {
-		req.URL.Path = rawPath
-	}
-	req.URL.RawQuery = rawQuery
-	req.RequestURI = req.URL.RequestURI()
-	if body != nil {
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.ContentLength = int64(len(body))
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := apitest.RawRequest(method, rawPath, rawQuery, body)
 	req.Header.Set("Authorization", fa.auth)
 	return req
 }
