@@ -22,7 +22,7 @@ import (
 type EventHandler func(ctx context.Context, event json.RawMessage) (json.RawMessage, error)
 
 // errNoRoute is the local server's answer to any other path.
-var errNoRoute = errs.New(errs.KindNotFound, "not_found", "no such route")
+var errNoRoute = errs.New(errs.KindNotFound, "route_not_found", "no such route")
 
 // Metrics is what the local server reports to, when given: request counts and latencies by
 // route pattern and status, served at GET /metrics. adapters/metrics implements it.

@@ -73,8 +73,8 @@ func TestLocalServerServesTheHandler(t *testing.T) {
 		t.Errorf("got %d %s, want 413 payload_too_large", res.StatusCode, body)
 	}
 	res, body = do(t, "GET", srv.URL+"/nope", "", nil)
-	if res.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
-		t.Errorf("got %d %s, want 404 not_found", res.StatusCode, body)
+	if res.StatusCode != 404 || !strings.Contains(body, `"route_not_found"`) {
+		t.Errorf("got %d %s, want 404 route_not_found", res.StatusCode, body)
 	}
 }
 
