@@ -54,6 +54,11 @@ func DSN(u DatabaseURL) (string, error) {
 	cfg.WriteTimeout = 30 * time.Second
 	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
 	cfg.Collation = "utf8mb4_unicode_ci"
+	// Arguments are escaped into the statement by the driver instead of a server-side
+	// prepare/execute/close per statement: 18 instead of 28 round trips per create+confirm
+	// flow, and about a third more flows/s (bootstrap/sqlbench). Safe with utf8mb4, the only
+	// character set the connections use.
+	cfg.InterpolateParams = true
 	return cfg.FormatDSN(), nil
 }
 

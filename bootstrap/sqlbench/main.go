@@ -23,10 +23,10 @@
 //	         response_body = ? ...; COMMIT
 //
 // With -customer-check it also runs, before each create, the query customers-api answers
-// orders-api's customer check with. With -interpolate the driver sends each statement as
-// text with its arguments inlined (one round trip) instead of preparing it (prepare +
-// execute: two), to measure what that setting would change. Both default to what the
-// services do today.
+// orders-api's customer check with. -interpolate=false makes the driver prepare each
+// statement (prepare + execute: two round trips) instead of sending it as text with its
+// arguments inlined (one), to measure what that setting changes. Both default to what the
+// services do.
 //
 //	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./bootstrap/sqlbench -clients 16 -duration 10s
 package main
@@ -75,7 +75,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to run")
 	flag.IntVar(&o.pool, "pool", 32, "max open (and idle) connections, as orders-api's DB_MAX_OPEN_CONNS")
-	flag.BoolVar(&o.interpolate, "interpolate", false, "send statements as text with inlined arguments instead of preparing them")
+	flag.BoolVar(&o.interpolate, "interpolate", true, "send statements as text with inlined arguments (as the services do) instead of preparing them")
 	flag.BoolVar(&o.customerCheck, "customer-check", false, "also run customers-api's customer lookup before each create")
 	flag.BoolVar(&o.migrate, "migrate", true, "create the database and apply the migrations first")
 	flag.IntVar(&o.products, "products", 0, "products the clients buy, client i buying product i mod N (0: one per client, as loadtest; 1: one hot row)")
@@ -168,13 +168,10 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	return res, nil
 }
 
-// open opens the pool as orders-api does (adapters/mysql.Open with its DSN), with the
-// driver's interpolateParams on when asked.
+// open opens the pool as orders-api does (adapters/mysql's DSN), with the driver's
+// interpolateParams as asked (the services have it on).
 func open(ctx context.Context, o options) (*sql.DB, error) {
 	pool := mysql.PoolConfig{MaxOpenConns: o.pool, MaxIdleConns: o.pool, ConnMaxLifetime: 5 * time.Minute}
-	if !o.interpolate {
-		return mysql.Open(ctx, o.url, pool)
-	}
 	dsn, err := mysql.DSN(o.url)
 	if err != nil {
 		return nil, err
@@ -183,7 +180,7 @@ func open(ctx context.Context, o options) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.InterpolateParams = true
+	cfg.InterpolateParams = o.interpolate
 	connector, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
