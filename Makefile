@@ -33,12 +33,11 @@ TOOLS := migrate=./bootstrap/migrate healthcheck=./bootstrap/healthcheck
 MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | \
 	awk '/adapters\/mysql\/mysqltest/ { print $$1 }')
 
-# The load and fault tools, once they exist in the tree.
-LOADTEST_PKG ?= ./bootstrap/loadtest
+# The fault-injection suite (make test-faults).
 FAULTTEST_PKG ?= ./bootstrap/faulttest
 
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
-	migrate seed lambda bench test-faults compose-up compose-down clean
+	migrate seed lambda bench bench-go fuzz test-faults compose-up compose-down clean
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -179,12 +178,42 @@ lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into 
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
 # bench starts the services exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is
-# set), waits for their /health, runs the load tool once per mode, then stops them. The
-# services' own logs go to bin/bench-services.log.
-BENCH_MODES ?= flow contention idempotency
-BENCH_ARGS ?=
-bench: build ## start the services, run the load tool (flow, contention, idempotency), stop them
-	@if [[ ! -d "$(LOADTEST_PKG)" ]]; then 		echo "bench: no load tool in this tree ($(LOADTEST_PKG) does not exist); nothing ran"; exit 0; fi; 	$(GO) build -o $(BIN)/loadtest $(LOADTEST_PKG); 	bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; 	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; 	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do 		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; 		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; 	done; 	for mode in $(BENCH_MODES); do 		echo "bench: loadtest -mode $$mode $(BENCH_ARGS)"; 		$(BIN)/loadtest -mode $$mode -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT) $(BENCH_ARGS); 	done
+# set), waits for their /health, then runs, in one session: the create+confirm flow through
+# the services (loadtest -mode flow) and, on MySQL with DATABASE_URL, the same transactions
+# run directly on the database (sqlbench) at the same concurrency, so the two figures compare;
+# then the contention and idempotency checks at BENCH_RACE_CLIENTS clients. Each prints one
+# "BENCH key=value ..." line. The services' logs go to bin/bench-services.log.
+BENCH_CLIENTS ?= 16
+BENCH_DURATION ?= 10s
+BENCH_RACE_CLIENTS ?= 200
+bench: build ## load the running services: flows/s and p50/p95/p99, the bare-SQL baseline, contention and idempotency checks
+	@$(GO) build -o $(BIN)/loadtest ./bootstrap/loadtest
+	@$(GO) build -o $(BIN)/sqlbench ./bootstrap/sqlbench
+	@LOG_LEVEL=warn bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
+	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
+	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
+		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
+		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
+	done; \
+	lt="$(BIN)/loadtest -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)"; \
+	$$lt -mode flow -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION); \
+	if [[ -n "$${DATABASE_URL:-}" ]]; then \
+		$(BIN)/sqlbench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) -customer-check; \
+	else echo "bench: no DATABASE_URL: the bare-SQL baseline (sqlbench) needs MySQL; skipped"; fi; \
+	$$lt -mode contention -clients $(BENCH_RACE_CLIENTS) -stock 100; \
+	$$lt -mode idempotency -clients $(BENCH_RACE_CLIENTS)
+
+bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/
+
+FUZZTIME ?= 20s
+fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in make test)
+	@for p in ./domain/idempotency ./adapters/http/httpkit ./adapters/http/customersapi ./adapters/http/ordersapi ./adapters/lambda; do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
+			echo "fuzz: $$p $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$p || exit 1; \
+		done; \
+	done
 
 # The fault tests build the binaries and run them over fresh databases on TEST_DATABASE_URL
 # (default mysql://root@127.0.0.1:3306/); `make test` skips them (no FAULTS=1).
