@@ -8,7 +8,8 @@
 //	idempotency  -clients clients confirm one order with one key at once; checks exactly one
 //	             transition and identical replays.
 //
-// It uses only the standard library so that anyone can rerun it: make bench.
+// It uses only the standard library (and this module's bootstrap/benchstat) so that anyone
+// can rerun it: make bench.
 package main
 
 import (
@@ -21,12 +22,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
 )
 
 type options struct {
@@ -194,49 +196,6 @@ func (c *client) confirm(ctx context.Context, base string, orderID int64, key st
 	return c.do(ctx, http.MethodPost, fmt.Sprintf("%s/orders/%d/confirm", base, orderID), nil, map[string]string{"X-Idempotency-Key": key})
 }
 
-// latencies collects durations per request kind.
-type latencies struct {
-	mu sync.Mutex
-	by map[string][]time.Duration
-}
-
-func (l *latencies) add(kind string, d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.by == nil {
-		l.by = map[string][]time.Duration{}
-	}
-	l.by[kind] = append(l.by[kind], d)
-}
-
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(float64(len(sorted)-1) * p)
-	return sorted[i]
-}
-
-func (l *latencies) fields() []string {
-	var out []string
-	kinds := make([]string, 0, len(l.by))
-	for k := range l.by {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		d := l.by[k]
-		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-		for _, p := range []struct {
-			name string
-			q    float64
-		}{{"p50", .50}, {"p95", .95}, {"p99", .99}} {
-			out = append(out, fmt.Sprintf("%s_%s_ms=%.2f", k, p.name, float64(percentile(d, p.q).Microseconds())/1000))
-		}
-	}
-	return out
-}
-
 func flow(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
 	n := o.products
 	if n <= 0 {
@@ -250,7 +209,7 @@ func flow(ctx context.Context, c *client, o options, customerID int64, out io.Wr
 		}
 		productIDs[i] = id
 	}
-	var lat latencies
+	var lat benchstat.Latencies
 	var flows, failures atomic.Int64
 	var firstErr atomic.Value
 	deadline := time.Now().Add(o.duration)
@@ -276,7 +235,7 @@ func flow(ctx context.Context, c *client, o options, customerID int64, out io.Wr
 	fields := []string{"BENCH", "mode=flow", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", n), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
 		fmt.Sprintf("flows=%d", flows.Load()), fmt.Sprintf("flows_per_s=%.1f", float64(flows.Load())/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", failures.Load())}
-	fields = append(fields, lat.fields()...)
+	fields = append(fields, lat.Fields()...)
 	fmt.Fprintln(out, strings.Join(fields, " "))
 	if e := firstErr.Load(); e != nil {
 		fmt.Fprintln(out, "first error:", e)
@@ -285,13 +244,13 @@ func flow(ctx context.Context, c *client, o options, customerID int64, out io.Wr
 	return nil
 }
 
-func oneFlow(ctx context.Context, c *client, base string, customerID, productID int64, lat *latencies) error {
+func oneFlow(ctx context.Context, c *client, base string, customerID, productID int64, lat *benchstat.Latencies) error {
 	t0 := time.Now()
 	r, err := c.createOrder(ctx, base, customerID, productID)
 	if err != nil {
 		return err
 	}
-	lat.add("create", time.Since(t0))
+	lat.Add("create", time.Since(t0))
 	orderID, err := dataID(r, http.StatusCreated)
 	if err != nil {
 		return fmt.Errorf("create order: %w", err)
@@ -301,7 +260,7 @@ func oneFlow(ctx context.Context, c *client, base string, customerID, productID 
 	if err != nil {
 		return err
 	}
-	lat.add("confirm", time.Since(t1))
+	lat.Add("confirm", time.Since(t1))
 	if r.status != http.StatusOK {
 		return fmt.Errorf("confirm: status %d: %s", r.status, r.body)
 	}

@@ -41,7 +41,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +51,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 )
 
@@ -127,7 +127,7 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 		return result{}, err
 	}
 	var (
-		lat             latencies
+		lat             benchstat.Latencies
 		flows, failures atomic.Int64
 		firstErr        atomic.Value
 		wg              sync.WaitGroup
@@ -155,7 +155,7 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", o.products), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
 		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", res.errors)}
-	fields = append(fields, lat.fields()...)
+	fields = append(fields, lat.Fields()...)
 	stats := db.Stats()
 	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
 		fmt.Sprintf("customer_check=%t", o.customerCheck),
@@ -233,7 +233,7 @@ func (b *bench) setUp(ctx context.Context, products int) error {
 	return nil
 }
 
-func (b *bench) flow(ctx context.Context, productID int64, customerCheck bool, lat *latencies) error {
+func (b *bench) flow(ctx context.Context, productID int64, customerCheck bool, lat *benchstat.Latencies) error {
 	t0 := time.Now()
 	if customerCheck {
 		if err := b.checkCustomer(ctx); err != nil {
@@ -244,12 +244,12 @@ func (b *bench) flow(ctx context.Context, productID int64, customerCheck bool, l
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
-	lat.add("create", time.Since(t0))
+	lat.Add("create", time.Since(t0))
 	t1 := time.Now()
 	if err := b.confirm(ctx, orderID); err != nil {
 		return fmt.Errorf("confirm %d: %w", orderID, err)
 	}
-	lat.add("confirm", time.Since(t1))
+	lat.Add("confirm", time.Since(t1))
 	return nil
 }
 
@@ -475,50 +475,4 @@ func encode(o orderRow) ([]byte, error) {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return b, nil
-}
-
-// latencies collects durations per request kind (as bootstrap/loadtest does).
-type latencies struct {
-	mu sync.Mutex
-	by map[string][]time.Duration
-}
-
-func (l *latencies) add(kind string, d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.by == nil {
-		l.by = map[string][]time.Duration{}
-	}
-	l.by[kind] = append(l.by[kind], d)
-}
-
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[int(float64(len(sorted)-1)*p)]
-}
-
-// fields are kind_pNN_ms=.. for every kind in name order and p50, p95, p99, the format of
-// bootstrap/loadtest.
-func (l *latencies) fields() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	kinds := make([]string, 0, len(l.by))
-	for k := range l.by {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	var out []string
-	for _, k := range kinds {
-		d := l.by[k]
-		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-		for _, p := range []struct {
-			name string
-			q    float64
-		}{{"p50", .50}, {"p95", .95}, {"p99", .99}} {
-			out = append(out, fmt.Sprintf("%s_%s_ms=%.2f", k, p.name, float64(percentile(d, p.q).Microseconds())/1000))
-		}
-	}
-	return out
 }

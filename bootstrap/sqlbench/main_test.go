@@ -16,6 +16,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 )
@@ -204,7 +205,7 @@ func TestSameStatementsAsTheAdapters(t *testing.T) {
 		t.Fatal(err)
 	}
 	productID := b.productIDs[0]
-	var lat latencies
+	var lat benchstat.Latencies
 	bareFlow := func() error { return b.flow(ctx, productID, false, &lat) }
 	svc := orders.NewService(mysql.NewOrdersStore(db), yesCustomers{},
 		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
