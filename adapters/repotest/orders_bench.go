@@ -21,8 +21,6 @@ import (
 // bootstrap/loadtest's flow mode and of bootstrap/sqlbench, so that the figures compare.
 const benchClients = 16
 
-var benchSeq atomic.Int64
-
 // BenchCreateConfirm runs b.N create+confirm flows through svc on ~16 goroutines and
 // reports flows/s. Each flow is what bootstrap/loadtest's flow mode asks over HTTP: create
 // an order of one unit of a product for customerID without a key, then confirm it with a
@@ -33,9 +31,10 @@ var benchSeq atomic.Int64
 func BenchCreateConfirm(b *testing.B, svc *orders.Service, customerID int64, shared bool) {
 	ctx := context.Background()
 	token := benchToken(b)
+	var seq atomic.Int64
 	newProduct := func() int64 {
 		p, err := svc.CreateProduct(ctx, orders.NewProduct{
-			SKU:  fmt.Sprintf("BENCH-%s-%d", token, benchSeq.Add(1)),
+			SKU:  fmt.Sprintf("BENCH-%s-%d", token, seq.Add(1)),
 			Name: "Bench", PriceCents: 1999, Stock: product.MaxStock})
 		if err != nil {
 			b.Fatal(err)
@@ -59,7 +58,7 @@ func BenchCreateConfirm(b *testing.B, svc *orders.Service, customerID int64, sha
 		}
 		create, confirm := benchEncoder(201), benchEncoder(200)
 		for pb.Next() {
-			if err := benchFlow(ctx, svc, customerID, productID, create, confirm); err != nil {
+			if err := benchFlow(ctx, svc, customerID, productID, token, create, confirm); err != nil {
 				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err)
 			}
@@ -83,14 +82,15 @@ func benchToken(b *testing.B) string {
 	return hex.EncodeToString(r[:])
 }
 
-// benchFlow creates an order of one unit without a key, then confirms it with a fresh key.
-func benchFlow(ctx context.Context, svc *orders.Service, customerID, productID int64, create, confirm orders.Encoder) error {
+// benchFlow creates an order of one unit without a key, then confirms it with a fresh key
+// (the run's token and the new order's id).
+func benchFlow(ctx context.Context, svc *orders.Service, customerID, productID int64, token string, create, confirm orders.Encoder) error {
 	out, err := svc.CreateOrder(ctx, orders.CreateOrder{CustomerID: customerID,
 		Lines: []order.Line{{ProductID: productID, Qty: 1}}, Encode: create})
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
-	key, err := idempotency.ParseKey(fmt.Sprintf("bench-%d-%d", out.Order.ID(), benchSeq.Add(1)))
+	key, err := idempotency.ParseKey(fmt.Sprintf("bench-%s-%d", token, out.Order.ID()))
 	if err != nil {
 		return err
 	}
