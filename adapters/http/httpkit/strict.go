@@ -116,7 +116,10 @@ func walkValue(dec *json.Decoder, t reflect.Type) error {
 	return err
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+// fieldCache memoizes structFields per DTO type (reflect.Type -> map[string]reflect.Type), as
+// encoding/json caches its own field lists: it holds no request data and only grows with the
+// number of DTO types, so it is the one package-level mutable value kept on purpose.
+var fieldCache sync.Map
 
 // structFields maps the exact JSON names of t's fields (tags, else Go names; embedded
 // structs without a tag promote theirs, a shallower field winning) to their types.
