@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,21 +10,11 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 )
-
-func metricsText(t *testing.T, h http.Handler) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("got /metrics %d", rec.Code)
-	}
-	b, _ := io.ReadAll(rec.Body)
-	return string(b)
-}
 
 // TestMetricsCountRequestsAndRetries: customers-api on memory serves per-route request
 // metrics without pool gauges; the repository the MySQL injector builds reports its
@@ -37,7 +26,7 @@ func TestMetricsCountRequestsAndRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	mem.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/customers/7", nil))
-	text := metricsText(t, mem.Handler)
+	text := apitest.MetricsText(t, mem.Handler)
 	if !strings.Contains(text, `http_requests_total{method="GET",route="/customers/{id}",service="customers-api",status="401"} 1`) ||
 		strings.Contains(text, "go_sql_") {
 		t.Errorf("memory: got metrics without the request or with pool gauges:\n%.800s", text)
@@ -68,7 +57,7 @@ func TestMetricsCountRequestsAndRetries(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if text := metricsText(t, m.Handler()); !strings.Contains(text, `backoffice_events_total{event="transaction_retry",service="customers-api"} 1`) {
+	if text := apitest.MetricsText(t, m.Handler()); !strings.Contains(text, `backoffice_events_total{event="transaction_retry",service="customers-api"} 1`) {
 		t.Errorf("after a retried update: metrics lack the retry")
 	}
 }

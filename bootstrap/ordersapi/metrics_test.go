@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,20 +9,10 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
-
-func metricsText(t *testing.T, h http.Handler) string {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("got /metrics %d", rec.Code)
-	}
-	b, _ := io.ReadAll(rec.Body)
-	return string(b)
-}
 
 // TestMySQLStoreCountsTransactionRetries: the store the MySQL injector builds reports every
 // retried unit of work (here a deadlock on the first attempt) to the metrics it serves.
@@ -36,7 +25,7 @@ func TestMySQLStoreCountsTransactionRetries(t *testing.T) {
 	m := bootstrap.ProvideOrdersMySQLMetrics(db)
 	store := bootstrap.ProvideOrdersMySQLStore(db, m)
 	const retries = `backoffice_events_total{event="transaction_retry",service="orders-api"} `
-	if text := metricsText(t, m.Handler()); !strings.Contains(text, retries+"0") {
+	if text := apitest.MetricsText(t, m.Handler()); !strings.Contains(text, retries+"0") {
 		t.Fatalf("before any retry: metrics lack %q", retries+"0")
 	}
 	attempt := 0
@@ -48,7 +37,7 @@ func TestMySQLStoreCountsTransactionRetries(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	text := metricsText(t, m.Handler())
+	text := apitest.MetricsText(t, m.Handler())
 	for _, want := range []string{retries + "1", `go_sql_max_open_connections{db_name="orders-api"} 2`, `go_sql_open_connections{db_name="orders-api"}`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)
@@ -69,7 +58,7 @@ func TestMySQLInjectorServesPoolGauges(t *testing.T) {
 	}
 	defer cleanup()
 	app.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/products/1", nil))
-	text := metricsText(t, app.Handler)
+	text := apitest.MetricsText(t, app.Handler)
 	for _, want := range []string{`go_sql_in_use_connections{db_name="orders-api"}`, `go_sql_wait_count_total{db_name="orders-api"}`,
 		`http_requests_total{method="GET",route="/products/{id}",service="orders-api",status="401"} 1`,
 		`backoffice_events_total{event="transaction_retry",service="orders-api"} 0`} {
@@ -83,7 +72,7 @@ func TestMySQLInjectorServesPoolGauges(t *testing.T) {
 		t.Fatal(err)
 	}
 	mem.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/orders", nil))
-	if text := metricsText(t, mem.Handler); strings.Contains(text, "go_sql_") || !strings.Contains(text, "http_request_duration_seconds") {
+	if text := apitest.MetricsText(t, mem.Handler); strings.Contains(text, "go_sql_") || !strings.Contains(text, "http_request_duration_seconds") {
 		t.Errorf("memory: got pool gauges or no request metrics:\n%.500s", text)
 	}
 }

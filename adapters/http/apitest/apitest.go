@@ -62,3 +62,14 @@ func RawRequest(method, rawPath, rawQuery string, body []byte) *http.Request {
 	}
 	return req
 }
+
+// MetricsText returns what h serves at GET /metrics, failing tb unless it answers 200.
+func MetricsText(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		tb.Fatalf("got /metrics %d, want 200", rec.Code)
+	}
+	return rec.Body.String()
+}
