@@ -125,37 +125,47 @@ func (r ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*pr
 }
 
 // TakeStock implements orders.ProductRepository.
-func (r ProductRepository) TakeStock(ctx context.Context, id int64, qty int) error {
-	if qty < 1 {
-		return errors.New("take stock: qty must be >= 1")
-	}
-	return r.tx.run(ctx, func(tx *ordersTx) error {
-		p, ok := tx.product(id)
-		if !ok {
-			return product.ErrNotFound
-		}
+func (r ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
+	return r.changeStock(ctx, lines, -1, "take stock", func(p product.Product, qty int) error {
 		if p.Stock() < qty {
 			return order.ErrInsufficientStock
 		}
-		tx.products[id] = *product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock()-qty, p.CreatedAt(), p.UpdatedAt())
 		return nil
 	})
 }
 
 // RestoreStock implements orders.ProductRepository.
-func (r ProductRepository) RestoreStock(ctx context.Context, id int64, qty int) error {
-	if qty < 1 {
-		return errors.New("restore stock: qty must be >= 1")
-	}
-	return r.tx.run(ctx, func(tx *ordersTx) error {
-		p, ok := tx.product(id)
-		if !ok {
-			return product.ErrNotFound
-		}
+func (r ProductRepository) RestoreStock(ctx context.Context, lines []order.Line) error {
+	return r.changeStock(ctx, lines, +1, "restore stock", func(p product.Product, qty int) error {
 		if p.Stock() > product.MaxStock-qty {
 			return product.ErrStockLimit // as the INT column would refuse it on MySQL
 		}
-		tx.products[id] = *product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock()+qty, p.CreatedAt(), p.UpdatedAt())
+		return nil
+	})
+}
+
+// changeStock checks every line with allowed before it changes any: all lines or none,
+// like the single guarded UPDATE of the MySQL adapter.
+func (r ProductRepository) changeStock(ctx context.Context, lines []order.Line, sign int, what string, allowed func(p product.Product, qty int) error) error {
+	for _, l := range lines {
+		if l.Qty < 1 {
+			return errors.New(what + ": qty must be >= 1")
+		}
+	}
+	return r.tx.run(ctx, func(tx *ordersTx) error {
+		for _, l := range lines {
+			p, ok := tx.product(l.ProductID)
+			if !ok {
+				return product.ErrNotFound
+			}
+			if err := allowed(p, l.Qty); err != nil {
+				return err
+			}
+		}
+		for _, l := range lines {
+			p, _ := tx.product(l.ProductID)
+			tx.products[l.ProductID] = *product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock()+sign*l.Qty, p.CreatedAt(), p.UpdatedAt())
+		}
 		return nil
 	})
 }

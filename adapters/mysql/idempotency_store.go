@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
@@ -17,15 +16,11 @@ import (
 // Reserve inserts the record first thing in the unit of work. InnoDB makes a second insert
 // of the same key wait on the first one's row lock until that transaction ends: after a
 // commit the waiter gets 1062, reads the committed record and replays it; after a rollback
-// its insert goes through and it runs anew. The wait is bounded (keyLockWait) so that a slow
-// first request answers the others 409 idempotency_key_in_progress, never a 500 and never a
-// second state change.
+// its insert goes through and it runs anew. The wait is bounded so that a slow first request
+// answers the others 409 idempotency_key_in_progress, never a 500 and never a
+// second state change. The wait is the session's innodb_lock_wait_timeout, which every
+// pooled connection starts with (PoolConfig.StatementTimeout): no SET per transaction.
 type IdempotencyStore struct{ c ordersConn }
-
-// keyLockWait is innodb_lock_wait_timeout, in seconds, while Reserve waits for another
-// transaction holding the same key. The first request of a key usually finishes in
-// milliseconds, so a waiter nearly always gets the replay.
-const keyLockWait = 2
 
 // reserveAttempts bounds Reserve's loop when the row it collided with vanishes (purged or
 // expired and replaced) between its insert and its read.
@@ -33,24 +28,11 @@ const reserveAttempts = 3
 
 // Reserve implements orders.IdempotencyStore. It must run inside OrdersStore.Transact: the
 // claim is the uncommitted row.
-func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record) (existing *idempotency.Record, err error) {
+func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record) (*idempotency.Record, error) {
 	if s.c.tx == nil {
 		return nil, errors.New("reserve idempotency key: needs a transaction")
 	}
 	tx := s.c.tx
-	// A lock wait timeout only rolls back the statement (innodb_rollback_on_timeout is off
-	// by default), so the session variable can be put back afterwards on the same
-	// connection. SET is not transactional: the restore holds even if the unit rolls back.
-	// No placeholder: a statement without arguments goes in one round trip (text protocol).
-	if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = "+strconv.Itoa(keyLockWait)); err != nil {
-		return nil, fmt.Errorf("reserve idempotency key: %w", err)
-	}
-	defer func() {
-		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait"); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("reserve idempotency key: restore lock wait: %w", rerr))
-			existing = nil
-		}
-	}()
 
 	op, key := string(rec.Operation()), rec.Key().String()
 	for range reserveAttempts {
@@ -61,7 +43,7 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 		switch {
 		case err == nil:
 			return nil, nil
-		case mysqlErrNumber(err) == errLockWait:
+		case mysqlErrNumber(err) == errLockWait || isStatementTimeout(err):
 			// Deliberately not wrapping the driver error: Transact would retry a 1205.
 			return nil, idempotency.ErrInProgress
 		case !isDuplicate(err):

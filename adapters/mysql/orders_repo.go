@@ -26,8 +26,8 @@ const (
 	errNoReferencedRow = 1452
 )
 
-// Create implements orders.OrderRepository: one INSERT for the order and one multi-row
-// INSERT for its items, with sku, name and prices as the order holds them (copied from the
+// Create implements orders.OrderRepository: a locking read of the customer (see
+// customerMayOrder), one INSERT for the order and one multi-row INSERT for its items, with sku, name and prices as the order holds them (copied from the
 // products when the order was made). Call it inside Transact so that both commit together.
 //
 // A customer id with no customers row (the foreign key) is order.ErrCustomerNotFound; a
@@ -35,6 +35,9 @@ const (
 func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
 	var stored *order.Order
 	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+		if err := customerMayOrder(ctx, q, o.CustomerID()); err != nil {
+			return err
+		}
 		res, err := q.ExecContext(ctx,
 			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()))
@@ -66,6 +69,23 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 		return nil, r.c.done(err)
 	}
 	return stored, nil
+}
+
+// customerMayOrder returns order.ErrCustomerNotFound unless the customer exists and is not
+// deleted. The read is a locking one (shared): a soft delete that committed first is seen,
+// and one that comes later waits for this transaction to end, so no order is ever
+// committed after its customer's deletion. customers-api's check over HTTP comes before the
+// transaction and cannot close that window on its own; both services share the database.
+func customerMayOrder(ctx context.Context, q queryer, id int64) error {
+	var live bool
+	err := q.QueryRowContext(ctx, "SELECT deleted_at IS NULL FROM customers WHERE id = ? LOCK IN SHARE MODE", id).Scan(&live)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !live) {
+		return order.ErrCustomerNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("check customer: %w", err)
+	}
+	return nil
 }
 
 // foreignKeyError maps a missing referenced row to the domain error naming it.
@@ -176,20 +196,49 @@ func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page p
 	return out, nil
 }
 
+// getOrder reads the order and its items in one statement (a join, one row per item; every
+// order has at least one item). suffix " FOR UPDATE" locks the order row, and its item
+// rows, which nothing else ever locks or changes.
 func getOrder(ctx context.Context, q queryer, id int64, suffix string) (*order.Order, error) {
-	heads, err := queryAll(ctx, q, scanOrderHead, "SELECT "+orderColumns+" FROM orders WHERE id = ?"+suffix, id)
+	rows, err := q.QueryContext(ctx, "SELECT "+qualified("o", orderColumns)+", "+qualified("i", orderItemColumns)+
+		" FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = ? ORDER BY i.product_id"+suffix, id)
 	if err != nil {
 		return nil, fmt.Errorf("select order: %w", err)
 	}
-	if len(heads) == 0 {
+	defer rows.Close()
+	var (
+		head  orderHead
+		items []order.Item
+	)
+	for rows.Next() {
+		var it itemRow
+		if head, err = scanOrderHead(withTail{rows, it.dest()}); err != nil {
+			return nil, fmt.Errorf("select order: %w", err)
+		}
+		items = append(items, it.item())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("select order: %w", err)
+	}
+	if len(items) == 0 {
 		return nil, order.ErrNotFound
 	}
-	items, err := queryItems(ctx, q, "order_id = ?", id)
-	if err != nil {
-		return nil, fmt.Errorf("select order items: %w", err)
-	}
-	return heads[0].order(items[id]), nil
+	return head.order(items), nil
 }
+
+// qualified prefixes each column of a comma-separated list with alias.
+func qualified(alias, columns string) string {
+	return alias + "." + strings.ReplaceAll(columns, ", ", ", "+alias+".")
+}
+
+// withTail scans a row whose leading columns one scanner reads and whose trailing columns
+// go to tail: a join read with the scanner of its first table.
+type withTail struct {
+	s    rowScanner
+	tail []any
+}
+
+func (w withTail) Scan(dest ...any) error { return w.s.Scan(append(dest, w.tail...)...) }
 
 // orderHead is an orders row before its items are attached.
 type orderHead struct {
@@ -230,17 +279,28 @@ func queryItems(ctx context.Context, q queryer, cond string, args ...any) (map[i
 	defer rows.Close()
 	items := map[int64][]order.Item{}
 	for rows.Next() {
-		var (
-			orderID, productID, unitPrice, subtotal int64
-			sku, name                               string
-			qty                                     int
-		)
-		if err := rows.Scan(&orderID, &productID, &sku, &name, &qty, &unitPrice, &subtotal); err != nil {
+		var it itemRow
+		if err := rows.Scan(it.dest()...); err != nil {
 			return nil, err
 		}
-		items[orderID] = append(items[orderID], order.RehydrateItem(productID, sku, name, qty, unitPrice, subtotal))
+		items[it.orderID] = append(items[it.orderID], it.item())
 	}
 	return items, rows.Err()
+}
+
+// itemRow is an order_items row, scanned in the order of orderItemColumns.
+type itemRow struct {
+	orderID, productID, unitPrice, subtotal int64
+	sku, name                               string
+	qty                                     int
+}
+
+func (r *itemRow) dest() []any {
+	return []any{&r.orderID, &r.productID, &r.sku, &r.name, &r.qty, &r.unitPrice, &r.subtotal}
+}
+
+func (r *itemRow) item() order.Item {
+	return order.RehydrateItem(r.productID, r.sku, r.name, r.qty, r.unitPrice, r.subtotal)
 }
 
 // optionalTime is NULL for a time that is not set (ok false).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
@@ -109,56 +110,82 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 	return items, nil
 }
 
-// TakeStock implements orders.ProductRepository with the guarded update
-// UPDATE ... SET stock = stock - qty WHERE id = ? AND stock >= qty: whatever the
-// interleaving, a row's stock never goes below zero. No row changed means either no product
-// or not enough stock; one more read tells which.
-func (r *ProductRepository) TakeStock(ctx context.Context, id int64, qty int) error {
-	if qty < 1 {
-		return errors.New("take stock: qty must be >= 1")
-	}
-	n, err := execAffected(ctx, r.c.q(), "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", qty, id, qty)
-	if err != nil {
-		return r.c.fail("take stock", err)
-	}
-	if n == 1 {
-		return nil
-	}
-	if err := r.exists(ctx, id); err != nil {
-		return err
-	}
-	return order.ErrInsufficientStock
+// TakeStock implements orders.ProductRepository with one guarded update for all lines:
+//
+//	UPDATE products SET stock = CASE id WHEN ? THEN stock - ? ... END
+//	WHERE id IN (...) AND CASE id WHEN ? THEN stock >= ? ... END
+//
+// Whatever the interleaving, a row's stock never goes below zero. Fewer rows changed than
+// lines means a product is missing or short; the unit is then rolled back (outside a
+// transaction the update runs in one of its own) and one more read tells which.
+func (r *ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
+	return r.changeStock(ctx, lines, "take stock", "stock - ?", "stock >= ?", func(l order.Line) int { return l.Qty }, order.ErrInsufficientStock)
 }
 
-// RestoreStock implements orders.ProductRepository. The guard keeps the INT column from
-// overflowing: a client can set a stock near the maximum and then cancel an order, so that
-// is product.ErrStockLimit (409), never a driver error.
-func (r *ProductRepository) RestoreStock(ctx context.Context, id int64, qty int) error {
-	if qty < 1 {
-		return errors.New("restore stock: qty must be >= 1")
-	}
-	n, err := execAffected(ctx, r.c.q(), "UPDATE products SET stock = stock + ? WHERE id = ? AND stock <= ?",
-		qty, id, product.MaxStock-qty)
-	if err != nil {
-		return r.c.fail("restore stock", err)
-	}
-	if n == 1 {
-		return nil
-	}
-	if err := r.exists(ctx, id); err != nil {
-		return err
-	}
-	return product.ErrStockLimit
+// RestoreStock implements orders.ProductRepository with one guarded update, like TakeStock.
+// The guard keeps the INT column from overflowing: a client can set a stock near the
+// maximum and then cancel an order, so that is product.ErrStockLimit (409), never a driver
+// error.
+func (r *ProductRepository) RestoreStock(ctx context.Context, lines []order.Line) error {
+	return r.changeStock(ctx, lines, "restore stock", "stock + ?", "stock <= ?", func(l order.Line) int { return product.MaxStock - l.Qty }, product.ErrStockLimit)
 }
 
-func (r *ProductRepository) exists(ctx context.Context, id int64) error {
-	var one int
-	err := r.c.q().QueryRowContext(ctx, "SELECT 1 FROM products WHERE id = ?", id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+// changeStock runs UPDATE products SET stock = CASE id WHEN <id> THEN <set> ... END WHERE
+// id IN (...) AND CASE id WHEN <id> THEN <guard> ... END, where set takes the line's qty and
+// guard the bound given by guardArg. short is the error when a guard refuses a row.
+func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line, what, set, guard string, guardArg func(order.Line) int, short error) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	for _, l := range lines {
+		if l.Qty < 1 {
+			return errors.New(what + ": qty must be >= 1")
+		}
+	}
+	var q strings.Builder
+	args := make([]any, 0, 5*len(lines))
+	q.WriteString("UPDATE products SET stock = CASE id")
+	for _, l := range lines {
+		q.WriteString(" WHEN ? THEN " + set)
+		args = append(args, l.ProductID, l.Qty)
+	}
+	q.WriteString(" END WHERE id IN (" + ordersPlaceholders(len(lines)) + ") AND CASE id")
+	for _, l := range lines {
+		args = append(args, l.ProductID)
+	}
+	for _, l := range lines {
+		q.WriteString(" WHEN ? THEN " + guard)
+		args = append(args, l.ProductID, guardArg(l))
+	}
+	q.WriteString(" END")
+	return r.c.locked(ctx, func(ctx context.Context, tx queryer) error {
+		n, err := execAffected(ctx, tx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if n == int64(len(lines)) {
+			return nil
+		}
+		if err := r.allExist(ctx, tx, lines); err != nil {
+			return err
+		}
+		return short
+	})
+}
+
+// allExist returns product.ErrNotFound unless every line's product exists.
+func (r *ProductRepository) allExist(ctx context.Context, q queryer, lines []order.Line) error {
+	args := make([]any, len(lines))
+	for i, l := range lines {
+		args[i] = l.ProductID
+	}
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM products WHERE id IN ("+ordersPlaceholders(len(lines))+")", args...).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("select products: %w", err)
+	}
+	if n != len(lines) {
 		return product.ErrNotFound
-	}
-	if err != nil {
-		return r.c.fail("select product", err)
 	}
 	return nil
 }

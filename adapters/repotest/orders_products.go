@@ -286,7 +286,7 @@ func testStoreRollback(t *testing.T, h *ordersHarness) {
 		if _, err := r.Products.Create(ctx, p); err != nil {
 			return err
 		}
-		if err := r.Products.TakeStock(ctx, kept.ID(), 4); err != nil {
+		if err := r.Products.TakeStock(ctx, []order.Line{{ProductID: kept.ID(), Qty: 4}}); err != nil {
 			return err
 		}
 		if _, err := r.Products.Update(ctx, kept.ID(), func(p *product.Product) error {
@@ -308,23 +308,55 @@ func testStoreRollback(t *testing.T, h *ordersHarness) {
 	}
 	// TakeStock is guarded: never below zero, and an error for a missing product.
 	err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
-		return r.Products.TakeStock(ctx, kept.ID(), 11)
+		return r.Products.TakeStock(ctx, []order.Line{{ProductID: kept.ID(), Qty: 11}})
 	})
 	assertErrorIs(t, err, order.ErrInsufficientStock)
 	err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
-		return r.Products.TakeStock(ctx, 1<<62, 1)
+		return r.Products.TakeStock(ctx, []order.Line{{ProductID: 1 << 62, Qty: 1}})
 	})
 	assertErrorIs(t, err, product.ErrNotFound)
 	err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
-		if err := r.Products.TakeStock(ctx, kept.ID(), 10); err != nil {
+		if err := r.Products.TakeStock(ctx, []order.Line{{ProductID: kept.ID(), Qty: 10}}); err != nil {
 			return err
 		}
-		return r.Products.RestoreStock(ctx, kept.ID(), 3)
+		return r.Products.RestoreStock(ctx, []order.Line{{ProductID: kept.ID(), Qty: 3}})
 	})
 	if err != nil {
 		t.Fatalf("take 10, restore 3: %v", err)
 	}
 	h.assertStock(kept.ID(), 3)
+	// Several lines change all together or not at all, in a unit and on the plain
+	// repositories alike: a short or missing product leaves the others untouched.
+	second := h.product(1, 5)
+	for _, tc := range []struct {
+		lines []order.Line
+		want  error
+	}{
+		{[]order.Line{{ProductID: kept.ID(), Qty: 2}, {ProductID: second.ID(), Qty: 6}}, order.ErrInsufficientStock},
+		{[]order.Line{{ProductID: kept.ID(), Qty: 2}, {ProductID: 1 << 62, Qty: 1}}, product.ErrNotFound},
+	} {
+		err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
+			return r.Products.TakeStock(ctx, tc.lines)
+		})
+		assertErrorIs(t, err, tc.want)
+		assertErrorIs(t, h.store.Repos().Products.TakeStock(t.Context(), tc.lines), tc.want)
+		h.assertStock(kept.ID(), 3)
+		h.assertStock(second.ID(), 5)
+	}
+	if err := h.store.Repos().Products.TakeStock(t.Context(), []order.Line{{ProductID: kept.ID(), Qty: 3}, {ProductID: second.ID(), Qty: 5}}); err != nil {
+		t.Fatalf("take all of two products: %v", err)
+	}
+	h.assertStock(kept.ID(), 0)
+	h.assertStock(second.ID(), 0)
+	if err := h.store.Repos().Products.RestoreStock(t.Context(), []order.Line{{ProductID: kept.ID(), Qty: 3}, {ProductID: second.ID(), Qty: 5}}); err != nil {
+		t.Fatalf("restore two products: %v", err)
+	}
+	h.assertStock(kept.ID(), 3)
+	h.assertStock(second.ID(), 5)
+	err = h.store.Repos().Products.RestoreStock(t.Context(), []order.Line{{ProductID: kept.ID(), Qty: 1}, {ProductID: second.ID(), Qty: product.MaxStock}})
+	assertErrorIs(t, err, product.ErrStockLimit)
+	h.assertStock(kept.ID(), 3)
+	h.assertStock(second.ID(), 5)
 	// LockForOrder returns the existing products in id order and skips unknown ids.
 	other := h.product(1, 1)
 	err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {

@@ -50,16 +50,18 @@ type ProductRepository interface {
 	// Store.Transact.
 	LockForOrder(ctx context.Context, ids []int64) ([]*product.Product, error)
 
-	// TakeStock subtracts qty (>= 1) from the product's stock with a guarded update
-	// (UPDATE ... SET stock = stock - qty WHERE id = ? AND stock >= qty). Returns
-	// order.ErrInsufficientStock when the stock is below qty (nothing changes) and
-	// product.ErrNotFound when there is no such product. Stock never goes below zero.
-	TakeStock(ctx context.Context, id int64, qty int) error
+	// TakeStock subtracts every line's qty (>= 1) from its product's stock, all lines or
+	// none, with a guarded update (stock >= qty for every row) in one statement. The lines
+	// name distinct products (order.Merge makes them so). Returns
+	// order.ErrInsufficientStock when any product's stock is below its qty and
+	// product.ErrNotFound when a product does not exist; nothing changes then. Stock never
+	// goes below zero.
+	TakeStock(ctx context.Context, lines []order.Line) error
 
-	// RestoreStock adds qty (>= 1) back to the product's stock. Returns product.ErrNotFound
-	// when there is no such product and product.ErrStockLimit (nothing changes) when the
-	// stock would exceed product.MaxStock.
-	RestoreStock(ctx context.Context, id int64, qty int) error
+	// RestoreStock adds every line's qty (>= 1) back to its product's stock, all lines or
+	// none, in one statement. Returns product.ErrNotFound when a product does not exist and
+	// product.ErrStockLimit (nothing changes) when a stock would exceed product.MaxStock.
+	RestoreStock(ctx context.Context, lines []order.Line) error
 }
 
 // ProductFilter narrows a product list.
@@ -72,7 +74,11 @@ type ProductFilter struct {
 // ProductRepository.
 type OrderRepository interface {
 	// Create stores o (ID 0) and its items, copying sku, name and prices as they are in o,
-	// and returns it as stored, with its new id.
+	// and returns it as stored, with its new id. Returns order.ErrCustomerNotFound when the
+	// store knows customers (MySQL: the customers table both services share) and o's
+	// customer does not exist or is deleted; a deletion racing the order either is seen
+	// or waits for the order's transaction to end, so no order commits after it. A store
+	// that does not know customers (memory) relies on CustomerChecker alone.
 	Create(ctx context.Context, o *order.Order) (*order.Order, error)
 
 	// Get returns the order with its items, or order.ErrNotFound.

@@ -225,10 +225,8 @@ func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.L
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range o.Items() {
-		if err := r.Products.TakeStock(ctx, it.ProductID(), it.Qty()); err != nil {
-			return nil, err
-		}
+	if err := r.Products.TakeStock(ctx, lines); err != nil {
+		return nil, err
 	}
 	return r.Orders.Create(ctx, o)
 }
@@ -366,10 +364,8 @@ func (s *Service) CancelOrder(ctx context.Context, id int64) (*order.Order, erro
 			return err
 		}
 		if restore {
-			for _, it := range o.Items() {
-				if err := r.Products.RestoreStock(ctx, it.ProductID(), it.Qty()); err != nil {
-					return err
-				}
+			if err := r.Products.RestoreStock(ctx, itemLines(o)); err != nil {
+				return err
 			}
 		}
 		saved = o
@@ -379,6 +375,17 @@ func (s *Service) CancelOrder(ctx context.Context, id int64) (*order.Order, erro
 		return nil, fmt.Errorf("cancel order %d: %w", id, err)
 	}
 	return saved, nil
+}
+
+// itemLines returns the product and quantity of each of o's items, by product id ascending
+// (the order items are kept in), the order in which stock rows are locked.
+func itemLines(o *order.Order) []order.Line {
+	items := o.Items()
+	lines := make([]order.Line, len(items))
+	for i, it := range items {
+		lines[i] = order.Line{ProductID: it.ProductID(), Qty: it.Qty()}
+	}
+	return lines
 }
 
 // PurgeExpiredKeys deletes the idempotency records expired now and returns how many. The
