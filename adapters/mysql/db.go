@@ -123,7 +123,7 @@ func sessionParams(version string, statementTimeout time.Duration) map[string]st
 // wait ends as a lock-wait timeout (retried, or idempotency_key_in_progress) and not as an
 // interrupted statement.
 func statementBounds(timeout time.Duration) (lockWait, limit time.Duration) {
-	lockWait = max(time.Second, (timeout/2).Truncate(time.Second))
+	lockWait = max(time.Second, (timeout / 2).Truncate(time.Second))
 	return lockWait, max(timeout, lockWait+time.Second)
 }
 
