@@ -43,11 +43,16 @@ func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger) (*sql.DB, f
 			return nil, nil, err
 		}
 	}
-	db, err := mysql.Open(ctx, cfg.DatabaseURL, cfg.Pool)
+	pool := cfg.Pool
+	pool.Logger = logger
+	// A third of REQUEST_TIMEOUT: a statement waiting on a row lock ends on the server (and
+	// the unit may retry once) before the request gives up on it.
+	pool.StatementTimeout = cfg.RequestTimeout / 3
+	db, err := mysql.Open(ctx, cfg.DatabaseURL, pool)
 	if err != nil {
 		return nil, nil, err
 	}
-	logger.Info("using MySQL", slog.Int("max_open_conns", cfg.Pool.MaxOpenConns))
+	logger.Info("using MySQL", slog.Int("max_open_conns", pool.MaxOpenConns), slog.Duration("statement_timeout", pool.StatementTimeout))
 	return db, func() { _ = db.Close() }, nil
 }
 
