@@ -290,7 +290,7 @@ func (r OrderRepository) ListExpired(ctx context.Context, now time.Time, after i
 // shows it).
 func orderMatches(o *order.Order, f orders.OrderFilter) bool {
 	status := o.Status()
-	if !f.At.IsZero() {
+	if !f.Status.IsZero() && !f.At.IsZero() {
 		status = o.AsOf(f.At).Status()
 	}
 	switch {
