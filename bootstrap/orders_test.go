@@ -97,7 +97,9 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	mu.Unlock()
 
-	runJob(t, func(ctx context.Context, logger *slog.Logger) { bootstrap.PurgeExpiredKeys(ctx, svc, logger, time.Hour) },
+	runJob(t, func(ctx context.Context, logger *slog.Logger) {
+		bootstrap.PurgeExpiredKeys(ctx, svc, logger, time.Hour)
+	},
 		"purged expired idempotency keys count=2")
 	if n, err := svc.PurgeExpiredKeys(t.Context()); err != nil || n != 0 {
 		t.Fatalf("purge after the background purge: got %d, %v, want 0 left", n, err)
