@@ -43,6 +43,13 @@ type Config struct {
 	RequestTimeout   time.Duration
 	LogLevel         slog.Level
 	Warnings         []string // non-fatal findings to log at start-up
+
+	// OrderHoldTTL is how long a new order holds its stock while CREATED (ORDER_HOLD_TTL);
+	// 0: orders never expire.
+	OrderHoldTTL time.Duration
+	// OrderSweepInterval is how often orders-api expires the orders whose hold has passed
+	// (ORDER_SWEEP_INTERVAL).
+	OrderSweepInterval time.Duration
 }
 
 // Service names a binary, for defaults that differ between them.
@@ -83,6 +90,9 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 32),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 5*time.Minute),
 		},
+
+		OrderHoldTTL:       r.duration("ORDER_HOLD_TTL", 30*time.Minute),
+		OrderSweepInterval: r.duration("ORDER_SWEEP_INTERVAL", 30*time.Second),
 	}
 	c.DatabaseURL = r.databaseURL()
 	c.LogLevel = r.level("LOG_LEVEL")
@@ -92,10 +102,13 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"CANCEL_WINDOW", c.CancelWindow}, {"IDEMPOTENCY_TTL", c.IdempotencyTTL}, {"UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"JWT_TTL", c.JWTLifetime}, {"REQUEST_TIMEOUT", c.RequestTimeout}} {
+	}{{"CANCEL_WINDOW", c.CancelWindow}, {"IDEMPOTENCY_TTL", c.IdempotencyTTL}, {"UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"JWT_TTL", c.JWTLifetime}, {"REQUEST_TIMEOUT", c.RequestTimeout}, {"ORDER_SWEEP_INTERVAL", c.OrderSweepInterval}} {
 		if d.v <= 0 {
 			r.fail(d.name + " must be a positive duration such as 10m")
 		}
+	}
+	if c.OrderHoldTTL < 0 {
+		r.fail("ORDER_HOLD_TTL must be a duration such as 30m, or 0 to turn expiry off")
 	}
 	for _, base := range []struct{ name, v string }{{"CUSTOMERS_API_BASE", c.CustomersAPIBase}, {"ORDERS_API_BASE", c.OrdersAPIBase}} {
 		if u, err := url.Parse(base.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

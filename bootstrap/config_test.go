@@ -71,3 +71,40 @@ func TestLoadConfigRejectsBadDatabaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadConfigOrderHold: ORDER_HOLD_TTL defaults to 30m and 0 turns expiry off;
+// ORDER_SWEEP_INTERVAL defaults to 30s; negative holds and non-positive intervals are refused.
+func TestLoadConfigOrderHold(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		env       map[string]string
+		hold      time.Duration
+		sweep     time.Duration
+		wantError string
+	}{
+		{"defaults", nil, 30 * time.Minute, 30 * time.Second, ""},
+		{"set", map[string]string{"ORDER_HOLD_TTL": "2h", "ORDER_SWEEP_INTERVAL": "5s"}, 2 * time.Hour, 5 * time.Second, ""},
+		{"off", map[string]string{"ORDER_HOLD_TTL": "0"}, 0, 30 * time.Second, ""},
+		{"negative hold", map[string]string{"ORDER_HOLD_TTL": "-1m"}, 0, 0, "ORDER_HOLD_TTL"},
+		{"bad hold", map[string]string{"ORDER_HOLD_TTL": "soon"}, 0, 0, "ORDER_HOLD_TTL"},
+		{"zero interval", map[string]string{"ORDER_SWEEP_INTERVAL": "0s"}, 0, 0, "ORDER_SWEEP_INTERVAL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(c.env))
+			if c.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantError) {
+					t.Fatalf("got error %v, want one naming %s", err, c.wantError)
+				}
+				return
+			}
+			if err != nil || got.OrderHoldTTL != c.hold || got.OrderSweepInterval != c.sweep {
+				t.Fatalf("got hold %v sweep %v (%v), want %v %v", got.OrderHoldTTL, got.OrderSweepInterval, err, c.hold, c.sweep)
+			}
+			if cfg := bootstrap.ProvideOrdersConfig(got, nil); cfg.HoldTTL != c.hold {
+				t.Fatalf("the use cases got hold %v, want %v", cfg.HoldTTL, c.hold)
+			}
+		})
+	}
+}

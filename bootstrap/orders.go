@@ -54,16 +54,18 @@ var OrdersMySQLSet = wire.NewSet(
 )
 
 // OrdersAPIApp is what the orders-api binary runs: the handler on Server.Addr, and the use
-// cases for the background purge of expired idempotency keys.
+// cases for the background purge of expired idempotency keys and sweep of expired orders.
 type OrdersAPIApp struct {
 	Handler http.Handler
 	Server  httpkit.ServerConfig
 	Orders  *orders.Service
 }
 
-// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL and the clock to the use cases.
+// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL, ORDER_HOLD_TTL and the clock
+// to the use cases.
 func ProvideOrdersConfig(cfg Config, clock func() time.Time) orders.Config {
-	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, Clock: clock}
+	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL,
+		Clock: clock}
 }
 
 // ProvideOrdersMetrics returns orders-api's own registry, served at GET /metrics.
@@ -102,16 +104,26 @@ const KeyPurgeInterval = 10 * time.Minute
 // PurgeExpiredKeys deletes expired idempotency keys now and then every interval, until ctx
 // ends. Failures are logged and retried at the next tick: the purge is housekeeping.
 func PurgeExpiredKeys(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
-	purge := func() {
+	every(ctx, interval, func() {
 		n, err := svc.PurgeExpiredKeys(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.Warn("purge expired idempotency keys", slog.String("error", err.Error()))
-		case n > 0:
-			logger.Info("purged expired idempotency keys", slog.Int64("count", n))
-		}
-	}
-	purge()
+		logRun(ctx, logger, "purge expired idempotency keys", "purged expired idempotency keys", n, err)
+	})
+}
+
+// ExpireOrders expires the orders whose hold has passed (restoring their stock) now and
+// then every interval (ORDER_SWEEP_INTERVAL), until ctx ends. Reads already show such orders
+// expired; the sweep stores it and gives the stock back. An order that fails is logged and
+// tried again at the next tick.
+func ExpireOrders(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
+	every(ctx, interval, func() {
+		n, err := svc.ExpireOrders(ctx)
+		logRun(ctx, logger, "expire orders", "expired orders", int64(n), err)
+	})
+}
+
+// every runs fn now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	fn()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -119,7 +131,18 @@ func PurgeExpiredKeys(ctx context.Context, svc *orders.Service, logger *slog.Log
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			purge()
+			fn()
 		}
+	}
+}
+
+// logRun logs one run of a background job: a warning when it failed (unless it was
+// stopped), the count when it did something.
+func logRun(ctx context.Context, logger *slog.Logger, failed, done string, n int64, err error) {
+	if err != nil && ctx.Err() == nil {
+		logger.Warn(failed, slog.String("error", err.Error()))
+	}
+	if n > 0 {
+		logger.Info(done, slog.Int64("count", n))
 	}
 }

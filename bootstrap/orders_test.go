@@ -40,6 +40,33 @@ func (l *lines) Handle(_ context.Context, r slog.Record) error {
 func (l *lines) WithAttrs([]slog.Attr) slog.Handler { return l }
 func (l *lines) WithGroup(string) slog.Handler      { return l }
 
+// runJob starts a background job, waits for its first log line, which must contain want
+// (it runs at once, not after its interval), then checks that it stops with its context.
+func runJob(t *testing.T, job func(ctx context.Context, logger *slog.Logger), want string) {
+	t.Helper()
+	log := &lines{out: make(chan string, 10)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		job(ctx, slog.New(log))
+	}()
+	select {
+	case msg := <-log.out:
+		if !strings.Contains(msg, want) {
+			t.Fatalf("got log %q, want %q", msg, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not run")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job did not stop with its context")
+	}
+}
+
 // TestPurgeExpiredKeys: the background purge deletes expired keys at once and stops when
 // its context ends.
 func TestPurgeExpiredKeys(t *testing.T) {
@@ -70,28 +97,43 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	mu.Unlock()
 
-	log := &lines{out: make(chan string, 10)}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		bootstrap.PurgeExpiredKeys(ctx, svc, slog.New(log), time.Hour)
-	}()
-	select {
-	case msg := <-log.out:
-		if !strings.Contains(msg, "purged expired idempotency keys count=2") {
-			t.Fatalf("got log %q, want 2 keys purged", msg)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the purge did not run")
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the purge did not stop with its context")
-	}
+	runJob(t, func(ctx context.Context, logger *slog.Logger) {
+		bootstrap.PurgeExpiredKeys(ctx, svc, logger, time.Hour)
+	},
+		"purged expired idempotency keys count=2")
 	if n, err := svc.PurgeExpiredKeys(t.Context()); err != nil || n != 0 {
 		t.Fatalf("purge after the background purge: got %d, %v, want 0 left", n, err)
+	}
+}
+
+// TestExpireOrders: the background sweep expires the orders whose hold has passed at once,
+// restoring their stock, and stops when its context ends.
+func TestExpireOrders(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	svc := orders.NewService(memory.NewOrdersStore(), anyCustomer{}, orders.Config{CancelWindow: time.Minute,
+		IdempotencyTTL: time.Hour, HoldTTL: 30 * time.Minute, Clock: clock})
+	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: p.ID(), Qty: 2}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+
+	runJob(t, func(ctx context.Context, logger *slog.Logger) { bootstrap.ExpireOrders(ctx, svc, logger, time.Hour) },
+		"expired orders count=2")
+	if got, err := svc.GetProduct(t.Context(), p.ID()); err != nil || got.Stock() != 5 {
+		t.Fatalf("stock after the sweep: got %v, %v, want 5", got, err)
+	}
+	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != 0 {
+		t.Fatalf("sweep after the background sweep: got %d, %v, want 0 left", n, err)
 	}
 }

@@ -43,13 +43,17 @@ CREATE TABLE `orders` (
   `updated_at` datetime(6) NOT NULL,
   `confirmed_at` datetime(6) DEFAULT NULL,
   `canceled_at` datetime(6) DEFAULT NULL,
+  `expires_at` datetime(6) DEFAULT NULL,
+  `cancel_reason` varchar(16) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `idx_orders_status` (`status`, `id`),
   KEY `idx_orders_customer` (`customer_id`, `id`),
   KEY `idx_orders_created` (`created_at`, `id`),
+  KEY `idx_orders_hold` (`status`, `expires_at`),
   CONSTRAINT `fk_orders_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`),
   CONSTRAINT `chk_orders_status` CHECK (`status` in ('CREATED', 'CONFIRMED', 'CANCELED')),
-  CONSTRAINT `chk_orders_total` CHECK (`total_cents` >= 0)
+  CONSTRAINT `chk_orders_total` CHECK (`total_cents` >= 0),
+  CONSTRAINT `chk_orders_cancel_reason` CHECK (`cancel_reason` in ('requested', 'expired'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE `order_items` (
@@ -93,4 +97,6 @@ INSERT INTO `schema_migrations` (`version`) VALUES
   ('20261127090300'),
   ('20261127090400'),
   ('20261127090500'),
-  ('20261127090600');
+  ('20261127090600'),
+  ('20261201090000'),
+  ('20261201090100');

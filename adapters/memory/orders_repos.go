@@ -227,11 +227,12 @@ func (r OrderRepository) Update(ctx context.Context, id int64, fn func(o *order.
 		if err := fn(work); err != nil {
 			return err
 		}
-		// Only the life-cycle fields are written: items, total and customer never change.
-		confirmedAt, _ := work.ConfirmedAt()
-		canceledAt, _ := work.CanceledAt()
-		saved = order.Rehydrate(o.ID(), o.CustomerID(), work.Status(), o.TotalCents(), o.CreatedAt(), work.UpdatedAt(),
-			confirmedAt, canceledAt, o.Items())
+		// Only the life-cycle fields are written: whatever fn did, the fields that never
+		// change are kept as stored.
+		stored, next := o.Snapshot(), work.Snapshot()
+		next.ID, next.CustomerID, next.TotalCents, next.CreatedAt, next.ExpiresAt, next.Items =
+			stored.ID, stored.CustomerID, stored.TotalCents, stored.CreatedAt, stored.ExpiresAt, stored.Items
+		saved = order.Rehydrate(next)
 		tx.orders[id] = *copyOrder(saved)
 		return nil
 	})
@@ -268,9 +269,42 @@ func (r OrderRepository) List(ctx context.Context, f orders.OrderFilter, page pa
 	return out, nil
 }
 
+// ListExpired implements orders.OrderRepository.
+func (r OrderRepository) ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
+	var out []int64
+	err := r.tx.run(ctx, func(tx *ordersTx) error {
+		ids := tx.orderIDs()
+		slices.Sort(ids)
+		for _, id := range ids {
+			if id <= after {
+				continue
+			}
+			o, _ := tx.order(id)
+			// The sweep's own query on MySQL: stored CREATED with expires_at <= now.
+			if exp, ok := o.ExpiresAt(); o.Status() == order.Created && ok && !exp.After(now) {
+				out = append(out, id)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// orderMatches reports whether o matches f, judging its status as of f.At (as ListOrders
+// shows it).
 func orderMatches(o *order.Order, f orders.OrderFilter) bool {
+	status := o.Status()
+	if !f.Status.IsZero() && !f.At.IsZero() {
+		status = o.AsOf(f.At).Status()
+	}
 	switch {
-	case !f.Status.IsZero() && o.Status() != f.Status:
+	case !f.Status.IsZero() && status != f.Status:
 		return false
 	case f.CustomerID != 0 && o.CustomerID() != f.CustomerID:
 		return false
@@ -283,9 +317,9 @@ func orderMatches(o *order.Order, f orders.OrderFilter) bool {
 }
 
 func withID(o *order.Order, id int64) *order.Order {
-	confirmedAt, _ := o.ConfirmedAt()
-	canceledAt, _ := o.CanceledAt()
-	return order.Rehydrate(id, o.CustomerID(), o.Status(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), confirmedAt, canceledAt, o.Items())
+	s := o.Snapshot()
+	s.ID = id
+	return order.Rehydrate(s)
 }
 
 // copyOrder is a deep copy (Rehydrate and Items clone the items).

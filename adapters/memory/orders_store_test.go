@@ -28,6 +28,11 @@ func TestOrdersSuite(t *testing.T) {
 	repotest.RunOrders(t, newOrdersStore, newCustomerID)
 }
 
+func TestReservationsSuite(t *testing.T) {
+	t.Parallel()
+	repotest.RunReservations(t, newOrdersStore, newCustomerID)
+}
+
 func TestIdempotencySuite(t *testing.T) {
 	t.Parallel()
 	repotest.RunIdempotency(t, newOrdersStore, newCustomerID)
@@ -42,4 +47,5 @@ func TestOrdersSuitesSharedStore(t *testing.T) {
 	repotest.RunProducts(t, one)
 	repotest.RunOrders(t, one, newCustomerID)
 	repotest.RunIdempotency(t, one, newCustomerID)
+	repotest.RunReservations(t, one, newCustomerID)
 }

@@ -19,7 +19,7 @@ import (
 type OrderRepository struct{ c ordersConn }
 
 const (
-	orderColumns     = "id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at"
+	orderColumns     = "id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason"
 	orderItemColumns = "order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents"
 	// errNoReferencedRow is MySQL's "Cannot add or update a child row: a foreign key
 	// constraint fails".
@@ -39,8 +39,9 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 			return err
 		}
 		res, err := q.ExecContext(ctx,
-			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()))
+			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()),
+			optionalTime(o.CanceledAt()), optionalTime(o.ExpiresAt()), optionalReason(o.CancelReason()))
 		if err != nil {
 			return foreignKeyError("insert order", err)
 		}
@@ -60,9 +61,9 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 				return foreignKeyError("insert order items", err)
 			}
 		}
-		confirmedAt, _ := o.ConfirmedAt()
-		canceledAt, _ := o.CanceledAt()
-		stored = order.Rehydrate(id, o.CustomerID(), o.Status(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), confirmedAt, canceledAt, items)
+		snap := o.Snapshot()
+		snap.ID = id
+		stored = order.Rehydrate(snap)
 		return nil
 	})
 	if err != nil {
@@ -124,8 +125,9 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 			return err
 		}
 		if _, err := q.ExecContext(ctx,
-			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ? WHERE id = ?",
-			o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()), id); err != nil {
+			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
+			o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()),
+			optionalReason(o.CancelReason()), id); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
 		saved = o
@@ -141,6 +143,7 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 // range that one of the indexes (status, id), (customer_id, id) or (created_at, id) serves,
 // and the keyset condition id < After continues where the last page ended, so inserts never
 // make a page skip or repeat an order. The items of the whole page come in one more query.
+// A status is judged as of f.At (see statusCondition).
 func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page paging.Request) ([]*order.Order, error) {
 	var (
 		where []string
@@ -151,8 +154,9 @@ func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page p
 		args = append(args, page.After)
 	}
 	if !f.Status.IsZero() {
-		where = append(where, "status = ?")
-		args = append(args, f.Status.String())
+		cond, condArgs := statusCondition(f.Status, f.At)
+		where = append(where, cond)
+		args = append(args, condArgs...)
 	}
 	if f.CustomerID != 0 {
 		where = append(where, "customer_id = ?")
@@ -194,6 +198,39 @@ func (r *OrderRepository) List(ctx context.Context, f orders.OrderFilter, page p
 		out[i] = h.order(items[h.id])
 	}
 	return out, nil
+}
+
+// statusCondition selects the orders whose status as of at (order.AsOf) is st: a row still
+// CREATED whose expires_at <= at reads CANCELED. With a zero at, the stored status.
+func statusCondition(st order.Status, at time.Time) (string, []any) {
+	if at.IsZero() {
+		return "status = ?", []any{st.String()}
+	}
+	at = at.UTC()
+	switch st {
+	case order.Created:
+		return "status = ? AND (expires_at IS NULL OR expires_at > ?)", []any{st.String(), at}
+	case order.Canceled:
+		return "(status = ? OR (status = ? AND expires_at <= ?))", []any{st.String(), order.Created.String(), at}
+	}
+	return "status = ?", []any{st.String()}
+}
+
+// ListExpired implements orders.OrderRepository; the index (status, expires_at) serves it.
+func (r *OrderRepository) ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
+	ids, err := queryAll(ctx, r.c.q(), scanID,
+		"SELECT id FROM orders WHERE status = ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?",
+		order.Created.String(), now.UTC(), after, limit)
+	if err != nil {
+		return nil, r.c.fail("list expired orders", err)
+	}
+	return ids, nil
+}
+
+func scanID(s rowScanner) (int64, error) {
+	var id int64
+	err := s.Scan(&id)
+	return id, err
 }
 
 // getOrder reads the order and its items in one statement (a join, one row per item; every
@@ -242,23 +279,26 @@ func (w withTail) Scan(dest ...any) error { return w.s.Scan(append(dest, w.tail.
 
 // orderHead is an orders row before its items are attached.
 type orderHead struct {
-	id, customerID, totalCents int64
-	status                     order.Status
-	createdAt, updatedAt       time.Time
-	confirmedAt, canceledAt    sql.NullTime
+	id   int64
+	snap order.Snapshot // without items
 }
 
 func (h orderHead) order(items []order.Item) *order.Order {
-	return order.Rehydrate(h.id, h.customerID, h.status, h.totalCents, h.createdAt, h.updatedAt,
-		h.confirmedAt.Time, h.canceledAt.Time, items)
+	s := h.snap
+	s.Items = items
+	return order.Rehydrate(s)
 }
 
+// scanOrderHead reads the orderColumns of one row.
 func scanOrderHead(s rowScanner) (orderHead, error) {
 	var (
-		h      orderHead
-		status string
+		h                                  orderHead
+		status                             string
+		confirmedAt, canceledAt, expiresAt sql.NullTime
+		reason                             sql.NullString
 	)
-	if err := s.Scan(&h.id, &h.customerID, &status, &h.totalCents, &h.createdAt, &h.updatedAt, &h.confirmedAt, &h.canceledAt); err != nil {
+	if err := s.Scan(&h.snap.ID, &h.snap.CustomerID, &status, &h.snap.TotalCents, &h.snap.CreatedAt, &h.snap.UpdatedAt,
+		&confirmedAt, &canceledAt, &expiresAt, &reason); err != nil {
 		return orderHead{}, err
 	}
 	st, err := order.ParseStatus(status)
@@ -266,7 +306,13 @@ func scanOrderHead(s rowScanner) (orderHead, error) {
 		// The CHECK constraint makes this impossible; an unknown value is corruption.
 		return orderHead{}, errors.New("orders row holds an unknown status")
 	}
-	h.status = st
+	h.id, h.snap.Status = h.snap.ID, st
+	h.snap.ConfirmedAt, h.snap.CanceledAt, h.snap.ExpiresAt = confirmedAt.Time, canceledAt.Time, expiresAt.Time
+	if reason.Valid {
+		if h.snap.CancelReason, err = order.ParseCancelReason(reason.String); err != nil {
+			return orderHead{}, errors.New("orders row holds an unknown cancel reason")
+		}
+	}
 	return h, nil
 }
 
@@ -305,3 +351,8 @@ func (r *itemRow) item() order.Item {
 
 // optionalTime is NULL for a time that is not set (ok false).
 func optionalTime(t time.Time, ok bool) sql.NullTime { return sql.NullTime{Time: t, Valid: ok} }
+
+// optionalReason is NULL for no cancel reason.
+func optionalReason(r order.CancelReason) sql.NullString {
+	return sql.NullString{String: r.String(), Valid: !r.IsZero()}
+}

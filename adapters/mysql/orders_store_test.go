@@ -61,6 +61,11 @@ func TestOrdersContract(t *testing.T) {
 // TestProductSKUComparedExactly: the column collation must not make SKUs that differ in
 // case or trailing spaces collide (the port compares them exactly, like the memory store),
 // while the search still ignores case.
+func TestReservationsContract(t *testing.T) {
+	t.Parallel()
+	repotest.RunReservations(t, ordersStore, ordersCustomer)
+}
+
 func TestProductSKUComparedExactly(t *testing.T) {
 	t.Parallel()
 	store := mysql.NewOrdersStore(env.DB(t))

@@ -74,26 +74,32 @@ type ProductFilter struct {
 // ProductRepository.
 type OrderRepository interface {
 	// Create stores o (ID 0) and its items, copying sku, name and prices as they are in o,
-	// and returns it as stored, with its new id. Returns order.ErrCustomerNotFound when the
-	// store knows customers (MySQL: the customers table both services share) and o's
-	// customer does not exist or is deleted; a deletion racing the order either is seen
-	// or waits for the order's transaction to end, so no order commits after it. A store
-	// that does not know customers (memory) relies on CustomerChecker alone.
+	// and its expires_at, and returns it as stored, with its new id. Returns
+	// order.ErrCustomerNotFound when the store knows customers (MySQL: the customers table
+	// both services share) and o's customer does not exist or is deleted; a deletion racing
+	// the order either is seen or waits for the order's transaction to end, so no order
+	// commits after it. A store that does not know customers (memory) relies on
+	// CustomerChecker alone.
 	Create(ctx context.Context, o *order.Order) (*order.Order, error)
 
 	// Get returns the order with its items, or order.ErrNotFound.
 	Get(ctx context.Context, id int64) (*order.Order, error)
 
 	// Update loads the order locked for update (SELECT ... FOR UPDATE) with its items, calls
-	// fn with it and, when fn returns nil, saves its status, updated_at, confirmed_at and
-	// canceled_at (items, total and customer never change). Returns the order as saved,
-	// order.ErrNotFound, or fn's error unchanged (nothing saved). Call it inside
-	// Store.Transact.
+	// fn with it and, when fn returns nil, saves its status, updated_at, confirmed_at,
+	// canceled_at and cancel_reason (items, total, customer and expires_at never change).
+	// Returns the order as saved, order.ErrNotFound, or fn's error unchanged (nothing saved).
+	// Call it inside Store.Transact.
 	Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error)
 
 	// List returns up to page.Limit+1 orders with their items, newest first (id descending),
-	// with id < page.After when page.After > 0, matching every set field of f.
+	// with id < page.After when page.After > 0, matching every set field of f. The orders
+	// are returned as stored (not as of f.At).
 	List(ctx context.Context, f OrderFilter, page paging.Request) ([]*order.Order, error)
+
+	// ListExpired returns the ids, ascending, of up to limit orders stored as CREATED whose
+	// hold has passed at now (expires_at <= now), with id > after: the sweep's next batch.
+	ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
 }
 
 // OrderFilter narrows an order list; zero fields do not filter.
@@ -102,6 +108,10 @@ type OrderFilter struct {
 	CustomerID int64        // 0: any customer
 	From       time.Time    // zero: no lower bound; else created_at >= From
 	To         time.Time    // zero: no upper bound; else created_at <= To
+	// At is when Status is judged: an order stored as CREATED whose hold has passed at At
+	// (expires_at <= At) counts as CANCELED, as order.AsOf(At) shows it. Zero: the status
+	// as stored.
+	At time.Time
 }
 
 // IdempotencyStore keeps idempotency records, keyed by (operation, key).

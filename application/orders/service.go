@@ -1,6 +1,7 @@
 // Package orders holds the use cases of orders-api: the product catalogue, order creation
-// with stock reservation, confirmation (idempotent by key) and cancellation (restoring
-// stock exactly once), over the ports in ports.go.
+// with stock reservation held for a while (ORDER_HOLD_TTL), confirmation (idempotent by
+// key), cancellation and the expiry of holds (both restoring stock exactly once), over the
+// ports in ports.go.
 package orders
 
 import (
@@ -26,6 +27,10 @@ type Config struct {
 	// IdempotencyTTL is how long an idempotency key is remembered (IDEMPOTENCY_TTL, default
 	// 24 hours).
 	IdempotencyTTL time.Duration
+	// HoldTTL is how long a new order holds its stock while CREATED (ORDER_HOLD_TTL, default
+	// 30 minutes); past it the order expires. Zero: new orders never expire. Each order
+	// keeps the expiry it was created with.
+	HoldTTL time.Duration
 	// Clock returns the current time; nil means time.Now in UTC.
 	Clock func() time.Time
 }
@@ -37,6 +42,7 @@ type Service struct {
 	customers CustomerChecker
 	window    time.Duration
 	ttl       time.Duration
+	hold      time.Duration
 	clock     func() time.Time
 }
 
@@ -46,7 +52,8 @@ func NewService(store Store, customers CustomerChecker, cfg Config) *Service {
 	if clock == nil {
 		clock = func() time.Time { return time.Now().UTC() }
 	}
-	return &Service{store: store, customers: customers, window: cfg.CancelWindow, ttl: cfg.IdempotencyTTL, clock: clock}
+	return &Service{store: store, customers: customers, window: cfg.CancelWindow, ttl: cfg.IdempotencyTTL, hold: cfg.HoldTTL,
+		clock: clock}
 }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
@@ -185,7 +192,7 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 		return Outcome{}, err
 	}
 	change := func(ctx context.Context, r Repos, now time.Time) (*order.Order, error) {
-		return createOrder(ctx, r, cmd.CustomerID, lines, now)
+		return createOrder(ctx, r, cmd.CustomerID, lines, now, s.hold)
 	}
 	if cmd.Key.IsZero() {
 		out, err := s.plain(ctx, cmd.Encode, change)
@@ -207,8 +214,8 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 
 // createOrder is the transactional part of CreateOrder. Products are locked in id ascending
 // order (lines are sorted by Merge), so two orders naming the same products in any order
-// queue up instead of deadlocking.
-func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.Line, now time.Time) (*order.Order, error) {
+// queue up instead of deadlocking. The order holds its stock for hold.
+func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.Line, now time.Time, hold time.Duration) (*order.Order, error) {
 	ids := make([]int64, len(lines))
 	for i, l := range lines {
 		ids[i] = l.ProductID
@@ -221,7 +228,7 @@ func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.L
 	for _, p := range locked {
 		byID[p.ID()] = p
 	}
-	o, err := order.New(customerID, lines, byID, now)
+	o, err := order.New(customerID, lines, byID, now, hold)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +251,9 @@ func (s *Service) checkCustomer(ctx context.Context, id int64) error {
 	}
 }
 
-// GetOrder returns an order with its items, or order.ErrNotFound.
+// GetOrder returns an order with its items as it stands now (order.AsOf: an order whose
+// hold has passed reads CANCELED, reason expired, even before the sweep expires it), or
+// order.ErrNotFound.
 func (s *Service) GetOrder(ctx context.Context, id int64) (*order.Order, error) {
 	if id <= 0 {
 		return nil, order.ErrNotFound
@@ -253,7 +262,7 @@ func (s *Service) GetOrder(ctx context.Context, id int64) (*order.Order, error) 
 	if err != nil {
 		return nil, fmt.Errorf("get order %d: %w", id, err)
 	}
-	return o, nil
+	return o.AsOf(s.now()), nil
 }
 
 // OrderQuery is the input of ListOrders.
@@ -271,7 +280,8 @@ var (
 	latestBound   = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
 )
 
-// ListOrders returns one page of orders, newest first. From and To bound created_at, both
+// ListOrders returns one page of orders, newest first, each as it stands now (see
+// GetOrder); a status filter selects by that status too. From and To bound created_at, both
 // inclusive; From after To gives an empty page. A negative customer id, or a bound outside
 // 1000-01-01..9999-12-31 UTC, is KindInvalid.
 func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*order.Order], error) {
@@ -299,9 +309,13 @@ func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*or
 	if !q.Filter.From.IsZero() && !q.Filter.To.IsZero() && q.Filter.From.After(q.Filter.To) {
 		return paging.Cut([]*order.Order{}, q.Page, (*order.Order).ID), nil
 	}
+	q.Filter.At = s.now()
 	items, err := s.store.Repos().Orders.List(ctx, q.Filter, q.Page)
 	if err != nil {
 		return paging.Page[*order.Order]{}, fmt.Errorf("list orders: %w", err)
+	}
+	for i, o := range items {
+		items[i] = o.AsOf(q.Filter.At)
 	}
 	return paging.Cut(items, q.Page, (*order.Order).ID), nil
 }
@@ -317,9 +331,11 @@ type ConfirmOrder struct {
 // CREATED order (or finds it CONFIRMED already) and stores the encoded response under the
 // key in the same transaction; the same key on the same order replays that response.
 //
-// Errors: idempotency.ErrKeyRequired (zero key); order.ErrNotFound; order.ErrInvalidState
-// (CANCELED); idempotency.ErrKeyReused (the key was used for another order);
-// idempotency.ErrInProgress. A failed request stores nothing: a retry runs anew.
+// Errors: idempotency.ErrKeyRequired (zero key); order.ErrNotFound; order.ErrOrderExpired
+// (its hold passed before it was confirmed); order.ErrInvalidState (CANCELED by a client);
+// idempotency.ErrKeyReused (the key was used for another order); idempotency.ErrInProgress.
+// A failed request stores nothing: a retry runs anew. A key that already succeeded replays
+// its stored response whatever happened to the order since.
 func (s *Service) ConfirmOrder(ctx context.Context, cmd ConfirmOrder) (Outcome, error) {
 	if cmd.Key.IsZero() {
 		return Outcome{}, idempotency.ErrKeyRequired
@@ -342,22 +358,38 @@ func (s *Service) ConfirmOrder(ctx context.Context, cmd ConfirmOrder) (Outcome, 
 	return out, nil
 }
 
-// CancelOrder cancels an order in one transaction: the order row is locked first, then, when
-// the cancellation restores stock, the products in id ascending order (the order in which
-// CreateOrder locks them). Canceling a CANCELED order changes nothing and restores nothing.
+// CancelOrder cancels an order (reason requested; an order whose hold has passed is
+// expired instead, reason expired) through settle. Canceling a CANCELED order changes
+// nothing and restores nothing.
 //
-// Errors: order.ErrNotFound; order.ErrCancelWindowExpired.
+// Errors: order.ErrNotFound; order.ErrCancelWindowExpired; product.ErrStockLimit.
 func (s *Service) CancelOrder(ctx context.Context, id int64) (*order.Order, error) {
 	if id <= 0 {
 		return nil, order.ErrNotFound
 	}
-	var saved *order.Order
+	saved, _, err := s.settle(ctx, id, func(o *order.Order, now time.Time) (bool, error) { return o.Cancel(now, s.window) })
+	if err != nil {
+		return nil, fmt.Errorf("cancel order %d: %w", id, err)
+	}
+	return saved, nil
+}
+
+// settle runs a change that may give an order's stock back (cancel, expire) in one
+// transaction: the order row is locked first, then, when change says to restore, the
+// products in id ascending order (the order in which CreateOrder locks them). change runs
+// on the locked order, so of two settles racing for one order the second sees the first's
+// result and restores nothing: stock comes back exactly once.
+func (s *Service) settle(ctx context.Context, id int64, change func(o *order.Order, now time.Time) (restore bool, err error)) (*order.Order, bool, error) {
+	var (
+		saved    *order.Order
+		restored bool
+	)
 	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
 		now := s.now()
 		restore := false
 		o, err := r.Orders.Update(ctx, id, func(o *order.Order) error {
 			var err error
-			restore, err = o.Cancel(now, s.window)
+			restore, err = change(o, now)
 			return err
 		})
 		if err != nil {
@@ -368,13 +400,62 @@ func (s *Service) CancelOrder(ctx context.Context, id int64) (*order.Order, erro
 				return err
 			}
 		}
-		saved = o
+		saved, restored = o, restore
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cancel order %d: %w", id, err)
+		return nil, false, err
 	}
-	return saved, nil
+	return saved, restored, nil
+}
+
+// SweepBatch is how many expired orders ExpireOrders asks the store for at a time.
+const SweepBatch = 100
+
+// ExpireOrders expires every order stored as CREATED whose hold has passed now: each in a
+// transaction of its own through settle (order row locked, then its products, stock
+// restored exactly once even when a cancel, a confirm or another sweep races with it). It
+// goes through the store in batches of SweepBatch ids ascending, and returns how many
+// orders it expired. An order that fails (its stock would pass product.MaxStock, the
+// database failed) is skipped and left for the next sweep; the error names how many failed
+// and the first failure. The orders-api binary runs it on a ticker; reads do not wait for
+// it (GetOrder, ListOrders show an order past its hold as expired already).
+func (s *Service) ExpireOrders(ctx context.Context) (int, error) {
+	now := s.now()
+	var (
+		expired, failed int
+		first           error
+		after           int64
+	)
+	for {
+		ids, err := s.store.Repos().Orders.ListExpired(ctx, now, after, SweepBatch)
+		if err != nil {
+			return expired, fmt.Errorf("expire orders: %w", err)
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return expired, fmt.Errorf("expire orders: %w", err)
+			}
+			_, restored, err := s.settle(ctx, id, func(o *order.Order, now time.Time) (bool, error) { return o.Expire(now) })
+			switch {
+			case err != nil:
+				failed++
+				if first == nil {
+					first = fmt.Errorf("order %d: %w", id, err)
+				}
+			case restored:
+				expired++
+			}
+		}
+		if len(ids) < SweepBatch {
+			break
+		}
+		after = ids[len(ids)-1]
+	}
+	if failed > 0 {
+		return expired, fmt.Errorf("expire orders: %d failed, the first: %w", failed, first)
+	}
+	return expired, nil
 }
 
 // itemLines returns the product and quantity of each of o's items, by product id ascending

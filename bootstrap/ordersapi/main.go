@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
@@ -16,20 +17,18 @@ import (
 func main() { os.Exit(bootstrap.Main(bootstrap.OrdersAPI, start)) }
 
 // start builds the service on the store the configuration names, purges expired
-// idempotency keys in the background and serves until ctx ends; then it shuts down
-// gracefully, waits for the purge to stop and closes the pool.
+// idempotency keys and expires orders past their hold in the background and serves until
+// ctx ends; then it shuts down gracefully, waits for both jobs to stop and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
 	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	purgeCtx, stopPurge := context.WithCancel(ctx)
-	purged := make(chan struct{})
-	go func() {
-		defer close(purged)
-		bootstrap.PurgeExpiredKeys(purgeCtx, app.Orders, logger, bootstrap.KeyPurgeInterval)
-	}()
-	defer func() { stopPurge(); <-purged }()
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	jobs.Go(func() { bootstrap.PurgeExpiredKeys(jobsCtx, app.Orders, logger, bootstrap.KeyPurgeInterval) })
+	jobs.Go(func() { bootstrap.ExpireOrders(jobsCtx, app.Orders, logger, cfg.OrderSweepInterval) })
+	defer func() { stopJobs(); jobs.Wait() }()
 	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
 }

@@ -277,6 +277,8 @@ type orderRow struct {
 	status                     string
 	createdAt, updatedAt       time.Time
 	confirmedAt, canceledAt    sql.NullTime
+	expiresAt                  sql.NullTime
+	cancelReason               sql.NullString
 	items                      []itemRow
 }
 
@@ -332,10 +334,11 @@ func (b *bench) create(ctx context.Context, productID int64) (int64, error) {
 		}
 		// OrderRepository.Create
 		o = orderRow{customerID: b.customerID, totalCents: price, status: "CREATED", createdAt: now, updatedAt: now,
-			items: []itemRow{{productID: id, unitPrice: price, subtotal: price, sku: sku, name: name, qty: 1}}}
+			expiresAt: sql.NullTime{Time: now.Add(orderHold), Valid: true},
+			items:     []itemRow{{productID: id, unitPrice: price, subtotal: price, sku: sku, name: name, qty: 1}}}
 		res, err = tx.ExecContext(ctx,
-			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			o.customerID, o.status, o.totalCents, o.createdAt, o.updatedAt, o.confirmedAt, o.canceledAt)
+			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			o.customerID, o.status, o.totalCents, o.createdAt, o.updatedAt, o.confirmedAt, o.canceledAt, o.expiresAt, o.cancelReason)
 		if err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
@@ -358,6 +361,9 @@ func (b *bench) create(ctx context.Context, productID int64) (int64, error) {
 	}
 	return o.id, nil
 }
+
+// orderHold mirrors ORDER_HOLD_TTL's default: orders-api stores expires_at with each order.
+const orderHold = 30 * time.Minute
 
 // keyLockWait mirrors adapters/mysql's keyLockWait (seconds).
 const keyLockWait = 2
@@ -388,8 +394,8 @@ func (b *bench) confirm(ctx context.Context, orderID int64) error {
 		// OrderRepository.Update: the order locked, then its items.
 		var o orderRow
 		if err := tx.QueryRowContext(ctx,
-			"SELECT id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at FROM orders WHERE id = ? FOR UPDATE", orderID).
-			Scan(&o.id, &o.customerID, &o.status, &o.totalCents, &o.createdAt, &o.updatedAt, &o.confirmedAt, &o.canceledAt); err != nil {
+			"SELECT id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason FROM orders WHERE id = ? FOR UPDATE", orderID).
+			Scan(&o.id, &o.customerID, &o.status, &o.totalCents, &o.createdAt, &o.updatedAt, &o.confirmedAt, &o.canceledAt, &o.expiresAt, &o.cancelReason); err != nil {
 			return fmt.Errorf("select order: %w", err)
 		}
 		rows, err := tx.QueryContext(ctx,
@@ -416,8 +422,8 @@ func (b *bench) confirm(ctx context.Context, orderID int64) error {
 		}
 		o.status, o.updatedAt, o.confirmedAt = "CONFIRMED", now, sql.NullTime{Time: now, Valid: true}
 		if _, err := tx.ExecContext(ctx,
-			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ? WHERE id = ?",
-			o.status, o.updatedAt, o.confirmedAt, o.canceledAt, orderID); err != nil {
+			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
+			o.status, o.updatedAt, o.confirmedAt, o.canceledAt, o.cancelReason, orderID); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
 		// The encoder, then IdempotencyStore.Complete.
@@ -449,21 +455,27 @@ func encode(o orderRow) ([]byte, error) {
 		SubtotalCents  int64  `json:"subtotal_cents"`
 	}
 	type orderJSON struct {
-		ID          int64   `json:"id"`
-		CustomerID  int64   `json:"customer_id"`
-		Status      string  `json:"status"`
-		TotalCents  int64   `json:"total_cents"`
-		CreatedAt   string  `json:"created_at"`
-		UpdatedAt   string  `json:"updated_at"`
-		ConfirmedAt *string `json:"confirmed_at"`
-		CanceledAt  *string `json:"canceled_at"`
-		Items       []item  `json:"items"`
+		ID           int64   `json:"id"`
+		CustomerID   int64   `json:"customer_id"`
+		Status       string  `json:"status"`
+		TotalCents   int64   `json:"total_cents"`
+		CreatedAt    string  `json:"created_at"`
+		UpdatedAt    string  `json:"updated_at"`
+		ConfirmedAt  *string `json:"confirmed_at"`
+		CanceledAt   *string `json:"canceled_at"`
+		ExpiresAt    *string `json:"expires_at"`
+		CancelReason *string `json:"cancel_reason"`
+		Items        []item  `json:"items"`
 	}
 	v := orderJSON{ID: o.id, CustomerID: o.customerID, Status: o.status, TotalCents: o.totalCents,
 		CreatedAt: o.createdAt.Format(time.RFC3339Nano), UpdatedAt: o.updatedAt.Format(time.RFC3339Nano), Items: []item{}}
 	if o.confirmedAt.Valid {
 		s := o.confirmedAt.Time.Format(time.RFC3339Nano)
 		v.ConfirmedAt = &s
+	}
+	if o.expiresAt.Valid && o.status == "CREATED" {
+		s := o.expiresAt.Time.Format(time.RFC3339Nano)
+		v.ExpiresAt = &s
 	}
 	for _, it := range o.items {
 		v.Items = append(v.Items, item{it.productID, it.sku, it.name, it.qty, it.unitPrice, it.subtotal})

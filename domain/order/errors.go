@@ -17,6 +17,9 @@ var (
 	ErrInvalidState = errs.New(errs.KindConflict, "invalid_order_state", "the order cannot make this transition in its current status")
 	// ErrCancelWindowExpired: a CONFIRMED order can no longer be canceled.
 	ErrCancelWindowExpired = errs.New(errs.KindConflict, "cancel_window_expired", "the order was confirmed too long ago to be canceled")
+	// ErrOrderExpired: the order's hold ended before it was confirmed; it is (or is about to
+	// be) CANCELED with reason expired and cannot be confirmed.
+	ErrOrderExpired = errs.New(errs.KindConflict, "order_expired", "the order's hold expired before it was confirmed")
 	// ErrInsufficientStock: at least one line asks for more than the product's stock. The
 	// error returned by New is an *InsufficientStockError that matches it with errors.Is.
 	ErrInsufficientStock = errs.New(errs.KindConflict, "insufficient_stock", "not enough stock for at least one item")

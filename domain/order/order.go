@@ -1,6 +1,7 @@
 // Package order is the order aggregate: a customer's order with items whose prices were
 // copied from the catalogue, a total, and a closed life cycle CREATED -> CONFIRMED ->
-// CANCELED (or CREATED -> CANCELED).
+// CANCELED (or CREATED -> CANCELED). A CREATED order may hold its stock only until its
+// hold expires; past it the order counts as CANCELED with reason "expired".
 package order
 
 import (
@@ -46,6 +47,32 @@ func (s Status) String() string { return s.name }
 
 // IsZero reports the zero value (no status).
 func (s Status) IsZero() bool { return s.name == "" }
+
+// CancelReason is the closed set of reasons an order was canceled for. Its zero value is no
+// reason: the order is not canceled.
+type CancelReason struct{ name string }
+
+// The cancel reasons: a client asked for it, or the order's hold expired.
+var (
+	ReasonRequested = CancelReason{"requested"}
+	ReasonExpired   = CancelReason{"expired"}
+)
+
+// ParseCancelReason reads a reason as String spells it; anything else is KindInvalid.
+func ParseCancelReason(s string) (CancelReason, error) {
+	for _, r := range []CancelReason{ReasonRequested, ReasonExpired} {
+		if s == r.name {
+			return r, nil
+		}
+	}
+	return CancelReason{}, errs.Invalid("cancel reason must be one of requested, expired")
+}
+
+// String is the reason's name ("" for the zero value).
+func (r CancelReason) String() string { return r.name }
+
+// IsZero reports the zero value (no reason).
+func (r CancelReason) IsZero() bool { return r.name == "" }
 
 // Line is one requested line of a new order.
 type Line struct {
@@ -107,30 +134,51 @@ func (i Item) Qty() int              { return i.qty }
 func (i Item) UnitPriceCents() int64 { return i.unitPriceCents }
 func (i Item) SubtotalCents() int64  { return i.subtotalCents }
 
-// Order is the aggregate. Its fields are unexported: New creates one, Confirm and Cancel
-// change it, Rehydrate rebuilds a stored one.
+// Order is the aggregate. Its fields are unexported: New creates one, Confirm, Cancel and
+// Expire change it, Rehydrate rebuilds a stored one.
 type Order struct {
-	id          int64
-	customerID  int64
-	status      Status
-	totalCents  int64
-	createdAt   time.Time
-	updatedAt   time.Time
-	confirmedAt time.Time // zero: not confirmed
-	canceledAt  time.Time // zero: not canceled
-	items       []Item    // by product id ascending
+	id           int64
+	customerID   int64
+	status       Status
+	totalCents   int64
+	createdAt    time.Time
+	updatedAt    time.Time
+	confirmedAt  time.Time    // zero: not confirmed
+	canceledAt   time.Time    // zero: not canceled
+	expiresAt    time.Time    // zero: no hold (holds were off when the order was made)
+	cancelReason CancelReason // zero unless canceled
+	items        []Item       // by product id ascending
+}
+
+// Snapshot is an order's state field by field, as adapters store it: the one list of the
+// fields an order has. Zero times mean NULL (not confirmed, not canceled, no hold); a zero
+// CancelReason means none. Changing a Snapshot does not change the order it came from.
+type Snapshot struct {
+	ID           int64
+	CustomerID   int64
+	Status       Status
+	TotalCents   int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	ConfirmedAt  time.Time
+	CanceledAt   time.Time
+	ExpiresAt    time.Time
+	CancelReason CancelReason
+	Items        []Item
 }
 
 // New builds a CREATED order (ID 0 until stored) for customerID from the requested lines,
 // merged with Merge. products holds the catalogue entries the lines name, keyed by id; the
-// order copies their sku, name and price.
+// order copies their sku, name and price. hold is how long the order keeps its stock while
+// CREATED: it expires at now + hold (stored with the order, so a later change of the hold
+// does not move it); hold <= 0 means it never expires.
 //
 // Errors, checked in this order: an invalid customer id or lines (KindInvalid); products
 // missing from the map (*UnknownProductsError with every missing id); lines asking for more
 // than a product's stock (*InsufficientStockError with every short line); a subtotal or
 // total beyond int64 (KindInvalid). New does not change the products: taking the stock is
 // the caller's job, in the same transaction.
-func New(customerID int64, lines []Line, products map[int64]*product.Product, now time.Time) (*Order, error) {
+func New(customerID int64, lines []Line, products map[int64]*product.Product, now time.Time, hold time.Duration) (*Order, error) {
 	if customerID <= 0 {
 		return nil, errs.Invalid("customer_id must be a positive integer")
 	}
@@ -171,40 +219,68 @@ func New(customerID int64, lines []Line, products map[int64]*product.Product, no
 			unitPriceCents: p.PriceCents(), subtotalCents: sub})
 	}
 	now = product.Timestamp(now)
-	return &Order{customerID: customerID, status: Created, totalCents: total, createdAt: now, updatedAt: now, items: items}, nil
+	var expiresAt time.Time
+	if hold > 0 {
+		expiresAt = product.Timestamp(now.Add(hold))
+	}
+	return &Order{customerID: customerID, status: Created, totalCents: total, createdAt: now, updatedAt: now,
+		expiresAt: expiresAt, items: items}, nil
 }
 
-// Rehydrate rebuilds a stored order. Only adapters call it, with values stored from a valid
-// order; a zero confirmedAt or canceledAt means NULL. Items are sorted by product id.
-func Rehydrate(id, customerID int64, status Status, totalCents int64, createdAt, updatedAt, confirmedAt, canceledAt time.Time, items []Item) *Order {
-	items = slices.Clone(items)
+// Rehydrate rebuilds a stored order from its snapshot. Only adapters call it, with values
+// stored from a valid order. Times are kept in UTC; items are sorted by product id and
+// copied.
+func Rehydrate(s Snapshot) *Order {
+	items := slices.Clone(s.Items)
 	slices.SortFunc(items, func(a, b Item) int { return cmpInt64(a.productID, b.productID) })
-	return &Order{id: id, customerID: customerID, status: status, totalCents: totalCents,
-		createdAt: createdAt.UTC(), updatedAt: updatedAt.UTC(), confirmedAt: utcOrZero(confirmedAt),
-		canceledAt: utcOrZero(canceledAt), items: items}
+	return &Order{id: s.ID, customerID: s.CustomerID, status: s.Status, totalCents: s.TotalCents,
+		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC(), confirmedAt: utcOrZero(s.ConfirmedAt),
+		canceledAt: utcOrZero(s.CanceledAt), expiresAt: utcOrZero(s.ExpiresAt), cancelReason: s.CancelReason,
+		items: items}
+}
+
+// Snapshot returns the order's state field by field (items copied).
+func (o *Order) Snapshot() Snapshot {
+	return Snapshot{ID: o.id, CustomerID: o.customerID, Status: o.status, TotalCents: o.totalCents,
+		CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, ConfirmedAt: o.confirmedAt, CanceledAt: o.canceledAt,
+		ExpiresAt: o.expiresAt, CancelReason: o.cancelReason, Items: slices.Clone(o.items)}
+}
+
+// holdPassed reports whether o is CREATED with a hold that has ended at now: expires_at <=
+// now, compared at the microsecond precision times are stored with.
+func (o *Order) holdPassed(now time.Time) bool {
+	return o.status == Created && !o.expiresAt.IsZero() && !product.Timestamp(now).Before(o.expiresAt)
 }
 
 // Confirm makes a CREATED order CONFIRMED at now. Confirming a CONFIRMED order is a no-op
-// success (it keeps its first confirmed_at); a CANCELED order gives ErrInvalidState.
+// success (it keeps its first confirmed_at). An order whose hold has passed at now, whether
+// or not it was expired in storage yet, gives ErrOrderExpired; any other CANCELED order
+// gives ErrInvalidState. A refused Confirm changes nothing.
 func (o *Order) Confirm(now time.Time) error {
-	switch o.status {
-	case Created:
+	switch {
+	case o.holdPassed(now), o.status == Canceled && o.cancelReason == ReasonExpired:
+		return ErrOrderExpired
+	case o.status == Created:
 		now = product.Timestamp(now)
 		o.status, o.confirmedAt, o.updatedAt = Confirmed, now, now
 		return nil
-	case Confirmed:
+	case o.status == Confirmed:
 		return nil
 	default:
 		return ErrInvalidState
 	}
 }
 
-// Cancel cancels the order at now. A CREATED order, or a CONFIRMED one at most window after
-// its confirmed_at, becomes CANCELED and restore is true: the caller must put the items back
-// in stock, in the same transaction. After the window it is ErrCancelWindowExpired and
-// nothing changes. An order already CANCELED stays as it is and restore is false, so stock
-// is never restored twice.
+// Cancel cancels the order at now, with reason requested. A CREATED order, or a CONFIRMED
+// one at most window after its confirmed_at, becomes CANCELED and restore is true: the
+// caller must put the items back in stock, in the same transaction. After the window it is
+// ErrCancelWindowExpired and nothing changes. An order already CANCELED stays as it is and
+// restore is false, so stock is never restored twice. A CREATED order whose hold has passed
+// at now is expired instead (see Expire): CANCELED with reason expired, restore true.
 func (o *Order) Cancel(now time.Time, window time.Duration) (restore bool, err error) {
+	if o.holdPassed(now) {
+		return o.Expire(now)
+	}
 	now = product.Timestamp(now) // compared at the precision confirmed_at was stored with
 	switch o.status {
 	case Canceled:
@@ -214,8 +290,31 @@ func (o *Order) Cancel(now time.Time, window time.Duration) (restore bool, err e
 			return false, ErrCancelWindowExpired
 		}
 	}
-	o.status, o.canceledAt, o.updatedAt = Canceled, now, now
+	o.status, o.canceledAt, o.updatedAt, o.cancelReason = Canceled, now, now, ReasonRequested
 	return true, nil
+}
+
+// Expire ends the hold of a CREATED order whose hold has passed at now: it becomes CANCELED
+// with reason expired, and restore is true (the caller puts the items back in stock, in the
+// same transaction). Its canceled_at and updated_at are its expires_at, the moment it
+// expired, whenever the change is stored, so the order reads the same before and after.
+// Any other order (no hold, hold not passed, CONFIRMED, CANCELED) is left as it is and
+// restore is false: an order is expired, and its stock restored, at most once.
+func (o *Order) Expire(now time.Time) (restore bool, err error) {
+	if !o.holdPassed(now) {
+		return false, nil
+	}
+	o.status, o.canceledAt, o.updatedAt, o.cancelReason = Canceled, o.expiresAt, o.expiresAt, ReasonExpired
+	return true, nil
+}
+
+// AsOf is the order as it stands at now, for reads: a copy, in which a CREATED order whose
+// hold has passed is shown as Expire would store it (CANCELED, reason expired, canceled_at
+// its expires_at), even before anything expired it in storage.
+func (o *Order) AsOf(now time.Time) *Order {
+	c := Rehydrate(o.Snapshot())
+	_, _ = c.Expire(now) // Expire never fails: it expires or leaves the order as it is
+	return c
 }
 
 // ID is 0 until the order is stored.
@@ -231,6 +330,13 @@ func (o *Order) ConfirmedAt() (t time.Time, ok bool) { return o.confirmedAt, !o.
 
 // CanceledAt is the time of cancellation; ok is false while the order is not canceled.
 func (o *Order) CanceledAt() (t time.Time, ok bool) { return o.canceledAt, !o.canceledAt.IsZero() }
+
+// ExpiresAt is the end of the order's hold, fixed when it was created; ok is false when the
+// order has none (holds were off). It stays set after the order was confirmed or canceled.
+func (o *Order) ExpiresAt() (t time.Time, ok bool) { return o.expiresAt, !o.expiresAt.IsZero() }
+
+// CancelReason is why the order was canceled; zero while it is not canceled.
+func (o *Order) CancelReason() CancelReason { return o.cancelReason }
 
 // Items returns a copy of the items, by product id ascending.
 func (o *Order) Items() []Item { return slices.Clone(o.items) }

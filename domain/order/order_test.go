@@ -103,7 +103,7 @@ func TestNew(t *testing.T) {
 	free := product.Rehydrate(3, "F-3", "Free", 0, 1, t0, t0)
 
 	o, err := order.New(42, []order.Line{{ProductID: 2, Qty: 1}, {ProductID: 1, Qty: 3}, {ProductID: 2, Qty: 2}, {ProductID: 3, Qty: 1}},
-		catalogue(a, b, free), t0)
+		catalogue(a, b, free), t0, 0)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -153,7 +153,7 @@ func TestNewErrors(t *testing.T) {
 
 	t.Run("unknown products, all listed, before stock", func(t *testing.T) {
 		t.Parallel()
-		_, err := order.New(1, []order.Line{{ProductID: 8, Qty: 1}, {ProductID: 2, Qty: 5}, {ProductID: 7, Qty: 1}}, catalogue(a, b), t0)
+		_, err := order.New(1, []order.Line{{ProductID: 8, Qty: 1}, {ProductID: 2, Qty: 5}, {ProductID: 7, Qty: 1}}, catalogue(a, b), t0, 0)
 		var unknown *order.UnknownProductsError
 		if !errors.As(err, &unknown) || !slices.Equal(unknown.ProductIDs, []int64{7, 8}) {
 			t.Fatalf("got %v, want unknown products [7 8]", err)
@@ -169,7 +169,7 @@ func TestNewErrors(t *testing.T) {
 	})
 	t.Run("insufficient stock, every short line", func(t *testing.T) {
 		t.Parallel()
-		_, err := order.New(1, []order.Line{{ProductID: 2, Qty: 1}, {ProductID: 1, Qty: 2}, {ProductID: 1, Qty: 1}}, catalogue(a, b), t0)
+		_, err := order.New(1, []order.Line{{ProductID: 2, Qty: 1}, {ProductID: 1, Qty: 2}, {ProductID: 1, Qty: 1}}, catalogue(a, b), t0, 0)
 		var short *order.InsufficientStockError
 		if !errors.As(err, &short) {
 			t.Fatalf("got %v, want insufficient stock", err)
@@ -185,24 +185,24 @@ func TestNewErrors(t *testing.T) {
 	})
 	t.Run("exact stock is enough", func(t *testing.T) {
 		t.Parallel()
-		if _, err := order.New(1, []order.Line{{ProductID: 1, Qty: 2}}, catalogue(a), t0); err != nil {
+		if _, err := order.New(1, []order.Line{{ProductID: 1, Qty: 2}}, catalogue(a), t0, 0); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("subtotal overflow", func(t *testing.T) {
 		t.Parallel()
-		_, err := order.New(1, []order.Line{{ProductID: 3, Qty: 2}}, catalogue(pricey), t0)
+		_, err := order.New(1, []order.Line{{ProductID: 3, Qty: 2}}, catalogue(pricey), t0, 0)
 		if errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("got %v, want an invalid request", err)
 		}
 	})
 	t.Run("total overflow", func(t *testing.T) {
 		t.Parallel()
-		_, err := order.New(1, []order.Line{{ProductID: 3, Qty: 1}, {ProductID: 5, Qty: 1}}, catalogue(pricey, pricey2), t0)
+		_, err := order.New(1, []order.Line{{ProductID: 3, Qty: 1}, {ProductID: 5, Qty: 1}}, catalogue(pricey, pricey2), t0, 0)
 		if errs.KindOf(err) != errs.KindInvalid {
 			t.Fatalf("got %v, want an invalid request", err)
 		}
-		o, err := order.New(1, []order.Line{{ProductID: 3, Qty: 1}, {ProductID: 4, Qty: 1}}, catalogue(pricey, half), t0)
+		o, err := order.New(1, []order.Line{{ProductID: 3, Qty: 1}, {ProductID: 4, Qty: 1}}, catalogue(pricey, half), t0, 0)
 		if err != nil || o.TotalCents() != math.MaxInt64 {
 			t.Fatalf("a total of exactly MaxInt64: %v", err)
 		}
@@ -210,11 +210,11 @@ func TestNewErrors(t *testing.T) {
 	t.Run("bad customer and lines", func(t *testing.T) {
 		t.Parallel()
 		for _, id := range []int64{0, -1} {
-			if _, err := order.New(id, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(a), t0); errs.KindOf(err) != errs.KindInvalid {
+			if _, err := order.New(id, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(a), t0, 0); errs.KindOf(err) != errs.KindInvalid {
 				t.Errorf("customer %d: got %v, want invalid", id, err)
 			}
 		}
-		if _, err := order.New(1, nil, catalogue(a), t0); errs.KindOf(err) != errs.KindInvalid {
+		if _, err := order.New(1, nil, catalogue(a), t0, 0); errs.KindOf(err) != errs.KindInvalid {
 			t.Errorf("no lines: got %v, want invalid", err)
 		}
 	})
@@ -235,7 +235,7 @@ func assertDetails(t *testing.T, err error, want string) {
 func created(t *testing.T) *order.Order {
 	t.Helper()
 	p := product.Rehydrate(1, "A", "A", 100, 5, t0, t0)
-	o, err := order.New(1, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(p), t0)
+	o, err := order.New(1, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(p), t0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,8 @@ func TestRehydrate(t *testing.T) {
 	t.Parallel()
 	loc := time.FixedZone("X", -3600)
 	items := []order.Item{order.RehydrateItem(5, "E", "e", 1, 2, 2), order.RehydrateItem(2, "B", "b", 3, 4, 12)}
-	o := order.Rehydrate(9, 4, order.Confirmed, 14, t0.In(loc), t0.In(loc), t0.In(loc), time.Time{}, items)
+	o := order.Rehydrate(order.Snapshot{ID: 9, CustomerID: 4, Status: order.Confirmed, TotalCents: 14, CreatedAt: t0.In(loc),
+		UpdatedAt: t0.In(loc), ConfirmedAt: t0.In(loc), Items: items})
 	if o.ID() != 9 || o.CustomerID() != 4 || o.Status() != order.Confirmed || o.TotalCents() != 14 {
 		t.Fatal("Rehydrate lost a field")
 	}
@@ -375,6 +376,7 @@ func TestErrorCodes(t *testing.T) {
 		{order.ErrNotFound, errs.KindNotFound, "order_not_found"},
 		{order.ErrInvalidState, errs.KindConflict, "invalid_order_state"},
 		{order.ErrCancelWindowExpired, errs.KindConflict, "cancel_window_expired"},
+		{order.ErrOrderExpired, errs.KindConflict, "order_expired"},
 		{order.ErrInsufficientStock, errs.KindConflict, "insufficient_stock"},
 		{order.ErrCustomerNotFound, errs.KindUnprocessable, "customer_not_found"},
 		{order.ErrCustomersUnavailable, errs.KindUnavailable, "customers_unavailable"},

@@ -28,17 +28,21 @@ func toProductJSON(p *product.Product) productJSON {
 		CreatedAt: formatTime(p.CreatedAt()), UpdatedAt: formatTime(p.UpdatedAt())}
 }
 
-// orderJSON is the contract's order object, items included.
+// orderJSON is the contract's order object, items included. expires_at is the end of the
+// hold while the order is CREATED, null otherwise (confirmed, canceled, or made while holds
+// were off); cancel_reason is "requested" or "expired" on a CANCELED order, else null.
 type orderJSON struct {
-	ID          int64           `json:"id"`
-	CustomerID  int64           `json:"customer_id"`
-	Status      string          `json:"status"`
-	TotalCents  int64           `json:"total_cents"`
-	CreatedAt   string          `json:"created_at"`
-	UpdatedAt   string          `json:"updated_at"`
-	ConfirmedAt *string         `json:"confirmed_at"`
-	CanceledAt  *string         `json:"canceled_at"`
-	Items       []orderItemJSON `json:"items"`
+	ID           int64           `json:"id"`
+	CustomerID   int64           `json:"customer_id"`
+	Status       string          `json:"status"`
+	TotalCents   int64           `json:"total_cents"`
+	CreatedAt    string          `json:"created_at"`
+	UpdatedAt    string          `json:"updated_at"`
+	ConfirmedAt  *string         `json:"confirmed_at"`
+	CanceledAt   *string         `json:"canceled_at"`
+	ExpiresAt    *string         `json:"expires_at"`
+	CancelReason *string         `json:"cancel_reason"`
+	Items        []orderItemJSON `json:"items"`
 }
 
 type orderItemJSON struct {
@@ -50,22 +54,34 @@ type orderItemJSON struct {
 	SubtotalCents  int64  `json:"subtotal_cents"`
 }
 
+// toOrderJSON writes o as it is: the use cases give reads the order as of now (an order
+// past its hold is already CANCELED/expired).
 func toOrderJSON(o *order.Order) orderJSON {
 	out := orderJSON{ID: o.ID(), CustomerID: o.CustomerID(), Status: o.Status().String(), TotalCents: o.TotalCents(),
 		CreatedAt: formatTime(o.CreatedAt()), UpdatedAt: formatTime(o.UpdatedAt()), Items: []orderItemJSON{}}
-	if t, ok := o.ConfirmedAt(); ok {
-		s := formatTime(t)
-		out.ConfirmedAt = &s
+	out.ConfirmedAt = optionalTime(o.ConfirmedAt())
+	out.CanceledAt = optionalTime(o.CanceledAt())
+	if o.Status() == order.Created {
+		out.ExpiresAt = optionalTime(o.ExpiresAt())
 	}
-	if t, ok := o.CanceledAt(); ok {
-		s := formatTime(t)
-		out.CanceledAt = &s
+	if r := o.CancelReason(); !r.IsZero() {
+		s := r.String()
+		out.CancelReason = &s
 	}
 	for _, it := range o.Items() {
 		out.Items = append(out.Items, orderItemJSON{ProductID: it.ProductID(), SKU: it.SKU(), Name: it.Name(), Qty: it.Qty(),
 			UnitPriceCents: it.UnitPriceCents(), SubtotalCents: it.SubtotalCents()})
 	}
 	return out
+}
+
+// optionalTime is formatTime(t), or nil (JSON null) when t is not set.
+func optionalTime(t time.Time, ok bool) *string {
+	if !ok {
+		return nil
+	}
+	s := formatTime(t)
+	return &s
 }
 
 // formatTime writes RFC 3339 in UTC with the stored precision (microseconds at most), so

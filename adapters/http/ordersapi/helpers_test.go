@@ -80,15 +80,17 @@ type productBody struct {
 }
 
 type orderBody struct {
-	ID          int64   `json:"id"`
-	CustomerID  int64   `json:"customer_id"`
-	Status      string  `json:"status"`
-	TotalCents  int64   `json:"total_cents"`
-	CreatedAt   string  `json:"created_at"`
-	UpdatedAt   string  `json:"updated_at"`
-	ConfirmedAt *string `json:"confirmed_at"`
-	CanceledAt  *string `json:"canceled_at"`
-	Items       []struct {
+	ID           int64   `json:"id"`
+	CustomerID   int64   `json:"customer_id"`
+	Status       string  `json:"status"`
+	TotalCents   int64   `json:"total_cents"`
+	CreatedAt    string  `json:"created_at"`
+	UpdatedAt    string  `json:"updated_at"`
+	ConfirmedAt  *string `json:"confirmed_at"`
+	CanceledAt   *string `json:"canceled_at"`
+	ExpiresAt    *string `json:"expires_at"`
+	CancelReason *string `json:"cancel_reason"`
+	Items        []struct {
 		ProductID      int64  `json:"product_id"`
 		SKU            string `json:"sku"`
 		Name           string `json:"name"`

@@ -53,6 +53,9 @@ type Options struct {
 	// CancelWindow (default 10m) and IdempotencyTTL (default 24h) of the use cases.
 	CancelWindow   time.Duration
 	IdempotencyTTL time.Duration
+	// HoldTTL is how long new orders hold their stock (ORDER_HOLD_TTL). Unlike the fields
+	// above, zero keeps its meaning: orders never expire.
+	HoldTTL time.Duration
 	// Now is the clock of the use cases; default time.Now in UTC.
 	Now func() time.Time
 	// Logger receives the access log; default discards it.
@@ -120,7 +123,7 @@ func New(tb testing.TB, opts Options) *API {
 	}
 	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	svc := orders.NewService(opts.Store, checker, orders.Config{
-		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, Clock: opts.Now})
+		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL, Clock: opts.Now})
 	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
 	return &API{Handler: h, Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
 }
