@@ -27,7 +27,7 @@ ORCHESTRATOR_PORT ?= 3003
 
 # The binaries `make run` builds, as name=package.
 SERVICES := customers-api=./bootstrap/customersapi orders-api=./bootstrap/ordersapi orchestrator=./bootstrap/orchestrator
-TOOLS := migrate=./bootstrap/migrate healthcheck=./bootstrap/healthcheck
+TOOLS := migrate=./bootstrap/migrate healthcheck=./bootstrap/healthcheck run=./tools/run
 
 # Packages whose tests need MySQL: those importing adapters/mysql/mysqltest.
 MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | \
@@ -49,55 +49,19 @@ build: ## build the services and tools into ./bin
 		$(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; \
 	done
 
-# The run script. Each service's output goes through sed to get its prefix; the services run
-# in the background of one bash, which stops them all, cleanly, when:
-#   - Ctrl-C or SIGTERM reaches it (the terminal sends SIGINT to the whole foreground process
-#     group: the services shut down gracefully on it, and the trap sends SIGTERM too, for the
-#     case where only this script was signalled);
-#   - any one service exits (a port in use, a bad configuration): the others are stopped and
-#     make fails with that service's exit code.
-# sed ignores SIGINT and SIGTERM, so the services' last lines (their shutdown) still reach the terminal.
-# A service still running 25 s after SIGTERM is killed with its process group.
-define RUN_SCRIPT
-declare -A pids=()
-start() {
-	local name=$$1 prefix=$$2 port=$$3
-	PORT=$$port setsid "$(BIN)/$$name" > >(trap '' INT TERM; exec sed -u "s/^/[$$prefix] /") 2>&1 &
-	pids[$$name]=$$!
-}
-stop() {
-	trap '' INT TERM
-	local name
-	for name in "$${!pids[@]}"; do kill -TERM "$${pids[$$name]}" 2>/dev/null || true; done
-	for _ in $$(seq 250); do
-		local alive=0
-		for name in "$${!pids[@]}"; do kill -0 "$${pids[$$name]}" 2>/dev/null && alive=1; done
-		[[ $$alive == 0 ]] && break
-		sleep 0.1
-	done
-	for name in "$${!pids[@]}"; do
-		if kill -0 "$${pids[$$name]}" 2>/dev/null; then
-			echo "[run] $$name did not stop within 25s: killing its process group" >&2
-			kill -KILL -- "-$${pids[$$name]}" 2>/dev/null || true
-		fi
-	done
-	wait 2>/dev/null || true
-}
-trap 'echo "[run] stopping"; stop; exit 130' INT
-trap 'echo "[run] stopping"; stop; exit 143' TERM
-start customers-api customers "$(CUSTOMERS_PORT)"
-start orders-api orders "$(ORDERS_PORT)"
-start orchestrator orchestrator "$(ORCHESTRATOR_PORT)"
-echo "[run] customers-api http://127.0.0.1:$(CUSTOMERS_PORT)  orders-api http://127.0.0.1:$(ORDERS_PORT)  orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT)  (Ctrl-C stops all three)"
-set +e
-wait -n "$${pids[@]}"
-code=$$?
-set -e
-echo "[run] a service exited with status $$code: stopping the others" >&2
-stop
-exit $$(( code == 0 ? 1 : code ))
-endef
-export RUN_SCRIPT
+# The programs `make run` starts, as tools/run's NAME=PATH[,VAR=VALUE...] arguments. bin/run
+# prefixes every line of theirs with [NAME] (no process per line) and stops all three,
+# gracefully, when Ctrl-C or SIGTERM reaches it (the services stay in its process group, so a
+# terminal's Ctrl-C reaches them too) or when any one exits (a port in use, a bad
+# configuration): make then fails with that service's status. A service still running 25 s
+# after SIGTERM is killed. `make run | tee run.log` stops the same way on Ctrl-C.
+# *_RUN_ENV add variables to one service (make profile sets PPROF_ADDR there).
+CUSTOMERS_RUN_ENV ?=
+ORDERS_RUN_ENV ?=
+ORCHESTRATOR_RUN_ENV ?=
+RUN_SERVICES = customers=$(BIN)/customers-api,PORT=$(CUSTOMERS_PORT)$(CUSTOMERS_RUN_ENV) \
+	orders=$(BIN)/orders-api,PORT=$(ORDERS_PORT)$(ORDERS_RUN_ENV) \
+	orchestrator=$(BIN)/orchestrator,PORT=$(ORCHESTRATOR_PORT)$(ORCHESTRATOR_RUN_ENV)
 
 # With a database configured the binaries refuse to start without secrets: give them the
 # seed's demo values when unset (and say so). Without one, the binaries pick the same demo
@@ -117,7 +81,7 @@ run: build ## start the three services (Ctrl-C stops them); memory adapters unle
 	else \
 		echo "[run] no DATABASE_URL or DB_*: in-memory adapters, nothing is kept after Ctrl-C"; \
 	fi
-	@bash -c "$$RUN_SCRIPT"
+	@exec $(BIN)/run $(RUN_SERVICES)
 
 test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tests (MySQL ones need TEST_DATABASE_URL or Docker, else they skip)
 
@@ -189,7 +153,7 @@ BENCH_RACE_CLIENTS ?= 200
 bench: build ## load the running services: flows/s and p50/p95/p99, the bare-SQL baseline, contention and idempotency checks
 	@$(GO) build -o $(BIN)/loadtest ./bootstrap/loadtest
 	@$(GO) build -o $(BIN)/sqlbench ./bootstrap/sqlbench
-	@LOG_LEVEL=warn bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
+	@LOG_LEVEL=warn $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
 	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
 	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
 		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \

@@ -15,7 +15,7 @@ func TestMakefileTargets(t *testing.T) {
 		t.Fatalf("make is not installed: %v", err)
 	}
 	wantIn := map[string][]string{
-		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "bash -c \"$RUN_SCRIPT\""},
+		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "run=./tools/run", "exec bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003"},
 		"test":             {"tool wire diff", "gofmt -l", "vet ./...", "test -count=1"},
 		"test-integration": {"REQUIRE_MYSQL=1"},
 		"wire":             {"tool wire gen ./bootstrap/..."},
