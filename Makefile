@@ -37,7 +37,7 @@ MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "
 FAULTTEST_PKG ?= ./bootstrap/faulttest
 
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
-	migrate seed lambda bench bench-go fuzz test-faults compose-up compose-down clean
+	migrate seed lambda bench profile bench-go fuzz test-faults compose-up compose-down clean
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -67,13 +67,13 @@ RUN_SERVICES = customers=$(BIN)/customers-api,PORT=$(CUSTOMERS_PORT)$(CUSTOMERS_
 # seed's demo values when unset (and say so). Without one, the binaries pick the same demo
 # values themselves and warn.
 run_db_configured = $(or $(DATABASE_URL),$(DB_HOST),$(DB_NAME))
-run bench: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
-run bench: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
+run bench profile: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
+run bench profile: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
 ifneq ($(run_db_configured),)
-run bench: export JWT_SECRET ?= super-secret-key
-run bench: export SERVICE_TOKEN ?= internal-service-token
-run bench: export ADMIN_USER ?= admin
-run bench: export ADMIN_PASSWORD ?= admin123
+run bench profile: export JWT_SECRET ?= super-secret-key
+run bench profile: export SERVICE_TOKEN ?= internal-service-token
+run bench profile: export ADMIN_USER ?= admin
+run bench profile: export ADMIN_PASSWORD ?= admin123
 endif
 run: build ## start the three services (Ctrl-C stops them); memory adapters unless DATABASE_URL or DB_* is set
 	@if [[ -n "$(run_db_configured)" ]]; then \
@@ -141,31 +141,59 @@ lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into 
 	rm -f build/lambda/orchestrator.zip
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
-# bench starts the services exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is
-# set), waits for their /health, then runs, in one session: the create+confirm flow through
-# the services (loadtest -mode flow) and, on MySQL with DATABASE_URL, the same transactions
-# run directly on the database (sqlbench) at the same concurrency, so the two figures compare;
-# then the contention and idempotency checks at BENCH_RACE_CLIENTS clients. Each prints one
-# "BENCH key=value ..." line. The services' logs go to bin/bench-services.log.
+# START_SERVICES (the start of bench's and profile's recipes) starts the services with bin/run
+# exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is set), their logs in
+# bin/bench-services.log, stops them when the recipe ends, and waits for their /health.
+define START_SERVICES
+LOG_LEVEL=warn $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
+trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
+for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
+	for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
+	$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "$@: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
+done
+endef
+BENCH_TOOLS := loadtest=./bootstrap/loadtest sqlbench=./bootstrap/sqlbench bench=./tools/bench
+BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)
+
+# bench: with the services up (START_SERVICES), tools/bench runs at BENCH_CLIENTS for
+# BENCH_DURATION each: the create+confirm flow through the services (loadtest -mode flow),
+# the same flows as the fewest bare SQL statements on the same database (sqlbench, the
+# ceiling), the reads through the services (loadtest -mode reads), the reads ceiling; then it
+# prints one summary: ops/s, p50/p95/p99, statements per operation (the server's Questions
+# counter), service/ceiling ratios, each service's resident memory (flagged over 40 MiB).
+# Without DATABASE_URL the services run in memory and the ceiling is skipped. Any error or
+# 5xx fails the bench. Then the contention and idempotency checks at BENCH_RACE_CLIENTS.
 BENCH_CLIENTS ?= 16
-BENCH_DURATION ?= 10s
+BENCH_DURATION ?= 20s
 BENCH_RACE_CLIENTS ?= 200
-bench: build ## load the running services: flows/s and p50/p95/p99, the bare-SQL baseline, contention and idempotency checks
-	@$(GO) build -o $(BIN)/loadtest ./bootstrap/loadtest
-	@$(GO) build -o $(BIN)/sqlbench ./bootstrap/sqlbench
-	@LOG_LEVEL=warn $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
-	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
-	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
-		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
-		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
-	done; \
-	lt="$(BIN)/loadtest -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)"; \
-	$$lt -mode flow -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION); \
-	if [[ -n "$${DATABASE_URL:-}" ]]; then \
-		$(BIN)/sqlbench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) -customer-check; \
-	else echo "bench: no DATABASE_URL: the bare-SQL baseline (sqlbench) needs MySQL; skipped"; fi; \
-	$$lt -mode contention -clients $(BENCH_RACE_CLIENTS) -stock 100; \
-	$$lt -mode idempotency -clients $(BENCH_RACE_CLIENTS)
+bench: build ## services vs bare-SQL ceiling: flows and reads (ops/s, p99, ratio, statements/op, RSS), then contention and idempotency checks
+	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
+	@$(START_SERVICES); \
+	$(BIN)/bench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) $(BENCH_URLS) -orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT); \
+	$(BIN)/loadtest $(BENCH_URLS) -mode contention -clients $(BENCH_RACE_CLIENTS) -stock 100; \
+	$(BIN)/loadtest $(BENCH_URLS) -mode idempotency -clients $(BENCH_RACE_CLIENTS)
+
+# profile: the services with their pprof listeners (PPROF_ADDR: customers-api on
+# CUSTOMERS_PPROF_ADDR, orders-api on ORDERS_PPROF_ADDR), the flow load and then the read
+# load for PROFILE_DURATION each while tools/bench fetches a CPU profile of both services,
+# saved as bin/profiles/<service>-<flow|reads>.pprof; then the top 25 functions of each.
+PROFILE_DURATION ?= 15s
+PROFILE_CLIENTS ?= $(BENCH_CLIENTS)
+CUSTOMERS_PPROF_ADDR ?= 127.0.0.1:6061
+ORDERS_PPROF_ADDR ?= 127.0.0.1:6062
+profile: CUSTOMERS_RUN_ENV = ,PPROF_ADDR=$(CUSTOMERS_PPROF_ADDR)
+profile: ORDERS_RUN_ENV = ,PPROF_ADDR=$(ORDERS_PPROF_ADDR)
+profile: build ## CPU profiles of orders-api and customers-api under the flow and the read load (PROFILE_DURATION each), with their pprof tops
+	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
+	@rm -rf $(BIN)/profiles
+	@$(START_SERVICES); \
+	$(BIN)/bench -clients $(PROFILE_CLIENTS) -duration $(PROFILE_DURATION) $(BENCH_URLS) \
+		-profile-dir $(BIN)/profiles -pprof orders-api=$(ORDERS_PPROF_ADDR),customers-api=$(CUSTOMERS_PPROF_ADDR)
+	@for f in $(BIN)/profiles/*.pprof; do \
+		svc=$$(basename "$$f" .pprof); svc=$${svc%-*}; \
+		echo; echo "== $$f: go tool pprof -top -nodecount=25 $(BIN)/$$svc $$f"; \
+		$(GO) tool pprof -top -nodecount=25 "$(BIN)/$$svc" "$$f"; \
+	done
 
 bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/
