@@ -11,13 +11,13 @@ import (
 	"time"
 )
 
-// StartPprof serves net/http/pprof's handlers under /debug/pprof/ on addr (PPROF_ADDR), on a
+// startPprof serves net/http/pprof's handlers under /debug/pprof/ on addr (PPROF_ADDR), on a
 // mux and an http.Server of their own: never on the service's port, so profiles are only
 // reachable where the operator chose to listen (127.0.0.1 in `make profile`). It returns the
 // address it listens on and a stop function that closes the listener (a CPU profile in
 // progress is cut short). (Importing net/http/pprof also registers the handlers on
 // http.DefaultServeMux, which no server of ours serves.)
-func StartPprof(addr string, logger *slog.Logger) (net.Addr, func(), error) {
+func startPprof(addr string, logger *slog.Logger) (net.Addr, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("pprof listener: %w", err)
@@ -48,7 +48,7 @@ func withPprof(ctx context.Context, cfg Config, logger *slog.Logger, start func(
 	if cfg.PprofAddr == "" {
 		return start(ctx, cfg, logger)
 	}
-	_, stop, err := StartPprof(cfg.PprofAddr, logger)
+	_, stop, err := startPprof(cfg.PprofAddr, logger)
 	if err != nil {
 		return err
 	}

@@ -22,12 +22,12 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// TestStartPprofServesTheHandlersUntilStopped: the index, cmdline, symbol, a short CPU
+// TestPprofListenerServesTheHandlersUntilStopped: the index, cmdline, symbol, a short CPU
 // profile and a trace answer on the listener's own address; nothing else does; once stopped,
 // nothing listens.
-func TestStartPprofServesTheHandlersUntilStopped(t *testing.T) {
+func TestPprofListenerServesTheHandlersUntilStopped(t *testing.T) {
 	t.Parallel()
-	addr, stop, err := StartPprof("127.0.0.1:0", slog.New(slog.DiscardHandler))
+	addr, stop, err := startPprof("127.0.0.1:0", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
