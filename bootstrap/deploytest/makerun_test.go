@@ -108,7 +108,6 @@ func makeRun(t *testing.T, extraEnv []string, closeOutput bool) {
 		}
 		pipeReader = r
 		cmd.Stdout, cmd.Stderr = w, w
-		defer w.Close()
 		go func() { _, _ = io.Copy(out, r) }()
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its own group, like a terminal's foreground job
@@ -116,7 +115,7 @@ func makeRun(t *testing.T, extraEnv []string, closeOutput bool) {
 		t.Fatal(err)
 	}
 	if closeOutput {
-		cmd.Stdout.(*os.File).Close()
+		cmd.Stdout.(*os.File).Close() // make holds its own copy
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
