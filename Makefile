@@ -27,7 +27,7 @@ ORCHESTRATOR_PORT ?= 3003
 
 # The binaries `make run` builds, as name=package.
 SERVICES := customers-api=./bootstrap/customersapi orders-api=./bootstrap/ordersapi orchestrator=./bootstrap/orchestrator
-TOOLS := migrate=./bootstrap/migrate healthcheck=./bootstrap/healthcheck
+TOOLS := migrate=./bootstrap/migrate healthcheck=./bootstrap/healthcheck run=./tools/run
 
 # Packages whose tests need MySQL: those importing adapters/mysql/mysqltest.
 MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | \
@@ -37,7 +37,7 @@ MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "
 FAULTTEST_PKG ?= ./bootstrap/faulttest
 
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
-	migrate seed lambda bench bench-go fuzz test-faults compose-up compose-down clean
+	migrate seed lambda bench profile bench-go fuzz test-faults compose-up compose-down clean
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -49,67 +49,31 @@ build: ## build the services and tools into ./bin
 		$(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; \
 	done
 
-# The run script. Each service's output goes through sed to get its prefix; the services run
-# in the background of one bash, which stops them all, cleanly, when:
-#   - Ctrl-C or SIGTERM reaches it (the terminal sends SIGINT to the whole foreground process
-#     group: the services shut down gracefully on it, and the trap sends SIGTERM too, for the
-#     case where only this script was signalled);
-#   - any one service exits (a port in use, a bad configuration): the others are stopped and
-#     make fails with that service's exit code.
-# sed ignores SIGINT and SIGTERM, so the services' last lines (their shutdown) still reach the terminal.
-# A service still running 25 s after SIGTERM is killed with its process group.
-define RUN_SCRIPT
-declare -A pids=()
-start() {
-	local name=$$1 prefix=$$2 port=$$3
-	PORT=$$port setsid "$(BIN)/$$name" > >(trap '' INT TERM; exec sed -u "s/^/[$$prefix] /") 2>&1 &
-	pids[$$name]=$$!
-}
-stop() {
-	trap '' INT TERM
-	local name
-	for name in "$${!pids[@]}"; do kill -TERM "$${pids[$$name]}" 2>/dev/null || true; done
-	for _ in $$(seq 250); do
-		local alive=0
-		for name in "$${!pids[@]}"; do kill -0 "$${pids[$$name]}" 2>/dev/null && alive=1; done
-		[[ $$alive == 0 ]] && break
-		sleep 0.1
-	done
-	for name in "$${!pids[@]}"; do
-		if kill -0 "$${pids[$$name]}" 2>/dev/null; then
-			echo "[run] $$name did not stop within 25s: killing its process group" >&2
-			kill -KILL -- "-$${pids[$$name]}" 2>/dev/null || true
-		fi
-	done
-	wait 2>/dev/null || true
-}
-trap 'echo "[run] stopping"; stop; exit 130' INT
-trap 'echo "[run] stopping"; stop; exit 143' TERM
-start customers-api customers "$(CUSTOMERS_PORT)"
-start orders-api orders "$(ORDERS_PORT)"
-start orchestrator orchestrator "$(ORCHESTRATOR_PORT)"
-echo "[run] customers-api http://127.0.0.1:$(CUSTOMERS_PORT)  orders-api http://127.0.0.1:$(ORDERS_PORT)  orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT)  (Ctrl-C stops all three)"
-set +e
-wait -n "$${pids[@]}"
-code=$$?
-set -e
-echo "[run] a service exited with status $$code: stopping the others" >&2
-stop
-exit $$(( code == 0 ? 1 : code ))
-endef
-export RUN_SCRIPT
+# The programs `make run` starts, as tools/run's NAME=PATH[,VAR=VALUE...] arguments. bin/run
+# prefixes every line of theirs with [NAME] (no process per line) and stops all three,
+# gracefully, when Ctrl-C or SIGTERM reaches it (the services stay in its process group, so a
+# terminal's Ctrl-C reaches them too) or when any one exits (a port in use, a bad
+# configuration): make then fails with that service's status. A service still running 25 s
+# after SIGTERM is killed. `make run | tee run.log` stops the same way on Ctrl-C.
+# *_RUN_ENV add variables to one service (make profile sets PPROF_ADDR there).
+CUSTOMERS_RUN_ENV ?=
+ORDERS_RUN_ENV ?=
+ORCHESTRATOR_RUN_ENV ?=
+RUN_SERVICES = customers=$(BIN)/customers-api,PORT=$(CUSTOMERS_PORT)$(CUSTOMERS_RUN_ENV) \
+	orders=$(BIN)/orders-api,PORT=$(ORDERS_PORT)$(ORDERS_RUN_ENV) \
+	orchestrator=$(BIN)/orchestrator,PORT=$(ORCHESTRATOR_PORT)$(ORCHESTRATOR_RUN_ENV)
 
 # With a database configured the binaries refuse to start without secrets: give them the
 # seed's demo values when unset (and say so). Without one, the binaries pick the same demo
 # values themselves and warn.
 run_db_configured = $(or $(DATABASE_URL),$(DB_HOST),$(DB_NAME))
-run bench: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
-run bench: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
+run bench profile: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
+run bench profile: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
 ifneq ($(run_db_configured),)
-run bench: export JWT_SECRET ?= super-secret-key
-run bench: export SERVICE_TOKEN ?= internal-service-token
-run bench: export ADMIN_USER ?= admin
-run bench: export ADMIN_PASSWORD ?= admin123
+run bench profile: export JWT_SECRET ?= super-secret-key
+run bench profile: export SERVICE_TOKEN ?= internal-service-token
+run bench profile: export ADMIN_USER ?= admin
+run bench profile: export ADMIN_PASSWORD ?= admin123
 endif
 run: build ## start the three services (Ctrl-C stops them); memory adapters unless DATABASE_URL or DB_* is set
 	@if [[ -n "$(run_db_configured)" ]]; then \
@@ -117,7 +81,7 @@ run: build ## start the three services (Ctrl-C stops them); memory adapters unle
 	else \
 		echo "[run] no DATABASE_URL or DB_*: in-memory adapters, nothing is kept after Ctrl-C"; \
 	fi
-	@bash -c "$$RUN_SCRIPT"
+	@exec $(BIN)/run $(RUN_SERVICES)
 
 test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tests (MySQL ones need TEST_DATABASE_URL or Docker, else they skip)
 
@@ -177,31 +141,59 @@ lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into 
 	rm -f build/lambda/orchestrator.zip
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
-# bench starts the services exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is
-# set), waits for their /health, then runs, in one session: the create+confirm flow through
-# the services (loadtest -mode flow) and, on MySQL with DATABASE_URL, the same transactions
-# run directly on the database (sqlbench) at the same concurrency, so the two figures compare;
-# then the contention and idempotency checks at BENCH_RACE_CLIENTS clients. Each prints one
-# "BENCH key=value ..." line. The services' logs go to bin/bench-services.log.
+# START_SERVICES (the start of bench's and profile's recipes) starts the services with bin/run
+# exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is set), their logs in
+# bin/bench-services.log, stops them when the recipe ends, and waits for their /health.
+define START_SERVICES
+LOG_LEVEL=warn $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
+trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
+for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
+	for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
+	$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "$@: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
+done
+endef
+BENCH_TOOLS := loadtest=./bootstrap/loadtest sqlbench=./bootstrap/sqlbench bench=./tools/bench
+BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)
+
+# bench: with the services up (START_SERVICES), tools/bench runs at BENCH_CLIENTS for
+# BENCH_DURATION each: the create+confirm flow through the services (loadtest -mode flow),
+# the same flows as the fewest bare SQL statements on the same database (sqlbench, the
+# ceiling), the reads through the services (loadtest -mode reads), the reads ceiling; then it
+# prints one summary: ops/s, p50/p95/p99, statements per operation (the server's Questions
+# counter), service/ceiling ratios, each service's resident memory (flagged over 40 MiB).
+# Without DATABASE_URL the services run in memory and the ceiling is skipped. Any error or
+# 5xx fails the bench. Then the contention and idempotency checks at BENCH_RACE_CLIENTS.
 BENCH_CLIENTS ?= 16
-BENCH_DURATION ?= 10s
+BENCH_DURATION ?= 20s
 BENCH_RACE_CLIENTS ?= 200
-bench: build ## load the running services: flows/s and p50/p95/p99, the bare-SQL baseline, contention and idempotency checks
-	@$(GO) build -o $(BIN)/loadtest ./bootstrap/loadtest
-	@$(GO) build -o $(BIN)/sqlbench ./bootstrap/sqlbench
-	@LOG_LEVEL=warn bash -c "$$RUN_SCRIPT" > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
-	trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
-	for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
-		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
-		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "bench: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
-	done; \
-	lt="$(BIN)/loadtest -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)"; \
-	$$lt -mode flow -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION); \
-	if [[ -n "$${DATABASE_URL:-}" ]]; then \
-		$(BIN)/sqlbench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) -customer-check; \
-	else echo "bench: no DATABASE_URL: the bare-SQL baseline (sqlbench) needs MySQL; skipped"; fi; \
-	$$lt -mode contention -clients $(BENCH_RACE_CLIENTS) -stock 100; \
-	$$lt -mode idempotency -clients $(BENCH_RACE_CLIENTS)
+bench: build ## services vs bare-SQL ceiling: flows and reads (ops/s, p99, ratio, statements/op, RSS), then contention and idempotency checks
+	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
+	@$(START_SERVICES); \
+	$(BIN)/bench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) $(BENCH_URLS) -orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT); \
+	$(BIN)/loadtest $(BENCH_URLS) -mode contention -clients $(BENCH_RACE_CLIENTS) -stock 100; \
+	$(BIN)/loadtest $(BENCH_URLS) -mode idempotency -clients $(BENCH_RACE_CLIENTS)
+
+# profile: the services with their pprof listeners (PPROF_ADDR: customers-api on
+# CUSTOMERS_PPROF_ADDR, orders-api on ORDERS_PPROF_ADDR), the flow load and then the read
+# load for PROFILE_DURATION each while tools/bench fetches a CPU profile of both services,
+# saved as bin/profiles/<service>-<flow|reads>.pprof; then the top 25 functions of each.
+PROFILE_DURATION ?= 15s
+PROFILE_CLIENTS ?= $(BENCH_CLIENTS)
+CUSTOMERS_PPROF_ADDR ?= 127.0.0.1:6061
+ORDERS_PPROF_ADDR ?= 127.0.0.1:6062
+profile: CUSTOMERS_RUN_ENV = ,PPROF_ADDR=$(CUSTOMERS_PPROF_ADDR)
+profile: ORDERS_RUN_ENV = ,PPROF_ADDR=$(ORDERS_PPROF_ADDR)
+profile: build ## CPU profiles of orders-api and customers-api under the flow and the read load (PROFILE_DURATION each), with their pprof tops
+	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
+	@rm -rf $(BIN)/profiles
+	@$(START_SERVICES); \
+	$(BIN)/bench -clients $(PROFILE_CLIENTS) -duration $(PROFILE_DURATION) $(BENCH_URLS) \
+		-profile-dir $(BIN)/profiles -pprof orders-api=$(ORDERS_PPROF_ADDR),customers-api=$(CUSTOMERS_PPROF_ADDR)
+	@for f in $(BIN)/profiles/*.pprof; do \
+		svc=$$(basename "$$f" .pprof); svc=$${svc%-*}; \
+		echo; echo "== $$f: go tool pprof -top -nodecount=25 $(BIN)/$$svc $$f"; \
+		$(GO) tool pprof -top -nodecount=25 "$(BIN)/$$svc" "$$f"; \
+	done
 
 bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/

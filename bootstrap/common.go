@@ -124,7 +124,7 @@ func Main(service Service, start func(ctx context.Context, cfg Config, logger *s
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := start(ctx, cfg, logger); err != nil {
+	if err := withPprof(ctx, cfg, logger, start); err != nil {
 		logger.Error("exit", slog.String("error", err.Error()))
 		return 1
 	}

@@ -5,6 +5,7 @@ package bootstrap
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	RequestTimeout   time.Duration
 	LogLevel         slog.Level
+	PprofAddr        string   // host:port of the opt-in net/http/pprof listener; empty: none
 	Warnings         []string // non-fatal findings to log at start-up
 
 	// OrderHoldTTL is how long a new order holds its stock while CREATED (ORDER_HOLD_TTL);
@@ -85,6 +87,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		RequestTimeout:   r.duration("REQUEST_TIMEOUT", 15*time.Second),
 		MigrateOnStart:   r.bool("MIGRATE_ON_START", true),
+		PprofAddr:        getenv("PPROF_ADDR"),
 		Pool: mysql.PoolConfig{
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 32),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 32),
@@ -98,6 +101,9 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	c.LogLevel = r.level("LOG_LEVEL")
 	if c.Port < 1 || c.Port > 65535 {
 		r.fail("PORT must be between 1 and 65535")
+	}
+	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
+		r.fail("PPROF_ADDR must be host:port, such as 127.0.0.1:6062")
 	}
 	for _, d := range []struct {
 		name string

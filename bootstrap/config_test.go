@@ -108,3 +108,18 @@ func TestLoadConfigOrderHold(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadConfigPprofAddr(t *testing.T) {
+	t.Parallel()
+	c, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(nil))
+	if err != nil || c.PprofAddr != "" {
+		t.Fatalf("default: got %q, %v; want no pprof listener", c.PprofAddr, err)
+	}
+	c, err = bootstrap.LoadConfig(bootstrap.OrdersAPI, env(map[string]string{"PPROF_ADDR": "127.0.0.1:6062"}))
+	if err != nil || c.PprofAddr != "127.0.0.1:6062" {
+		t.Fatalf("got %q, %v; want 127.0.0.1:6062", c.PprofAddr, err)
+	}
+	if _, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(map[string]string{"PPROF_ADDR": "6062"})); err == nil || !strings.Contains(err.Error(), "PPROF_ADDR") {
+		t.Fatalf("PPROF_ADDR=6062: got %v, want an error naming PPROF_ADDR", err)
+	}
+}

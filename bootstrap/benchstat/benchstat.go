@@ -1,6 +1,8 @@
-// Package benchstat collects request latencies per kind and formats them as the
-// "kind_pNN_ms=.." fields of the BENCH lines that bootstrap/loadtest and bootstrap/sqlbench
-// print. It uses only the standard library, so that loadtest keeps doing so too.
+// Package benchstat is what bootstrap/loadtest (the services over HTTP) and
+// bootstrap/sqlbench (their bare-SQL ceiling) share, so that their figures compare: the load
+// loop (Run), the latencies per kind, the "BENCH key=value ..." line and its parser, the
+// start handshake, and how an order picks its products. It uses only the standard library,
+// so that loadtest keeps doing so too.
 package benchstat
 
 import (

@@ -15,7 +15,7 @@ func TestMakefileTargets(t *testing.T) {
 		t.Fatalf("make is not installed: %v", err)
 	}
 	wantIn := map[string][]string{
-		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "bash -c \"$RUN_SCRIPT\""},
+		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "run=./tools/run", "exec bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003"},
 		"test":             {"tool wire diff", "gofmt -l", "vet ./...", "test -count=1"},
 		"test-integration": {"REQUIRE_MYSQL=1"},
 		"wire":             {"tool wire gen ./bootstrap/..."},
@@ -25,9 +25,13 @@ func TestMakefileTargets(t *testing.T) {
 		"migrate":          {"./bootstrap/migrate"},
 		"seed":             {"db/seed.sql", "mysql "},
 		"lambda":           {"GOOS=linux GOARCH=amd64 CGO_ENABLED=0", "-tags lambda.norpc", "-o build/lambda/bootstrap ./bootstrap/orchestrator", "zip -j build/lambda/orchestrator.zip build/lambda/bootstrap"},
-		"bench":            {"loadtest", "-mode"},
-		"test-faults":      {"test-faults"},
-		"clean":            {"rm -rf bin build"},
+		"bench": {"loadtest=./bootstrap/loadtest sqlbench=./bootstrap/sqlbench bench=./tools/bench",
+			"bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003 > bin/bench-services.log",
+			"bin/bench -clients 16 -duration 20s", "-mode contention -clients 200", "-mode idempotency -clients 200"},
+		"profile": {"customers=bin/customers-api,PORT=3001,PPROF_ADDR=127.0.0.1:6061 orders=bin/orders-api,PORT=3002,PPROF_ADDR=127.0.0.1:6062 orchestrator=bin/orchestrator,PORT=3003 ",
+			"-duration 15s", "-profile-dir bin/profiles -pprof orders-api=127.0.0.1:6062,customers-api=127.0.0.1:6061", "tool pprof -top -nodecount=25"},
+		"test-faults": {"test-faults"},
+		"clean":       {"rm -rf bin build"},
 	}
 	for target, wants := range wantIn {
 		t.Run(target, func(t *testing.T) {

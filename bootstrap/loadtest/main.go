@@ -1,12 +1,19 @@
 // Command loadtest drives the real services over HTTP and prints one summary line per run
-// that a script can read ("BENCH key=value ..."). Modes:
+// that a script can read ("BENCH key=value ...", see bootstrap/benchstat). Modes:
 //
-//	flow         create+confirm flows at -clients concurrency for -duration: flows/s and
-//	             p50/p95/p99 per request kind.
+//	flow         create+confirm flows at -clients concurrency for -duration, each order of 1
+//	             to 3 random products of -products: ops/s and p50/p95/p99 per request kind
+//	             (create, confirm) and of the whole flow.
+//	reads        the same, half GET /products?limit=20 (orders-api), half GET
+//	             /customers/{id} (customers-api) of -read-customers customers it creates.
 //	contention   -clients clients buy qty 1 of one product with stock -stock until it is
 //	             gone; checks units sold == stock removed and stock >= 0.
 //	idempotency  -clients clients confirm one order with one key at once; checks exactly one
 //	             transition and identical replays.
+//
+// flow and reads count failed operations (errors) and, among them, the 5xx answers
+// (status_5xx), and exit non-zero when there is any. With -wait they print
+// benchstat.ReadyLine once set up and start the load when a line arrives on stdin.
 //
 // It uses only the standard library (and this module's bootstrap/benchstat) so that anyone
 // can rerun it: make bench.
@@ -20,10 +27,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,11 +47,13 @@ type options struct {
 	duration      time.Duration
 	stock         int
 	products      int
+	readCustomers int
+	wait          bool
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.mode, "mode", "flow", "flow, contention or idempotency")
+	flag.StringVar(&o.mode, "mode", "flow", "flow, reads, contention or idempotency")
 	flag.StringVar(&o.customersBase, "customers", "http://127.0.0.1:3001", "customers-api base URL")
 	flag.StringVar(&o.ordersBase, "orders", "http://127.0.0.1:3002", "orders-api base URL")
 	flag.StringVar(&o.user, "user", "admin", "login username")
@@ -52,7 +61,9 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long the flow mode runs")
 	flag.IntVar(&o.stock, "stock", 50, "initial stock in contention mode")
-	flag.IntVar(&o.products, "products", 0, "products the flow mode spreads orders over (0: one per client, so clients do not queue on one row lock; 1: every flow on one product)")
+	flag.IntVar(&o.products, "products", 64, "products the flow mode's orders pick 1 to 3 of at random (at least 21 in reads mode: a full page)")
+	flag.IntVar(&o.readCustomers, "read-customers", 50, "customers the reads mode creates and reads at random")
+	flag.BoolVar(&o.wait, "wait", false, "once set up, print "+benchstat.ReadyLine+" and wait for a line on stdin before the load")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -72,6 +83,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	switch o.mode {
 	case "flow":
 		return flow(ctx, c, o, customerID, out)
+	case "reads":
+		return reads(ctx, c, o, out)
 	case "contention":
 		return contention(ctx, c, o, customerID, out)
 	case "idempotency":
@@ -186,71 +199,74 @@ func (c *client) createProduct(ctx context.Context, base string, stock int) (int
 	return id, nil
 }
 
-func (c *client) createOrder(ctx context.Context, base string, customerID, productID int64) (response, error) {
-	return c.do(ctx, http.MethodPost, base+"/orders", map[string]any{
-		"customer_id": customerID, "items": []map[string]any{{"product_id": productID, "qty": 1}},
-	}, nil)
+func (c *client) createOrder(ctx context.Context, base string, customerID int64, productIDs ...int64) (response, error) {
+	items := make([]map[string]any, len(productIDs))
+	for i, id := range productIDs {
+		items[i] = map[string]any{"product_id": id, "qty": 1}
+	}
+	return c.do(ctx, http.MethodPost, base+"/orders", map[string]any{"customer_id": customerID, "items": items}, nil)
 }
 
 func (c *client) confirm(ctx context.Context, base string, orderID int64, key string) (response, error) {
 	return c.do(ctx, http.MethodPost, fmt.Sprintf("%s/orders/%d/confirm", base, orderID), nil, map[string]string{"X-Idempotency-Key": key})
 }
 
-func flow(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
-	n := o.products
-	if n <= 0 {
-		n = o.clients
+// want returns nil when r has the status wanted, else an error that wraps
+// benchstat.ErrServer for a 5xx.
+func want(what string, r response, status int) error {
+	switch {
+	case r.status == status:
+		return nil
+	case r.status >= 500:
+		return fmt.Errorf("%s: %w: status %d: %s", what, benchstat.ErrServer, r.status, r.body)
 	}
-	productIDs := make([]int64, n)
-	for i := range productIDs {
-		id, err := c.createProduct(ctx, o.ordersBase, 2_000_000_000)
-		if err != nil {
-			return err
-		}
-		productIDs[i] = id
-	}
-	var lat benchstat.Latencies
-	var flows, failures atomic.Int64
-	var firstErr atomic.Value
-	deadline := time.Now().Add(o.duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := 0; w < o.clients; w++ {
-		wg.Add(1)
-		productID := productIDs[w%len(productIDs)]
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				if err := oneFlow(ctx, c, o.ordersBase, customerID, productID, &lat); err != nil {
-					failures.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				flows.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	fields := []string{"BENCH", "mode=flow", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", n), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
-		fmt.Sprintf("flows=%d", flows.Load()), fmt.Sprintf("flows_per_s=%.1f", float64(flows.Load())/elapsed.Seconds()),
-		fmt.Sprintf("errors=%d", failures.Load())}
-	fields = append(fields, lat.Fields()...)
-	fmt.Fprintln(out, strings.Join(fields, " "))
-	if e := firstErr.Load(); e != nil {
-		fmt.Fprintln(out, "first error:", e)
-		return errors.New("some flows failed")
-	}
-	return nil
+	return fmt.Errorf("%s: status %d, want %d: %s", what, r.status, status, r.body)
 }
 
-func oneFlow(ctx context.Context, c *client, base string, customerID, productID int64, lat *benchstat.Latencies) error {
+// createProducts creates n products with stock for any run.
+func (c *client) createProducts(ctx context.Context, base string, n int) ([]int64, error) {
+	ids := make([]int64, n)
+	for i := range ids {
+		id, err := c.createProduct(ctx, base, 2_000_000_000)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func start(o options, out io.Writer) error {
+	if !o.wait {
+		return nil
+	}
+	return benchstat.AwaitStart(os.Stdin, out)
+}
+
+func flow(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {
+	productIDs, err := c.createProducts(ctx, o.ordersBase, max(o.products, 1))
+	if err != nil {
+		return err
+	}
+	if err := start(o, out); err != nil {
+		return err
+	}
+	res := benchstat.Run(ctx, o.clients, o.duration, func(ctx context.Context, rng *rand.Rand, lat *benchstat.Latencies) error {
+		return oneFlow(ctx, c, o.ordersBase, customerID, benchstat.PickProducts(rng, productIDs), lat)
+	})
+	return res.Report(out, "flow", fmt.Sprintf("products=%d", len(productIDs)))
+}
+
+func oneFlow(ctx context.Context, c *client, base string, customerID int64, productIDs []int64, lat *benchstat.Latencies) error {
 	t0 := time.Now()
-	r, err := c.createOrder(ctx, base, customerID, productID)
+	r, err := c.createOrder(ctx, base, customerID, productIDs...)
 	if err != nil {
 		return err
 	}
 	lat.Add("create", time.Since(t0))
+	if err := want("create order", r, http.StatusCreated); err != nil {
+		return err
+	}
 	orderID, err := dataID(r, http.StatusCreated)
 	if err != nil {
 		return fmt.Errorf("create order: %w", err)
@@ -261,10 +277,43 @@ func oneFlow(ctx context.Context, c *client, base string, customerID, productID 
 		return err
 	}
 	lat.Add("confirm", time.Since(t1))
-	if r.status != http.StatusOK {
-		return fmt.Errorf("confirm: status %d: %s", r.status, r.body)
+	lat.Add("flow", time.Since(t0))
+	return want("confirm", r, http.StatusOK)
+}
+
+// reads is the read mix: half a first page of products (orders-api), half one customer by
+// id (customers-api), over rows it creates first.
+func reads(ctx context.Context, c *client, o options, out io.Writer) error {
+	if _, err := c.createProducts(ctx, o.ordersBase, max(o.products, 21)); err != nil {
+		return err
 	}
-	return nil
+	customerIDs := make([]int64, max(o.readCustomers, 1))
+	for i := range customerIDs {
+		id, err := c.createCustomer(ctx, o.customersBase)
+		if err != nil {
+			return err
+		}
+		customerIDs[i] = id
+	}
+	if err := start(o, out); err != nil {
+		return err
+	}
+	res := benchstat.Run(ctx, o.clients, o.duration, func(ctx context.Context, rng *rand.Rand, lat *benchstat.Latencies) error {
+		kind, url := "products", o.ordersBase+"/products?limit=20"
+		if rng.IntN(2) == 1 {
+			kind, url = "customer", fmt.Sprintf("%s/customers/%d", o.customersBase, customerIDs[rng.IntN(len(customerIDs))])
+		}
+		t0 := time.Now()
+		r, err := c.do(ctx, http.MethodGet, url, nil, nil)
+		if err != nil {
+			return err
+		}
+		d := time.Since(t0)
+		lat.Add(kind, d)
+		lat.Add("read", d)
+		return want("GET "+url, r, http.StatusOK)
+	})
+	return res.Report(out, "reads", fmt.Sprintf("products=%d", max(o.products, 21)), fmt.Sprintf("customers=%d", len(customerIDs)))
 }
 
 func contention(ctx context.Context, c *client, o options, customerID int64, out io.Writer) error {

@@ -1,34 +1,42 @@
-// Command sqlbench is the baseline for orders-api's hot path: it runs the bare transactions
-// of the create+confirm flow directly on MySQL, with no HTTP, no JSON decoding, no domain
-// objects and no customers-api call, at -clients concurrency for -duration, and prints one
-// summary line with the field names of bootstrap/loadtest's flow mode:
+// Command sqlbench is the ceiling `make bench` compares the services with: the fewest SQL
+// statements the contract allows for each operation bootstrap/loadtest sends, run as bare
+// SQL from Go (database/sql, go-sql-driver with interpolateParams, a pool as large as the
+// clients) on the database the services use, at -clients concurrency for -duration. It
+// prints one line in loadtest's format (bootstrap/benchstat):
 //
-//	BENCH mode=sql clients=16 products=16 seconds=10.0 flows=N flows_per_s=X errors=0 confirm_p50_ms=.. ... create_p99_ms=.. pool=32 interpolate=false customer_check=false pool_waits=0 pool_wait_ms=0
+//	BENCH mode=sql-flow clients=16 seconds=20.0 ops=N ops_per_s=X errors=0 status_5xx=0 confirm_p50_ms=.. ... products=64 pool=16 pool_waits=0 pool_wait_ms=0
 //
-// The statements, their order, their arguments, the isolation level (READ COMMITTED), the
-// locks and the retry policy are those of the MySQL adapters (adapters/mysql orders_repo.go,
-// products_repo.go, idempotency_store.go, through adapters/mysql.Transact) for an order of
-// one unit of a product created without a key and confirmed with a fresh key. As in
-// loadtest, -products 0 (the default) gives each client a product of its own and
-// -products 1 makes every client buy the same one (one hot row lock):
+// -mode flow is one create+confirm of an order of 1 to 3 random products of -products
+// (benchstat.PickProducts, as loadtest), qty 1 each, in 12 statements:
 //
-//	create:  BEGIN; SELECT products ... WHERE id IN (?) ORDER BY id FOR UPDATE;
-//	         UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?;
-//	         INSERT INTO orders ...; INSERT INTO order_items ...; COMMIT
-//	confirm: BEGIN; SET @backoffice_lock_wait = ..., SESSION innodb_lock_wait_timeout = 2;
-//	         INSERT INTO idempotency_keys ... (response_status 0);
-//	         SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait;
-//	         SELECT orders ... WHERE id = ? FOR UPDATE; SELECT order_items ... WHERE order_id = ?;
-//	         UPDATE orders SET status = ?, ...; UPDATE idempotency_keys SET response_status = ?,
-//	         response_body = ? ...; COMMIT
+//	SELECT id, name, email, phone, created_at, updated_at FROM customers WHERE id = ? AND deleted_at IS NULL
+//	BEGIN
+//	SELECT ... FROM products WHERE id IN (...) ORDER BY id FOR UPDATE   (stock checked on these rows)
+//	INSERT INTO orders (...) VALUES (...)
+//	INSERT INTO order_items (...) VALUES (...), (...)                    (every line at once)
+//	UPDATE products SET stock = stock - CASE id WHEN ? THEN ? ... END WHERE id IN (...)
+//	COMMIT
+//	BEGIN
+//	INSERT INTO idempotency_keys (...)                                   (the key reserved)
+//	UPDATE orders SET status = 'CONFIRMED', ... WHERE id = ? AND status = 'CREATED'
+//	UPDATE idempotency_keys SET response_status = 200, response_body = ? WHERE ...
+//	COMMIT
 //
-// With -customer-check it also runs, before each create, the query customers-api answers
-// orders-api's customer check with. -interpolate=false makes the driver prepare each
-// statement (prepare + execute: two round trips) instead of sending it as text with its
-// arguments inlined (one), to measure what that setting changes. Both default to what the
-// services do.
+// BEGIN is one round trip: the transactions use the session's isolation level, which the
+// DSN sets to READ COMMITTED once per connection (tx_isolation on MariaDB,
+// transaction_isolation on MySQL: SELECT @@version tells which). A deadlock or lock-wait
+// timeout reruns the transaction, as the services do.
 //
-//	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./bootstrap/sqlbench -clients 16 -duration 10s
+// -mode reads is, half each, the first page of products and one customer by id (of
+// -read-customers it creates):
+//
+//	SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id > 0 ORDER BY id LIMIT 21
+//	SELECT id, name, email, phone, created_at, updated_at FROM customers WHERE id = ? AND deleted_at IS NULL
+//
+// With -wait it prints benchstat.ReadyLine once set up and starts when a line arrives on
+// stdin (tools/bench reads the server's statement counter around the load alone).
+//
+//	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./bootstrap/sqlbench -mode flow -clients 16 -duration 10s
 package main
 
 import (
@@ -39,11 +47,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -57,30 +65,36 @@ import (
 
 type options struct {
 	url           mysql.DatabaseURL
+	mode          string
 	clients       int
 	duration      time.Duration
 	pool          int
-	interpolate   bool
-	customerCheck bool
 	migrate       bool
 	products      int
+	readCustomers int
+	wait          io.Reader // with -wait: where the start line comes from; nil: start at once
 }
 
 func main() {
 	var (
-		o   options
-		url string
+		o    options
+		url  string
+		wait bool
 	)
 	flag.StringVar(&url, "database-url", os.Getenv("DATABASE_URL"), "mysql://user:pass@host:port/db (default $DATABASE_URL)")
+	flag.StringVar(&o.mode, "mode", "flow", "flow (create+confirm) or reads")
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long to run")
-	flag.IntVar(&o.pool, "pool", 32, "max open (and idle) connections, as orders-api's DB_MAX_OPEN_CONNS")
-	flag.BoolVar(&o.interpolate, "interpolate", true, "send statements as text with inlined arguments (as the services do) instead of preparing them")
-	flag.BoolVar(&o.customerCheck, "customer-check", false, "also run customers-api's customer lookup before each create")
+	flag.IntVar(&o.pool, "pool", 0, "max open (and idle) connections (0: as many as -clients)")
 	flag.BoolVar(&o.migrate, "migrate", true, "create the database and apply the migrations first")
-	flag.IntVar(&o.products, "products", 0, "products the clients buy, client i buying product i mod N (0: one per client, as loadtest; 1: one hot row)")
+	flag.IntVar(&o.products, "products", 64, "products the orders pick 1 to 3 of at random (at least 21 in reads mode: a full page)")
+	flag.IntVar(&o.readCustomers, "read-customers", 50, "customers the reads mode creates and reads at random")
+	flag.BoolVar(&wait, "wait", false, "once set up, print "+benchstat.ReadyLine+" and wait for a line on stdin before the load")
 	flag.Parse()
 	o.url = mysql.DatabaseURL(url)
+	if wait {
+		o.wait = os.Stdin
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	_, err := run(ctx, o, os.Stdout)
 	stop()
@@ -90,89 +104,70 @@ func main() {
 	}
 }
 
-// result is what a run did, for the test to check against the database.
+// result is what a run did, for the tests to check against the database.
 type result struct {
-	customerID int64
-	productIDs []int64
-	flows      int64
-	errors     int64
+	customerIDs []int64
+	productIDs  []int64
+	benchstat.Result
 }
 
-// initialStock is the product's stock: enough for any run (the loadtest uses the same).
+// initialStock is each product's stock: enough for any run (loadtest uses the same).
 const initialStock = 2_000_000_000
 
 func run(ctx context.Context, o options, out io.Writer) (result, error) {
 	if o.url == "" {
 		return result{}, errors.New("no database: set DATABASE_URL or -database-url")
 	}
-	if o.clients < 1 || o.duration <= 0 || o.pool < 1 || o.products < 0 {
-		return result{}, errors.New("-clients, -duration and -pool must be positive, -products not negative")
+	if o.mode != "flow" && o.mode != "reads" {
+		return result{}, fmt.Errorf("unknown -mode %q: want flow or reads", o.mode)
 	}
-	if o.products == 0 {
-		o.products = o.clients
+	if o.clients < 1 || o.duration <= 0 || o.pool < 0 || o.products < 1 || o.readCustomers < 1 {
+		return result{}, errors.New("-clients, -duration, -products and -read-customers must be positive, -pool not negative")
+	}
+	if o.pool == 0 {
+		o.pool = o.clients
 	}
 	if o.migrate {
 		if err := mysql.Migrate(ctx, o.url, io.Discard); err != nil {
 			return result{}, err
 		}
 	}
-	db, err := open(ctx, o)
+	db, err := open(ctx, o.url, o.pool)
 	if err != nil {
 		return result{}, err
 	}
 	defer db.Close()
 
 	b := &bench{db: db}
-	if err := b.setUp(ctx, o.products); err != nil {
+	customers, products := 1, o.products
+	if o.mode == "reads" {
+		customers, products = o.readCustomers, max(o.products, 21)
+	}
+	if err := b.setUp(ctx, customers, products); err != nil {
 		return result{}, err
 	}
-	var (
-		lat             benchstat.Latencies
-		flows, failures atomic.Int64
-		firstErr        atomic.Value
-		wg              sync.WaitGroup
-	)
-	start := time.Now()
-	deadline := start.Add(o.duration)
-	for i := range o.clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			productID := b.productIDs[i%len(b.productIDs)]
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				if err := b.flow(ctx, productID, o.customerCheck, &lat); err != nil {
-					failures.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				flows.Add(1)
-			}
-		}()
+	if o.wait != nil {
+		if err := benchstat.AwaitStart(o.wait, out); err != nil {
+			return result{}, err
+		}
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	res := result{customerID: b.customerID, productIDs: b.productIDs, flows: flows.Load(), errors: failures.Load()}
-	fields := []string{"BENCH", "mode=sql", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("products=%d", o.products), fmt.Sprintf("seconds=%.1f", elapsed.Seconds()),
-		fmt.Sprintf("flows=%d", res.flows), fmt.Sprintf("flows_per_s=%.1f", float64(res.flows)/elapsed.Seconds()),
-		fmt.Sprintf("errors=%d", res.errors)}
-	fields = append(fields, lat.Fields()...)
+	op := func(ctx context.Context, rng *rand.Rand, lat *benchstat.Latencies) error {
+		return b.flow(ctx, benchstat.PickProducts(rng, b.productIDs), lat)
+	}
+	if o.mode == "reads" {
+		op = b.read
+	}
+	res := result{customerIDs: b.customerIDs, productIDs: b.productIDs, Result: benchstat.Run(ctx, o.clients, o.duration, op)}
 	stats := db.Stats()
-	fields = append(fields, fmt.Sprintf("pool=%d", o.pool), fmt.Sprintf("interpolate=%t", o.interpolate),
-		fmt.Sprintf("customer_check=%t", o.customerCheck),
+	return res, res.Report(out, "sql-"+o.mode, fmt.Sprintf("products=%d", len(b.productIDs)), fmt.Sprintf("pool=%d", o.pool),
 		fmt.Sprintf("pool_waits=%d", stats.WaitCount), fmt.Sprintf("pool_wait_ms=%d", stats.WaitDuration.Milliseconds()))
-	fmt.Fprintln(out, strings.Join(fields, " "))
-	if e := firstErr.Load(); e != nil {
-		fmt.Fprintln(out, "first error:", e)
-		return res, errors.New("some flows failed")
-	}
-	return res, nil
 }
 
-// open opens the pool as orders-api does (adapters/mysql's DSN), with the driver's
-// interpolateParams as asked (the services have it on).
-func open(ctx context.Context, o options) (*sql.DB, error) {
-	pool := mysql.PoolConfig{MaxOpenConns: o.pool, MaxIdleConns: o.pool, ConnMaxLifetime: 5 * time.Minute}
-	dsn, err := mysql.DSN(o.url)
+// open opens a pool of size connections with the services' DSN (adapters/mysql: UTC,
+// utf8mb4, interpolateParams) and the session at READ COMMITTED, so that a transaction's
+// BEGIN is one statement.
+func open(ctx context.Context, u mysql.DatabaseURL, size int) (*sql.DB, error) {
+	dsn, err := mysql.DSN(u)
 	if err != nil {
 		return nil, err
 	}
@@ -180,47 +175,81 @@ func open(ctx context.Context, o options) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.InterpolateParams = o.interpolate
+	cfg.InterpolateParams = true
+	variable, err := isolationVariable(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params[variable] = "'READ-COMMITTED'"
 	connector, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		return nil, err
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(pool.MaxOpenConns)
-	db.SetMaxIdleConns(pool.MaxIdleConns)
-	db.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	db.SetMaxOpenConns(size)
+	db.SetMaxIdleConns(size)
+	db.SetConnMaxLifetime(5 * time.Minute)
 	if err := mysql.Ping(ctx, db); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
 }
 
-// bench holds the pool and the rows the flows use: one customer and the products, as in
-// bootstrap/loadtest's flow mode.
+// isolationVariable is the session variable of the isolation level on the server cfg
+// names: MariaDB (10.11) knows tx_isolation only, MySQL 8 transaction_isolation only.
+func isolationVariable(ctx context.Context, cfg *gomysql.Config) (string, error) {
+	connector, err := gomysql.NewConnector(cfg)
+	if err != nil {
+		return "", err
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT @@version").Scan(&version); err != nil {
+		return "", fmt.Errorf("server version: %w", err)
+	}
+	return isolationVariableOf(version), nil
+}
+
+func isolationVariableOf(version string) string {
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return "tx_isolation"
+	}
+	return "transaction_isolation"
+}
+
+// bench holds the pool and the rows the operations use.
 type bench struct {
-	db         *sql.DB
-	customerID int64
-	productIDs []int64
-	seq        atomic.Int64
+	db          *sql.DB
+	customerIDs []int64
+	productIDs  []int64
+	seq         atomic.Int64
 }
 
 // stamp is how the domain stamps times: UTC at microsecond precision (DATETIME(6)).
 func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-func (b *bench) setUp(ctx context.Context, products int) error {
+func (b *bench) setUp(ctx context.Context, customers, products int) error {
 	now := stamp(time.Now())
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
-	res, err := b.db.ExecContext(ctx, "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
-		"SQL bench "+tag, "sqlbench-"+tag+"@example.com", now, now)
-	if err != nil {
-		return fmt.Errorf("insert customer: %w", err)
-	}
-	if b.customerID, err = res.LastInsertId(); err != nil {
-		return err
+	for i := range customers {
+		res, err := b.db.ExecContext(ctx, "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+			"SQL bench "+tag, fmt.Sprintf("sqlbench-%s-%d@example.com", tag, i), now, now)
+		if err != nil {
+			return fmt.Errorf("insert customer: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		b.customerIDs = append(b.customerIDs, id)
 	}
 	for i := range products {
-		res, err = b.db.ExecContext(ctx, "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-			fmt.Sprintf("SQLBENCH-%s-%d", tag, i), "SQL bench "+tag, 1999, initialStock, now, now)
+		res, err := b.db.ExecContext(ctx, "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			fmt.Sprintf("SQLBENCH-%s-%d", tag, i), "SQL bench "+tag, 1999+i, initialStock, now, now)
 		if err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
@@ -233,252 +262,305 @@ func (b *bench) setUp(ctx context.Context, products int) error {
 	return nil
 }
 
-func (b *bench) flow(ctx context.Context, productID int64, customerCheck bool, lat *benchstat.Latencies) error {
-	t0 := time.Now()
-	if customerCheck {
-		if err := b.checkCustomer(ctx); err != nil {
-			return err
-		}
+// The statements of the reads and of the customer lookup, with the adapters' columns.
+const (
+	customerByID  = "SELECT id, name, email, phone, created_at, updated_at FROM customers WHERE id = ? AND deleted_at IS NULL"
+	productsFirst = "SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id > 0 ORDER BY id LIMIT 21"
+)
+
+// customer reads one customer as customers-api answers GET /customers/{id} and orders-api's
+// check through GET /internal/customers/{id}.
+func (b *bench) customer(ctx context.Context, id int64) error {
+	var (
+		name, email          string
+		phone                sql.NullString
+		createdAt, updatedAt time.Time
+	)
+	if err := b.db.QueryRowContext(ctx, customerByID, id).Scan(&id, &name, &email, &phone, &createdAt, &updatedAt); err != nil {
+		return fmt.Errorf("customer %d: %w", id, err)
 	}
-	orderID, err := b.create(ctx, productID)
+	return nil
+}
+
+// read is one operation of the reads mode: the first page of products or one customer.
+func (b *bench) read(ctx context.Context, rng *rand.Rand, lat *benchstat.Latencies) error {
+	t0 := time.Now()
+	kind := "products"
+	var err error
+	if rng.IntN(2) == 1 {
+		kind = "customer"
+		err = b.customer(ctx, b.customerIDs[rng.IntN(len(b.customerIDs))])
+	} else {
+		err = b.firstProducts(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	d := time.Since(t0)
+	lat.Add(kind, d)
+	lat.Add("read", d)
+	return nil
+}
+
+func (b *bench) firstProducts(ctx context.Context) error {
+	rows, err := b.db.QueryContext(ctx, productsFirst)
+	if err != nil {
+		return fmt.Errorf("list products: %w", err)
+	}
+	n := 0
+	for rows.Next() {
+		var p productRow
+		var createdAt, updatedAt time.Time
+		if err := rows.Scan(&p.id, &p.sku, &p.name, &p.price, &p.stock, &createdAt, &updatedAt); err != nil {
+			return errors.Join(err, rows.Close())
+		}
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("list products: %w", err)
+	}
+	if n == 0 {
+		return errors.New("list products: no rows")
+	}
+	return nil
+}
+
+type productRow struct {
+	id, price  int64
+	sku, name  string
+	stock, qty int64 // qty: the quantity ordered, when the row is an order's line
+}
+
+// order is what the flow knows of the order it created: enough for the confirm's stored
+// response.
+type order struct {
+	id, customerID, total int64
+	createdAt             time.Time
+	items                 []productRow
+}
+
+// flow is one create+confirm of an order of productIDs (ascending, distinct), one unit
+// each, by the first customer.
+func (b *bench) flow(ctx context.Context, productIDs []int64, lat *benchstat.Latencies) error {
+	t0 := time.Now()
+	customerID := b.customerIDs[0]
+	if err := b.customer(ctx, customerID); err != nil {
+		return err
+	}
+	var o order
+	err := transact(ctx, b.db, func(tx *sql.Tx) (err error) {
+		o, err = create(ctx, tx, customerID, productIDs)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
 	lat.Add("create", time.Since(t0))
 	t1 := time.Now()
-	if err := b.confirm(ctx, orderID); err != nil {
-		return fmt.Errorf("confirm %d: %w", orderID, err)
+	key := fmt.Sprintf("bench-%d-%d", o.id, b.seq.Add(1))
+	if err := transact(ctx, b.db, func(tx *sql.Tx) error { return confirm(ctx, tx, o, key) }); err != nil {
+		return fmt.Errorf("confirm %d: %w", o.id, err)
 	}
 	lat.Add("confirm", time.Since(t1))
+	lat.Add("flow", time.Since(t0))
 	return nil
 }
 
-// checkCustomer is customers-api's lookup behind GET /internal/customers/{id}
-// (adapters/mysql customers_repo.go getCustomer), in autocommit.
-func (b *bench) checkCustomer(ctx context.Context) error {
-	var (
-		id                   int64
-		name, email          string
-		phone                sql.NullString
-		createdAt, updatedAt time.Time
-	)
-	err := b.db.QueryRowContext(ctx,
-		"SELECT id, name, email, phone, created_at, updated_at FROM customers WHERE id = ? AND deleted_at IS NULL", b.customerID).
-		Scan(&id, &name, &email, &phone, &createdAt, &updatedAt)
+// create is the order's transaction: lock the products (ascending id), check their stock,
+// insert the order and all its items, take all the stock: four statements.
+func create(ctx context.Context, tx *sql.Tx, customerID int64, productIDs []int64) (order, error) {
+	now := stamp(time.Now())
+	o := order{customerID: customerID, createdAt: now}
+	rows, err := tx.QueryContext(ctx, lockProductsSQL(len(productIDs)), int64Args(productIDs)...)
 	if err != nil {
-		return fmt.Errorf("check customer: %w", err)
+		return o, fmt.Errorf("lock products: %w", err)
 	}
-	return nil
-}
-
-// orderRow is what the flow knows of an order: enough to encode the response body.
-type orderRow struct {
-	id, customerID, totalCents int64
-	status                     string
-	createdAt, updatedAt       time.Time
-	confirmedAt, canceledAt    sql.NullTime
-	expiresAt                  sql.NullTime
-	cancelReason               sql.NullString
-	items                      []itemRow
-}
-
-type itemRow struct {
-	productID, unitPrice, subtotal int64
-	sku, name                      string
-	qty                            int
-}
-
-// create is CreateOrder's transaction for one unit of productID (application/orders
-// createOrder over adapters/mysql): LockForOrder, TakeStock, Orders.Create. The response is
-// encoded after the commit, as the use case does for a create without a key.
-func (b *bench) create(ctx context.Context, productID int64) (int64, error) {
-	var o orderRow
-	err := mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
-		now := stamp(time.Now())
-		// ProductRepository.LockForOrder
-		rows, err := tx.QueryContext(ctx,
-			"SELECT id, sku, name, price_cents, stock, created_at, updated_at FROM products WHERE id IN (?) ORDER BY id FOR UPDATE", productID)
-		if err != nil {
-			return fmt.Errorf("lock products: %w", err)
+	for rows.Next() {
+		var p productRow
+		if err := rows.Scan(&p.id, &p.sku, &p.name, &p.price, &p.stock); err != nil {
+			return o, errors.Join(err, rows.Close())
 		}
-		var (
-			found                bool
-			id, price            int64
-			sku, name            string
-			stock                int
-			createdAt, updatedAt time.Time
-		)
-		for rows.Next() {
-			if err := rows.Scan(&id, &sku, &name, &price, &stock, &createdAt, &updatedAt); err != nil {
-				rows.Close()
-				return err
-			}
-			found = true
+		p.qty = 1
+		if p.stock < p.qty {
+			return o, errors.Join(fmt.Errorf("product %d: insufficient stock", p.id), rows.Close())
 		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("lock products: %w", err)
-		}
-		if !found {
-			return errors.New("product not found")
-		}
-		if stock < 1 {
-			return errors.New("insufficient stock")
-		}
-		// ProductRepository.TakeStock
-		res, err := tx.ExecContext(ctx, "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?", 1, productID, 1)
-		if err != nil {
-			return fmt.Errorf("take stock: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("take stock: %d rows changed, %v", n, err)
-		}
-		// OrderRepository.Create
-		o = orderRow{customerID: b.customerID, totalCents: price, status: "CREATED", createdAt: now, updatedAt: now,
-			expiresAt: sql.NullTime{Time: now.Add(orderHold), Valid: true},
-			items:     []itemRow{{productID: id, unitPrice: price, subtotal: price, sku: sku, name: name, qty: 1}}}
-		res, err = tx.ExecContext(ctx,
-			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			o.customerID, o.status, o.totalCents, o.createdAt, o.updatedAt, o.confirmedAt, o.canceledAt, o.expiresAt, o.cancelReason)
-		if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		if o.id, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		it := o.items[0]
-		if _, err := tx.ExecContext(ctx,
-			"INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			o.id, it.productID, it.sku, it.name, it.qty, it.unitPrice, it.subtotal); err != nil {
-			return fmt.Errorf("insert order items: %w", err)
-		}
-		return nil
-	})
+		o.items = append(o.items, p)
+		o.total += p.price * p.qty
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return o, fmt.Errorf("lock products: %w", err)
+	}
+	if len(o.items) != len(productIDs) {
+		return o, fmt.Errorf("products %v: %d found", productIDs, len(o.items))
+	}
+	// The columns are named: orders may have more (nullable) ones than these.
+	res, err := tx.ExecContext(ctx,
+		"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at) VALUES (?, 'CREATED', ?, ?, ?)",
+		customerID, o.total, now, now)
 	if err != nil {
-		return 0, err
+		return o, fmt.Errorf("insert order: %w", err)
 	}
-	if _, err := encode(o); err != nil {
-		return 0, err
+	if o.id, err = res.LastInsertId(); err != nil {
+		return o, fmt.Errorf("insert order: %w", err)
 	}
-	return o.id, nil
+	query, args := insertItemsSQL(o.id, o.items)
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return o, fmt.Errorf("insert order items: %w", err)
+	}
+	query, args = takeStockSQL(o.items)
+	res, err = tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return o, fmt.Errorf("take stock: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(o.items)) {
+		return o, fmt.Errorf("take stock: %d rows changed, want %d (%v)", n, len(o.items), err)
+	}
+	return o, nil
 }
 
-// orderHold mirrors ORDER_HOLD_TTL's default: orders-api stores expires_at with each order.
-const orderHold = 30 * time.Minute
-
-// keyLockWait mirrors adapters/mysql's keyLockWait (seconds).
-const keyLockWait = 2
-
-// confirm is ConfirmOrder's transaction with a fresh key (application/orders idempotent over
-// adapters/mysql): Reserve, Orders.Update(Confirm), encode, Complete.
-func (b *bench) confirm(ctx context.Context, orderID int64) error {
+// confirm is the confirmation's transaction with a fresh key: reserve the key, confirm the
+// order if it is still CREATED, store the answer: three statements.
+func confirm(ctx context.Context, tx *sql.Tx, o order, key string) error {
 	const op = "confirm_order"
-	key := fmt.Sprintf("bench-%d-%d", orderID, b.seq.Add(1))
-	target := strconv.FormatInt(orderID, 10)
-	fp := idempotency.Fingerprint(op, target)
-	return mysql.Transact(ctx, b.db, func(ctx context.Context, tx *sql.Tx) error {
-		now := stamp(time.Now())
-		// IdempotencyStore.Reserve
-		if _, err := tx.ExecContext(ctx, "SET @backoffice_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = "+strconv.Itoa(keyLockWait)); err != nil {
-			return fmt.Errorf("reserve: %w", err)
+	now := stamp(time.Now())
+	target := strconv.FormatInt(o.id, 10)
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
+		VALUES (?, ?, ?, ?, 0, '', ?, ?)`,
+		op, key, target, idempotency.Fingerprint(op, target), now, now.Add(24*time.Hour)); err != nil {
+		return fmt.Errorf("reserve key: %w", err)
+	}
+	res, err := tx.ExecContext(ctx,
+		"UPDATE orders SET status = 'CONFIRMED', updated_at = ?, confirmed_at = ? WHERE id = ? AND status = 'CREATED'", now, now, o.id)
+	if err != nil {
+		return fmt.Errorf("confirm order: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("confirm order: %d rows changed, want 1 (%v)", n, err)
+	}
+	body, err := encode(o, now)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		"UPDATE idempotency_keys SET response_status = 200, response_body = ? WHERE operation = ? AND idem_key = ?",
+		body, op, key); err != nil {
+		return fmt.Errorf("store answer: %w", err)
+	}
+	return nil
+}
+
+// lockProductsSQL locks n products by id, in ascending order (the services' lock order).
+func lockProductsSQL(n int) string {
+	return "SELECT id, sku, name, price_cents, stock FROM products WHERE id IN (" + placeholders(n) + ") ORDER BY id FOR UPDATE"
+}
+
+// insertItemsSQL inserts every item of order orderID in one statement.
+func insertItemsSQL(orderID int64, items []productRow) (string, []any) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents) VALUES ")
+	args := make([]any, 0, 7*len(items))
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
-			VALUES (?, ?, ?, ?, 0, '', ?, ?)`,
-			op, key, target, fp, now, now.Add(24*time.Hour))
-		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), "SET SESSION innodb_lock_wait_timeout = @backoffice_lock_wait"); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		if err != nil {
-			return fmt.Errorf("reserve: %w", err)
-		}
-		// OrderRepository.Update: the order locked, then its items.
-		var o orderRow
-		if err := tx.QueryRowContext(ctx,
-			"SELECT id, customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason FROM orders WHERE id = ? FOR UPDATE", orderID).
-			Scan(&o.id, &o.customerID, &o.status, &o.totalCents, &o.createdAt, &o.updatedAt, &o.confirmedAt, &o.canceledAt, &o.expiresAt, &o.cancelReason); err != nil {
-			return fmt.Errorf("select order: %w", err)
-		}
-		rows, err := tx.QueryContext(ctx,
-			"SELECT order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents FROM order_items WHERE order_id = ? ORDER BY order_id, product_id", orderID)
-		if err != nil {
-			return fmt.Errorf("select order items: %w", err)
-		}
-		for rows.Next() {
-			var (
-				it      itemRow
-				orderID int64
-			)
-			if err := rows.Scan(&orderID, &it.productID, &it.sku, &it.name, &it.qty, &it.unitPrice, &it.subtotal); err != nil {
-				rows.Close()
-				return err
-			}
-			o.items = append(o.items, it)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return fmt.Errorf("select order items: %w", err)
-		}
-		if o.status != "CREATED" {
-			return fmt.Errorf("order is %s, want CREATED", o.status)
-		}
-		o.status, o.updatedAt, o.confirmedAt = "CONFIRMED", now, sql.NullTime{Time: now, Valid: true}
-		if _, err := tx.ExecContext(ctx,
-			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
-			o.status, o.updatedAt, o.confirmedAt, o.canceledAt, o.cancelReason, orderID); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		// The encoder, then IdempotencyStore.Complete.
-		body, err := encode(o)
-		if err != nil {
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, orderID, it.id, it.sku, it.name, it.qty, it.price, it.price*it.qty)
+	}
+	return b.String(), args
+}
+
+// takeStockSQL takes each item's quantity from its product in one
+// statement; the stock was checked on the rows locked before.
+func takeStockSQL(items []productRow) (string, []any) {
+	var b strings.Builder
+	b.WriteString("UPDATE products SET stock = stock - CASE id")
+	args := make([]any, 0, 3*len(items))
+	for _, it := range items {
+		b.WriteString(" WHEN ? THEN ?")
+		args = append(args, it.id, it.qty)
+	}
+	b.WriteString(" END WHERE id IN (" + placeholders(len(items)) + ")")
+	for _, it := range items {
+		args = append(args, it.id)
+	}
+	return b.String(), args
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// maxAttempts bounds the reruns of a transaction after a deadlock or lock-wait timeout.
+const maxAttempts = 5
+
+// transact runs fn in a transaction at the session's level (BEGIN is one statement),
+// committing when it returns nil; a deadlock (1213), lock-wait timeout (1205) or MariaDB's
+// 1020 reruns it.
+func transact(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	var err error
+	for range maxAttempts {
+		if err = transactOnce(ctx, db, fn); !retryable(err) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx,
-			"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
-			200, body, op, key)
-		if err != nil {
-			return fmt.Errorf("complete: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("complete: %d rows changed, %v", n, err)
-		}
-		return nil
-	})
+	}
+	return err
 }
 
-// encode is the response body orders-api stores and answers: the order in a data envelope.
-func encode(o orderRow) ([]byte, error) {
+func transactOnce(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205 || me.Number == 1020)
+}
+
+// encode is the answer orders-api stores for a confirmation: the order in a data envelope.
+func encode(o order, confirmedAt time.Time) ([]byte, error) {
 	type item struct {
 		ProductID      int64  `json:"product_id"`
 		SKU            string `json:"sku"`
 		Name           string `json:"name"`
-		Qty            int    `json:"qty"`
+		Qty            int64  `json:"qty"`
 		UnitPriceCents int64  `json:"unit_price_cents"`
 		SubtotalCents  int64  `json:"subtotal_cents"`
 	}
 	type orderJSON struct {
-		ID           int64   `json:"id"`
-		CustomerID   int64   `json:"customer_id"`
-		Status       string  `json:"status"`
-		TotalCents   int64   `json:"total_cents"`
-		CreatedAt    string  `json:"created_at"`
-		UpdatedAt    string  `json:"updated_at"`
-		ConfirmedAt  *string `json:"confirmed_at"`
-		CanceledAt   *string `json:"canceled_at"`
-		ExpiresAt    *string `json:"expires_at"`
-		CancelReason *string `json:"cancel_reason"`
-		Items        []item  `json:"items"`
+		ID          int64   `json:"id"`
+		CustomerID  int64   `json:"customer_id"`
+		Status      string  `json:"status"`
+		TotalCents  int64   `json:"total_cents"`
+		CreatedAt   string  `json:"created_at"`
+		UpdatedAt   string  `json:"updated_at"`
+		ConfirmedAt string  `json:"confirmed_at"`
+		CanceledAt  *string `json:"canceled_at"`
+		Items       []item  `json:"items"`
 	}
-	v := orderJSON{ID: o.id, CustomerID: o.customerID, Status: o.status, TotalCents: o.totalCents,
-		CreatedAt: o.createdAt.Format(time.RFC3339Nano), UpdatedAt: o.updatedAt.Format(time.RFC3339Nano), Items: []item{}}
-	if o.confirmedAt.Valid {
-		s := o.confirmedAt.Time.Format(time.RFC3339Nano)
-		v.ConfirmedAt = &s
-	}
-	if o.expiresAt.Valid && o.status == "CREATED" {
-		s := o.expiresAt.Time.Format(time.RFC3339Nano)
-		v.ExpiresAt = &s
-	}
+	at := confirmedAt.Format(time.RFC3339Nano)
+	v := orderJSON{ID: o.id, CustomerID: o.customerID, Status: "CONFIRMED", TotalCents: o.total,
+		CreatedAt: o.createdAt.Format(time.RFC3339Nano), UpdatedAt: at, ConfirmedAt: at, Items: []item{}}
 	for _, it := range o.items {
-		v.Items = append(v.Items, item{it.productID, it.sku, it.name, it.qty, it.unitPrice, it.subtotal})
+		v.Items = append(v.Items, item{it.id, it.sku, it.name, it.qty, it.price, it.price * it.qty})
 	}
 	b, err := json.Marshal(struct {
 		Data orderJSON `json:"data"`

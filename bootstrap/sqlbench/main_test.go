@@ -5,242 +5,233 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
+	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
-	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
-	"github.com/b2b-backoffice/backoffice/domain/idempotency"
-	"github.com/b2b-backoffice/backoffice/domain/order"
 )
 
 var env mysqltest.Env
 
 func TestMain(m *testing.M) { os.Exit(mysqltest.Run(m, &env)) }
 
-// loadtestFlowFields are the keys of bootstrap/loadtest's flow-mode line, in its order; a
-// script compares the two lines by these names.
-var loadtestFlowFields = []string{"mode", "clients", "products", "seconds", "flows", "flows_per_s", "errors",
-	"confirm_p50_ms", "confirm_p95_ms", "confirm_p99_ms", "create_p50_ms", "create_p95_ms", "create_p99_ms"}
+func TestStatementBuilders(t *testing.T) {
+	t.Parallel()
+	if got, want := lockProductsSQL(3), "SELECT id, sku, name, price_cents, stock FROM products WHERE id IN (?, ?, ?) ORDER BY id FOR UPDATE"; got != want {
+		t.Errorf("lockProductsSQL(3) = %q, want %q", got, want)
+	}
+	items := []productRow{{id: 4, price: 100, sku: "A", name: "a", qty: 1}, {id: 9, price: 250, sku: "B", name: "b", qty: 2}}
+	q, args := insertItemsSQL(7, items)
+	if want := "INSERT INTO order_items (order_id, product_id, sku, name, qty, unit_price_cents, subtotal_cents) VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)"; q != want {
+		t.Errorf("insertItemsSQL: %q, want %q", q, want)
+	}
+	if want := []any{int64(7), int64(4), "A", "a", int64(1), int64(100), int64(100), int64(7), int64(9), "B", "b", int64(2), int64(250), int64(500)}; fmt.Sprint(args) != fmt.Sprint(want) {
+		t.Errorf("insertItemsSQL args %v, want %v", args, want)
+	}
+	q, args = takeStockSQL(items)
+	if want := "UPDATE products SET stock = stock - CASE id WHEN ? THEN ? WHEN ? THEN ? END WHERE id IN (?, ?)"; q != want {
+		t.Errorf("takeStockSQL: %q, want %q", q, want)
+	}
+	if want := []any{int64(4), int64(1), int64(9), int64(2), int64(4), int64(9)}; fmt.Sprint(args) != fmt.Sprint(want) {
+		t.Errorf("takeStockSQL args %v, want %v", args, want)
+	}
+	for version, want := range map[string]string{"10.11.6-MariaDB-0+deb12u1": "tx_isolation", "8.0.36": "transaction_isolation", "8.4.0-log": "transaction_isolation"} {
+		if got := isolationVariableOf(version); got != want {
+			t.Errorf("isolationVariableOf(%q) = %q, want %q", version, got, want)
+		}
+	}
+}
 
-// TestRunLeavesConsistentRows runs the flows for a moment and checks, in the database, that
-// every counted flow created one order of one unit, confirmed it and stored its key with
-// the response, and that the stock went down by exactly the number of flows.
-func TestRunLeavesConsistentRows(t *testing.T) {
-	for _, c := range []struct {
-		name        string
-		interpolate bool
-		products    int
-		want        int
-	}{{"prepared", false, 1, 1}, {"interpolated", true, 1, 1}, {"three_products", false, 3, 3}, {"one_per_client", false, 0, 4}} {
-		t.Run(c.name, func(t *testing.T) {
-			u := env.URL(t)
+// questions runs fn on db (a pool of one connection) and returns how many statements the
+// server counted for that session meanwhile (its Questions counter), less the SHOW that
+// reads it.
+func questions(t *testing.T, db *sql.DB, fn func() error) int64 {
+	t.Helper()
+	read := func() int64 {
+		var name string
+		var n int64
+		if err := db.QueryRow("SHOW SESSION STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := read()
+	if err := fn(); err != nil {
+		t.Fatal(err)
+	}
+	return read() - before - 1
+}
+
+// oneConnection is sqlbench's pool on a fresh database, of one connection so that its
+// session counters see every statement, set up with customers and products.
+func oneConnection(t *testing.T, customers, products int) *bench {
+	t.Helper()
+	ctx := context.Background()
+	u := env.NewDatabase(t, true)
+	db, err := open(ctx, u, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b := &bench{db: db}
+	if err := b.setUp(ctx, customers, products); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCeilingStatementCounts: the server counts 12 statements for one flow, whatever its
+// number of lines, and one for each read; the session is at READ COMMITTED without a
+// statement per transaction.
+func TestCeilingStatementCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := oneConnection(t, 2, 21)
+	var lat benchstat.Latencies
+	if n := questions(t, b.db, func() error { return nil }); n != 0 {
+		t.Fatalf("nothing counted %d statements, want 0: the calibration is off", n)
+	}
+	for _, lines := range [][]int64{b.productIDs[:1], b.productIDs[3:5], {b.productIDs[0], b.productIDs[7], b.productIDs[20]}} {
+		if n := questions(t, b.db, func() error { return b.flow(ctx, lines, &lat) }); n != 12 {
+			t.Errorf("a flow of %d lines: %d statements, want 12", len(lines), n)
+		}
+	}
+	if n := questions(t, b.db, func() error { return b.firstProducts(ctx) }); n != 1 {
+		t.Errorf("the products page: %d statements, want 1", n)
+	}
+	if n := questions(t, b.db, func() error { return b.customer(ctx, b.customerIDs[1]) }); n != 1 {
+		t.Errorf("a customer: %d statements, want 1", n)
+	}
+	var version, level string
+	if err := b.db.QueryRow("SELECT @@version").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.QueryRow("SELECT @@SESSION." + isolationVariableOf(version)).Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if level != "READ-COMMITTED" {
+		t.Errorf("session isolation %q, want READ-COMMITTED", level)
+	}
+}
+
+// TestCeilingFlowsLeaveConsistentRows runs flows of random lines and checks, in the
+// database, every order: confirmed, its lines and total, its key with the stored answer,
+// and every product's stock down by exactly the units ordered.
+func TestCeilingFlowsLeaveConsistentRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := oneConnection(t, 1, 5)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var lat benchstat.Latencies
+	const flows = 20
+	sold := map[int64]int64{}
+	lines := 0
+	for range flows {
+		picked := benchstat.PickProducts(rng, b.productIDs)
+		for _, id := range picked {
+			sold[id]++
+		}
+		lines += len(picked)
+		if err := b.flow(ctx, picked, &lat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range b.productIDs {
+		var stock, price, units int64
+		if err := b.db.QueryRow("SELECT stock, price_cents FROM products WHERE id = ?", id).Scan(&stock, &price); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.db.QueryRow("SELECT COALESCE(SUM(qty), 0) FROM order_items WHERE product_id = ? AND unit_price_cents = ?", id, price).Scan(&units); err != nil {
+			t.Fatal(err)
+		}
+		if stock != initialStock-sold[id] || units != sold[id] {
+			t.Errorf("product %d: stock %d, %d units in orders; want stock %d and %d units", id, stock, units, initialStock-sold[id], sold[id])
+		}
+	}
+	var orders, confirmed, badTotals, items, keys int64
+	if err := b.db.QueryRow(`SELECT COUNT(*), COALESCE(SUM(status = 'CONFIRMED' AND confirmed_at IS NOT NULL), 0),
+			COALESCE(SUM(total_cents <> (SELECT SUM(subtotal_cents) FROM order_items i WHERE i.order_id = o.id)), 0)
+		FROM orders o WHERE customer_id = ?`, b.customerIDs[0]).Scan(&orders, &confirmed, &badTotals); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.QueryRow("SELECT COUNT(*) FROM order_items").Scan(&items); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.db.QueryRow(`SELECT COUNT(*) FROM idempotency_keys k JOIN orders o ON k.target = CAST(o.id AS CHAR)
+		WHERE k.operation = 'confirm_order' AND k.response_status = 200
+		AND k.response_body LIKE CONCAT('{"data":{"id":', o.id, ',%"status":"CONFIRMED"%')`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if orders != flows || confirmed != flows || badTotals != 0 || items != int64(lines) || keys != flows {
+		t.Errorf("%d flows of %d lines: %d orders, %d confirmed, %d with a wrong total, %d items, %d stored answers",
+			flows, lines, orders, confirmed, badTotals, items, keys)
+	}
+}
+
+// TestRunPrintsTheLine runs each mode for a moment, through the -wait handshake, and reads
+// its line back.
+func TestRunPrintsTheLine(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"flow", "reads"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			var out bytes.Buffer
-			res, err := run(context.Background(), options{url: u, clients: 4, duration: 300 * time.Millisecond, pool: 4,
-				interpolate: c.interpolate, customerCheck: true, migrate: true, products: c.products}, &out)
+			res, err := run(context.Background(), options{url: env.NewDatabase(t, false), mode: mode, clients: 3, duration: 300 * time.Millisecond,
+				migrate: true, products: 8, readCustomers: 5, wait: strings.NewReader("go\n")}, &out)
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, out.String())
 			}
-			if res.flows == 0 || res.errors != 0 {
-				t.Fatalf("got %d flows and %d errors, want some flows and no error", res.flows, res.errors)
+			ready, line, _ := strings.Cut(out.String(), "\n")
+			if ready != benchstat.ReadyLine {
+				t.Errorf("first line %q, want %q", ready, benchstat.ReadyLine)
 			}
-
-			line := strings.TrimSpace(out.String())
-			fields := strings.Fields(line)
-			if fields[0] != "BENCH" {
-				t.Fatalf("line %q does not start with BENCH", line)
+			f, ok := benchstat.ParseLine(strings.TrimSpace(line))
+			if !ok {
+				t.Fatalf("no BENCH line in %q", out.String())
 			}
-			values := map[string]string{}
-			var keys []string
-			for _, f := range fields[1:] {
-				k, v, ok := strings.Cut(f, "=")
-				if !ok {
-					t.Fatalf("field %q is not key=value", f)
-				}
-				keys = append(keys, k)
-				values[k] = v
+			wantProducts := map[string]string{"flow": "8", "reads": "21"}[mode]
+			if f["mode"] != "sql-"+mode || f["clients"] != "3" || f["pool"] != "3" || f["errors"] != "0" || f["ops"] == "0" || f["products"] != wantProducts {
+				t.Errorf("line %q: want mode=sql-%s clients=3 pool=3 errors=0 products=%s and some ops", line, mode, wantProducts)
 			}
-			if got := keys[:len(loadtestFlowFields)]; !slices.Equal(got, loadtestFlowFields) {
-				t.Fatalf("keys %v, want loadtest's %v first", got, loadtestFlowFields)
+			kind := map[string]string{"flow": "flow", "reads": "read"}[mode]
+			if _, ok := f[kind+"_p99_ms"]; !ok {
+				t.Errorf("line %q has no %s_p99_ms", line, kind)
 			}
-			if values["mode"] != "sql" || values["clients"] != "4" || values["errors"] != "0" || values["products"] != strconv.Itoa(c.want) {
-				t.Fatalf("line %q: want mode=sql clients=4 errors=0", line)
-			}
-
-			db := env.DB(t)
-			ctx := context.Background()
-			if len(res.productIDs) != c.want {
-				t.Fatalf("got products %v, want %d", res.productIDs, c.want)
-			}
-			var taken int64
-			for _, id := range res.productIDs {
-				var stock, sold int64
-				if err := db.QueryRowContext(ctx, "SELECT stock FROM products WHERE id = ?", id).Scan(&stock); err != nil {
-					t.Fatal(err)
-				}
-				if err := db.QueryRowContext(ctx, "SELECT COALESCE(SUM(qty), 0) FROM order_items WHERE product_id = ?", id).Scan(&sold); err != nil {
-					t.Fatal(err)
-				}
-				if stock != initialStock-sold || sold == 0 {
-					t.Fatalf("product %d: stock %d, sold %d, want stock %d - sold and some sold", id, stock, sold, initialStock)
-				}
-				taken += sold
-			}
-			if taken != res.flows {
-				t.Fatalf("%d units taken, want one per flow (%d)", taken, res.flows)
-			}
-			var confirmed, units, other, keysStored int64
-			if err := db.QueryRowContext(ctx, `SELECT
-					COALESCE(SUM(o.status = 'CONFIRMED' AND o.confirmed_at IS NOT NULL), 0),
-					COALESCE(SUM(i.qty), 0),
-					COALESCE(SUM(o.status <> 'CONFIRMED'), 0)
-				FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.customer_id = ?`, res.customerID).
-				Scan(&confirmed, &units, &other); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM idempotency_keys k JOIN orders o ON k.target = CAST(o.id AS CHAR)
-				WHERE o.customer_id = ? AND k.operation = 'confirm_order' AND k.response_status = 200
-				AND k.response_body LIKE '{"data":{"id":%"status":"CONFIRMED"%'`, res.customerID).Scan(&keysStored); err != nil {
-				t.Fatal(err)
-			}
-			// A flow starts only before the deadline and always runs to its end, and none
-			// failed: every order is confirmed.
-			if confirmed != res.flows || other != 0 || units != res.flows || keysStored != res.flows {
-				t.Fatalf("flows %d: confirmed %d, other %d, units %d, stored keys %d", res.flows, confirmed, other, units, keysStored)
+			if res.Ops == 0 || len(res.productIDs) == 0 || !slices.IsSorted(res.productIDs) {
+				t.Errorf("result %+v", res)
 			}
 		})
 	}
 }
 
 func TestRunRefusesBadOptions(t *testing.T) {
-	for _, o := range []options{
-		{clients: 1, duration: time.Second, pool: 1, products: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 0, duration: time.Second, pool: 1, products: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: 0, pool: 1, products: 1},
-		{url: mysql.DatabaseURL("mysql://x@127.0.0.1:1/x"), clients: 1, duration: time.Second, pool: 1, products: -1},
+	t.Parallel()
+	u := mysql.DatabaseURL("mysql://x@127.0.0.1:1/x")
+	good := options{url: u, mode: "flow", clients: 1, duration: time.Second, products: 1, readCustomers: 1}
+	for _, change := range []func(*options){
+		func(o *options) { o.url = "" },
+		func(o *options) { o.mode = "writes" },
+		func(o *options) { o.clients = 0 },
+		func(o *options) { o.duration = 0 },
+		func(o *options) { o.pool = -1 },
+		func(o *options) { o.products = 0 },
+		func(o *options) { o.readCustomers = 0 },
 	} {
+		o := good
+		change(&o)
 		var out bytes.Buffer
-		if _, err := run(context.Background(), o, &out); err == nil {
-			t.Fatalf("run(%+v): got no error", o)
+		_, err := run(context.Background(), o, &out)
+		if err == nil || !strings.Contains(err.Error(), "-mode") && !strings.Contains(err.Error(), "must be") && !strings.Contains(err.Error(), "DATABASE_URL") {
+			t.Errorf("run(%+v): got %v, want a refusal of the options before connecting", o, err)
 		}
 		if out.Len() != 0 {
-			t.Fatalf("run(%+v) printed %q before failing", o, out.String())
+			t.Errorf("run(%+v) printed %q before failing", o, out.String())
 		}
 	}
-}
-
-// sessionCounters are the server's per-connection counters that tell which statements ran
-// and which rows they touched.
-var sessionCounters = []string{"Questions", "Com_stmt_prepare", "Com_stmt_execute", "Com_stmt_close",
-	"Com_select", "Com_insert", "Com_update", "Com_delete", "Com_set_option", "Com_begin", "Com_commit",
-	"Com_rollback", "Handler_write", "Handler_update", "Handler_delete", "Handler_read_key", "Handler_read_next",
-	"Handler_read_rnd_next"}
-
-// sessionDelta runs fn on a pool of one connection and returns how much each session
-// counter grew.
-func sessionDelta(t *testing.T, db *sql.DB, fn func() error) map[string]int64 {
-	t.Helper()
-	read := func() map[string]int64 {
-		rows, err := db.Query("SHOW SESSION STATUS")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		all := map[string]int64{}
-		for rows.Next() {
-			var name, value string
-			if err := rows.Scan(&name, &value); err != nil {
-				t.Fatal(err)
-			}
-			var n int64
-			if _, err := fmt.Sscan(value, &n); err == nil {
-				all[name] = n
-			}
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]int64{}
-		for _, c := range sessionCounters {
-			out[c] = all[c]
-		}
-		return out
-	}
-	before := read()
-	if err := fn(); err != nil {
-		t.Fatal(err)
-	}
-	after := read()
-	for k := range after {
-		after[k] -= before[k]
-	}
-	return after
-}
-
-type yesCustomers struct{}
-
-func (yesCustomers) CheckCustomer(context.Context, int64) error { return nil }
-
-// TestSameStatementsAsTheAdapters keeps sqlbench honest: one flow of its bare SQL and one
-// flow through orders.Service over the MySQL store (create without a key, confirm with a
-// fresh key), each on the same single connection, must make the server count the same
-// statements of each kind, the same prepared statements and the same row operations. When
-// an adapter changes its SQL, this fails until sqlbench mirrors it.
-func TestSameStatementsAsTheAdapters(t *testing.T) {
-	ctx := context.Background()
-	db, err := mysql.Open(ctx, env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	b := &bench{db: db}
-	if err := b.setUp(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	productID := b.productIDs[0]
-	var lat benchstat.Latencies
-	bareFlow := func() error { return b.flow(ctx, productID, false, &lat) }
-	svc := orders.NewService(mysql.NewOrdersStore(db), yesCustomers{},
-		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
-	encode := func(status int) orders.Encoder {
-		return func(o *order.Order) (idempotency.Response, error) {
-			return idempotency.Response{Status: status, Body: []byte(`{"data":{}}`)}, nil
-		}
-	}
-	serviceFlow := func() error {
-		out, err := svc.CreateOrder(ctx, orders.CreateOrder{CustomerID: b.customerID,
-			Lines: []order.Line{{ProductID: productID, Qty: 1}}, Encode: encode(201)})
-		if err != nil {
-			return err
-		}
-		key, err := idempotency.ParseKey("same-statements-" + strconv.FormatInt(out.Order.ID(), 10))
-		if err != nil {
-			return err
-		}
-		_, err = svc.ConfirmOrder(ctx, orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode(200)})
-		return err
-	}
-	// A first flow of each warms the server's table caches (opening a table reads keys).
-	sessionDelta(t, db, bareFlow)
-	sessionDelta(t, db, serviceFlow)
-	bare := sessionDelta(t, db, bareFlow)
-	service := sessionDelta(t, db, serviceFlow)
-	if bare["Com_commit"] != 2 || bare["Com_insert"] == 0 || bare["Com_update"] == 0 {
-		t.Fatalf("bare flow counters %v: want 2 commits, inserts and updates", bare)
-	}
-	if !maps.Equal(bare, service) {
-		for _, c := range sessionCounters {
-			if bare[c] != service[c] {
-				t.Errorf("%s: sqlbench %d, orders.Service over adapters/mysql %d", c, bare[c], service[c])
-			}
-		}
-	}
-	t.Logf("one flow: %v", bare)
 }

@@ -1,0 +1,398 @@
+// Command bench is what `make bench` and `make profile` run once the services are up (bin/run):
+// the load phases, one after another at -clients for -duration each, through bin/loadtest
+// (the services over HTTP) and bin/sqlbench (the bare-SQL ceiling on the same database),
+// then one summary.
+//
+//	flow    create+confirm through the services, then the same flows as bare SQL;
+//	reads   half GET /products?limit=20, half GET /customers/{id}, then the same as bare SQL.
+//
+// Each tool runs with -wait: once it is set up, bench reads the server's statement counter
+// (SHOW GLOBAL STATUS LIKE 'Questions'), lets the load start, and reads the counter again
+// when the tool has finished, so that statements per operation count the load alone (for
+// the services: both services' statements, customers-api's lookup included; the counter is
+// the whole server's, so anything else running on it shows too). After the load it reads
+// each service's resident memory from its /metrics (process_resident_memory_bytes).
+//
+// Without a database (-database-url, default $DATABASE_URL) the services run in memory and
+// the ceiling phases are skipped: the ceiling needs MySQL.
+//
+// With -profile-dir it runs the service phases only, and meanwhile fetches a CPU profile
+// from each -pprof NAME=ADDR (the services' PPROF_ADDR), saved as DIR/NAME-PHASE.pprof.
+//
+// A phase with a failed operation or a 5xx makes bench exit 1, after the summary.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the "mysql" driver of sql.Open
+
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
+)
+
+type options struct {
+	loadtest, sqlbench string
+	customers, orders  string // base URLs
+	orchestrator       string
+	clients            int
+	duration           time.Duration
+	databaseURL        string
+	profileDir         string
+	pprof              []target
+}
+
+// target is a service and an address of its (pprof or HTTP) listener.
+type target struct{ name, addr string }
+
+func main() {
+	var (
+		o     options
+		pprof string
+	)
+	flag.StringVar(&o.loadtest, "loadtest", "bin/loadtest", "the loadtest binary")
+	flag.StringVar(&o.sqlbench, "sqlbench", "bin/sqlbench", "the sqlbench binary")
+	flag.StringVar(&o.customers, "customers", "http://127.0.0.1:3001", "customers-api base URL")
+	flag.StringVar(&o.orders, "orders", "http://127.0.0.1:3002", "orders-api base URL")
+	flag.StringVar(&o.orchestrator, "orchestrator", "http://127.0.0.1:3003", "orchestrator base URL (its /metrics)")
+	flag.IntVar(&o.clients, "clients", 16, "concurrent clients of every phase")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs")
+	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the services' database, mysql://... (default $DATABASE_URL; empty: no ceiling)")
+	flag.StringVar(&o.profileDir, "profile-dir", "", "profile instead: run the service phases and save CPU profiles here")
+	flag.StringVar(&pprof, "pprof", "orders-api=127.0.0.1:6062,customers-api=127.0.0.1:6061", "with -profile-dir: NAME=HOST:PORT,... of the pprof listeners")
+	flag.Parse()
+	for _, p := range strings.Split(pprof, ",") {
+		name, addr, ok := strings.Cut(p, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "bench: -pprof %q: want NAME=HOST:PORT,...\n", pprof)
+			os.Exit(2)
+		}
+		o.pprof = append(o.pprof, target{name, addr})
+	}
+	if err := run(context.Background(), o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// phase is one load run and what it measured.
+type phase struct {
+	load    string // flow or reads
+	ceiling bool   // sqlbench rather than loadtest
+	fields  map[string]string
+	stmts   float64 // statements per operation; NaN when not measured
+	err     error
+	skipped string // why the phase did not run, when it did not
+}
+
+func (p phase) label() string {
+	if p.ceiling {
+		return "ceiling"
+	}
+	return "services"
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	var db *sql.DB
+	if o.databaseURL != "" && o.profileDir == "" {
+		dsn, err := mysql.DSN(mysql.DatabaseURL(o.databaseURL))
+		if err != nil {
+			return err
+		}
+		if db, err = sql.Open("mysql", dsn); err != nil {
+			return err
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(1)
+	}
+	var phases []phase
+	for _, load := range []string{"flow", "reads"} {
+		for _, ceiling := range []bool{false, true} {
+			p := phase{load: load, ceiling: ceiling, stmts: math.NaN()}
+			switch {
+			case ceiling && o.profileDir != "":
+				continue
+			case ceiling && db == nil:
+				p.skipped = "needs MySQL (set DATABASE_URL)"
+			default:
+				p.fields, p.stmts, p.err = runPhase(ctx, o, db, load, ceiling, out)
+			}
+			phases = append(phases, p)
+		}
+	}
+	var failed []string
+	for _, p := range phases {
+		if p.err != nil {
+			failed = append(failed, fmt.Sprintf("%s %s: %v", p.load, p.label(), p.err))
+		}
+	}
+	if o.profileDir == "" {
+		rss := map[string]float64{}
+		for _, s := range []target{{"customers-api", o.customers}, {"orders-api", o.orders}, {"orchestrator", o.orchestrator}} {
+			mib, err := residentMiB(ctx, s.addr)
+			if err != nil {
+				failed = append(failed, fmt.Sprintf("%s memory: %v", s.name, err))
+				continue
+			}
+			rss[s.name] = mib
+		}
+		fmt.Fprint(out, summary(o, phases, rss))
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// runPhase runs one tool with -wait: on its ready line it reads the statement counter (with
+// db) and starts the profiles (with o.profileDir), then lets it start. The tool's lines go
+// to out; its BENCH line is returned parsed.
+func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling bool, out io.Writer) (map[string]string, float64, error) {
+	args := []string{"-mode", load, "-clients", strconv.Itoa(o.clients), "-duration", o.duration.String(), "-wait"}
+	tool := o.loadtest
+	if ceiling {
+		tool = o.sqlbench
+		args = append(args, "-database-url", o.databaseURL)
+	} else {
+		args = append(args, "-customers", o.customers, "-orders", o.orders)
+	}
+	fmt.Fprintf(out, "bench: %s through the %s (%d clients, %s)\n", load, map[bool]string{false: "services", true: "bare-SQL ceiling"}[ceiling], o.clients, o.duration)
+	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, math.NaN(), err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, math.NaN(), err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, math.NaN(), err
+	}
+	var (
+		fields    map[string]string
+		before    int64
+		startErr  error
+		profiles  sync.WaitGroup
+		profErrMu sync.Mutex
+		profErrs  []error
+	)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == benchstat.ReadyLine {
+			if db != nil {
+				before, startErr = questions(ctx, db)
+			}
+			if o.profileDir != "" {
+				for _, t := range o.pprof {
+					profiles.Add(1)
+					go func() {
+						defer profiles.Done()
+						if err := fetchProfile(ctx, t, o.duration, filepath.Join(o.profileDir, t.name+"-"+load+".pprof")); err != nil {
+							profErrMu.Lock()
+							profErrs = append(profErrs, err)
+							profErrMu.Unlock()
+						}
+					}()
+				}
+			}
+			_, _ = io.WriteString(stdin, "go\n")
+			continue
+		}
+		fmt.Fprintln(out, line)
+		if f, ok := benchstat.ParseLine(line); ok {
+			fields = f
+		}
+	}
+	waitErr := cmd.Wait()
+	profiles.Wait()
+	stmts := math.NaN()
+	if db != nil && startErr == nil && fields != nil {
+		after, err := questions(ctx, db)
+		startErr = err
+		// The second SHOW counts itself.
+		stmts = statementsPerOp(after-before-1, fields["ops"])
+	}
+	if fields == nil && waitErr == nil {
+		waitErr = errors.New("printed no BENCH line")
+	}
+	return fields, stmts, errors.Join(waitErr, startErr, errors.Join(profErrs...))
+}
+
+func statementsPerOp(statements int64, ops string) float64 {
+	n, err := strconv.ParseInt(ops, 10, 64)
+	if err != nil || n <= 0 {
+		return math.NaN()
+	}
+	return float64(statements) / float64(n)
+}
+
+// questions is the server's count of statements since it started.
+func questions(ctx context.Context, db *sql.DB) (int64, error) {
+	var (
+		name string
+		n    int64
+	)
+	if err := db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+		return 0, fmt.Errorf("read the Questions counter: %w", err)
+	}
+	return n, nil
+}
+
+// fetchProfile saves a CPU profile of d (whole seconds, at least 1) from t's pprof listener.
+func fetchProfile(ctx context.Context, t target, d time.Duration, path string) error {
+	seconds := max(1, int(math.Ceil(d.Seconds())))
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.addr, seconds)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := (&http.Client{Timeout: d + time.Minute}).Do(req)
+	if err != nil {
+		return fmt.Errorf("%s profile: %w", t.name, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return fmt.Errorf("%s profile: status %d: %s", t.name, res.StatusCode, b)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	return f.Close()
+}
+
+// residentMiB reads process_resident_memory_bytes from base's /metrics, in MiB.
+func residentMiB(ctx context.Context, base string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s/metrics: status %d", base, res.StatusCode)
+	}
+	return parseResident(res.Body)
+}
+
+// parseResident finds process_resident_memory_bytes in a Prometheus text exposition.
+func parseResident(r io.Reader) (float64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			b, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, fmt.Errorf("process_resident_memory_bytes %q: %w", v, err)
+			}
+			return b / (1 << 20), nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+}
+
+// rssLimitMiB is the resident memory above which a service is flagged.
+const rssLimitMiB = 40
+
+// summary is the table a reader reads and one "BENCH mode=summary ..." line a script reads.
+func summary(o options, phases []phase, rss map[string]float64) string {
+	var b strings.Builder
+	store := "memory"
+	if o.databaseURL != "" {
+		store = "MySQL"
+	}
+	fmt.Fprintf(&b, "\nbench summary: %d clients, %s per phase, services on %s\n", o.clients, o.duration, store)
+	fmt.Fprintf(&b, "  %-16s %9s %8s %8s %8s %9s %7s %5s\n", "", "ops/s", "p50 ms", "p95 ms", "p99 ms", "stmts/op", "errors", "5xx")
+	line := []string{"BENCH", "mode=summary", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", o.duration.Seconds())}
+	rate := map[string]float64{}
+	for _, p := range phases {
+		name := p.load + " " + p.label()
+		key := p.load
+		if p.ceiling {
+			key += "_ceiling"
+		}
+		if p.fields == nil {
+			why := p.skipped
+			if why == "" {
+				why = fmt.Sprintf("failed: %v", p.err)
+			}
+			fmt.Fprintf(&b, "  %-16s %s\n", name, why)
+			continue
+		}
+		kind := map[string]string{"flow": "flow", "reads": "read"}[p.load]
+		f := p.fields
+		ops, _ := strconv.ParseFloat(f["ops_per_s"], 64)
+		rate[key] = ops
+		fmt.Fprintf(&b, "  %-16s %9s %8s %8s %8s %9s %7s %5s\n", name, f["ops_per_s"], f[kind+"_p50_ms"], f[kind+"_p95_ms"], f[kind+"_p99_ms"],
+			formatStmts(p.stmts), f["errors"], f["status_5xx"])
+		line = append(line, key+"_per_s="+f["ops_per_s"], key+"_p99_ms="+f[kind+"_p99_ms"], key+"_statements="+formatStmts(p.stmts),
+			key+"_errors="+f["errors"], key+"_5xx="+f["status_5xx"])
+	}
+	for _, load := range []string{"flow", "reads"} {
+		s, c := rate[load], rate[load+"_ceiling"]
+		if s > 0 && c > 0 {
+			fmt.Fprintf(&b, "  %s: services/ceiling = %.2f\n", load, s/c)
+			line = append(line, fmt.Sprintf("%s_ratio=%.2f", load, s/c))
+		} else if o.databaseURL == "" {
+			fmt.Fprintf(&b, "  %s: no ratio: the bare-SQL ceiling needs MySQL (DATABASE_URL)\n", load)
+		}
+	}
+	var mem []string
+	over := 0
+	for _, name := range []string{"customers-api", "orders-api", "orchestrator"} {
+		mib, ok := rss[name]
+		if !ok {
+			mem = append(mem, name+" unknown")
+			continue
+		}
+		flag := ""
+		if mib > rssLimitMiB {
+			flag = fmt.Sprintf(" OVER %d MiB", rssLimitMiB)
+			over++
+		}
+		mem = append(mem, fmt.Sprintf("%s %.1f MiB%s", name, mib, flag))
+		line = append(line, fmt.Sprintf("rss_%s_mib=%.1f", strings.TrimSuffix(name, "-api"), mib))
+	}
+	fmt.Fprintf(&b, "  resident memory after the load: %s\n", strings.Join(mem, ", "))
+	line = append(line, fmt.Sprintf("rss_over_%dmib=%d", rssLimitMiB, over))
+	b.WriteString(strings.Join(line, " ") + "\n")
+	return b.String()
+}
+
+func formatStmts(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
