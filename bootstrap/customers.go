@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"database/sql"
 	"net/http"
+	"runtime"
+	"time"
 
 	"github.com/google/wire"
 
@@ -29,6 +31,7 @@ var CustomersAPISet = wire.NewSet(
 	wire.Bind(new(auth.PasswordChecker), new(*bcrypt.PasswordChecker)),
 	ProvideAttemptLimiter,
 	wire.Bind(new(auth.AttemptLimiter), new(*memory.AttemptLimiter)),
+	ProvideLoginCheckLimit,
 	wire.Bind(new(auth.TokenIssuer), new(*jwt.Tokens)),
 	wire.Struct(new(customersapi.Deps), "*"),
 	customersapi.NewRouter,
@@ -82,9 +85,18 @@ func ProvidePasswordChecker(cfg Config) (*bcrypt.PasswordChecker, error) {
 }
 
 // ProvideAttemptLimiter returns the contract's limiter: 5 failures per (username, address)
-// within a minute. It lives in memory, so with several replicas each counts on its own.
+// and 20 per address within a minute. It lives in memory, so with several replicas each
+// counts on its own.
 func ProvideAttemptLimiter() *memory.AttemptLimiter {
 	return memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+}
+
+// ProvideLoginCheckLimit lets as many bcrypt checks run at once as Go runs threads
+// (GOMAXPROCS, one per core by default): a login flood can then take the cores' share the
+// scheduler gives those goroutines, never every core, and a login that finds every slot
+// taken for 250 ms is answered 429 with Retry-After: 1 instead of queueing.
+func ProvideLoginCheckLimit() auth.CheckLimit {
+	return auth.CheckLimit{Concurrent: runtime.GOMAXPROCS(0), Wait: 250 * time.Millisecond}
 }
 
 // ProvideMemoryReadyChecks has nothing to check: memory is always reachable.

@@ -101,3 +101,43 @@ func TestAttemptLimiterConcurrentFailures(t *testing.T) {
 		t.Fatalf("got %d tracked pairs, want 1", n)
 	}
 }
+
+func TestAttemptLimiterBlocksAnAddressWhateverTheUsernames(t *testing.T) {
+	t.Parallel()
+	l := memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+	for i := range 19 {
+		key := auth.AttemptKey{Username: fmt.Sprint("user", i), Address: "10.0.0.9"}
+		l.Failed(key, t0.Add(time.Duration(i)*time.Second))
+		l.Reset(key) // a success of one pair does not clear its address's count
+	}
+	fresh := auth.AttemptKey{Username: "never-tried", Address: "10.0.0.9"}
+	if got := l.Blocked(fresh, t0.Add(19*time.Second)); got != 0 {
+		t.Fatalf("after 19 failures of the address: got blocked %v, want 0", got)
+	}
+	l.Failed(auth.AttemptKey{Username: "user19", Address: "10.0.0.9"}, t0.Add(19*time.Second))
+	// Blocked until the first of the 20 failures (at 0s) leaves the one-minute window.
+	if got, want := l.Blocked(fresh, t0.Add(20*time.Second)), 40*time.Second; got != want {
+		t.Fatalf("a new username after 20 failures of the address: got blocked %v, want %v", got, want)
+	}
+	if got := l.Blocked(auth.AttemptKey{Username: "never-tried", Address: "10.0.0.10"}, t0.Add(20*time.Second)); got != 0 {
+		t.Fatalf("another address: got blocked %v, want 0", got)
+	}
+	if got := l.Blocked(fresh, t0.Add(60*time.Second)); got != 0 {
+		t.Fatalf("once the oldest failure left the window: got blocked %v, want 0", got)
+	}
+}
+
+func TestAttemptLimiterBoundedMemoryUnderAFloodOfAddresses(t *testing.T) {
+	t.Parallel()
+	l := memory.NewAttemptLimiter(memory.AttemptPolicy{MaxKeys: 100})
+	for i := range 1000 {
+		l.Failed(auth.AttemptKey{Username: fmt.Sprint("u", i), Address: fmt.Sprint("a", i)}, t0.Add(time.Duration(i)*time.Millisecond))
+		if n, a := l.Tracked(), l.TrackedAddresses(); n > 100 || a > 100 {
+			t.Fatalf("got %d pairs and %d addresses tracked, want at most 100 each", n, a)
+		}
+	}
+	l.Failed(auth.AttemptKey{Username: "late", Address: "late"}, t0.Add(time.Hour))
+	if n, a := l.Tracked(), l.TrackedAddresses(); n != 1 || a != 1 {
+		t.Fatalf("an hour later: got %d pairs and %d addresses tracked, want 1 each", n, a)
+	}
+}

@@ -80,10 +80,11 @@ func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*cust
 
 // ListCustomers implements customers.CustomerRepository with a keyset scan on the primary
 // key. The search runs LIKE with '\' as the escape character on escaped input, so %, _ and
-// \ match literally; the table's _ci collation makes it case-insensitive.
+// \ match literally, and compares characters ignoring case, not collation weights (see
+// containsLiteral).
 func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
 	query, args := keysetPage("SELECT "+customerColumns+" FROM customers WHERE deleted_at IS NULL AND id > ?",
-		page, f.Search, `(name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')`)
+		page, f.Search, "("+containsLiteral("name")+" OR "+containsLiteral("email")+")")
 	items, err := queryAll(ctx, r.db, scanCustomer, query, args...)
 	if err != nil {
 		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))

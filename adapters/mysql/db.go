@@ -353,3 +353,19 @@ func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// containsLiteral is the search condition "column contains the bound LIKE pattern, ignoring
+// case, literally". The tables' utf8mb4_unicode_ci compares collation weights, not
+// characters: it matches "e" with "é", and ignores or equates characters that differ (NUL,
+// format characters, and on MySQL 8 every character beyond U+FFFF), so a search would find
+// rows that do not contain it. Here both sides are lower-cased with Unicode 5.2's case table
+// (the utf8mb4_unicode_520_ci collation's, the same on MySQL 8 and MariaDB) and then compared
+// code point by code point (utf8mb4_bin): what the memory stores do with strings.ToLower.
+// The two differ only for letters that gained a case mapping after Unicode 5.2 (Cherokee,
+// Georgian Mtavruli and a few others), which compare case-sensitively here.
+func containsLiteral(column string) string {
+	lower := func(expr string) string {
+		return "LOWER(CONVERT(" + expr + " USING utf8mb4) COLLATE utf8mb4_unicode_520_ci) COLLATE utf8mb4_bin"
+	}
+	return lower(column) + " LIKE " + lower("?") + ` ESCAPE '\\'`
+}

@@ -80,11 +80,12 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 
 // List implements orders.ProductRepository with a keyset scan on the primary key. The
 // search is LIKE on escaped input with '\' as the escape character, so %, _ and \ match
-// literally; the _ci collation makes it case-insensitive (sku is a binary string, compared
-// exactly for uniqueness, so it is converted to text first).
+// literally, and compares characters ignoring case, not collation weights (see
+// containsLiteral; sku is a binary string, compared exactly for uniqueness, and is
+// converted to text first).
 func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, page paging.Request) ([]*product.Product, error) {
 	query, args := keysetPage("SELECT "+productColumns+" FROM products WHERE id > ?",
-		page, f.Search, `(name LIKE ? ESCAPE '\\' OR CONVERT(sku USING utf8mb4) COLLATE utf8mb4_unicode_ci LIKE ? ESCAPE '\\')`)
+		page, f.Search, "("+containsLiteral("name")+" OR "+containsLiteral("sku")+")")
 	items, err := queryAll(ctx, r.c.q(), scanProduct, query, args...)
 	if err != nil {
 		return nil, r.c.fail("list products", err)

@@ -432,6 +432,17 @@ func testSearchLiteral(t *testing.T, r customers.CustomerRepository) {
 			t.Errorf("search %q: got ids %v, want %v", tt.search, got, want)
 		}
 	}
+	n := 0
+	testCollationTraps(t, tok, func(name string) int64 {
+		n++
+		return create(t, r, name, fmt.Sprintf("trap%d@%s.com", n, tok), "").ID()
+	}, func(term string) []int64 {
+		page, err := r.ListCustomers(t.Context(), customers.Filter{Search: term}, paging.Request{Limit: 100})
+		if err != nil {
+			t.Fatalf("search %q: %v", term, err)
+		}
+		return ids(page.Items)
+	})
 }
 
 func ids(cs []*customer.Customer) []int64 {

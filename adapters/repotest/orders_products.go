@@ -215,19 +215,27 @@ func testProductSearch(t *testing.T, h *ordersHarness) {
 		{`'; DROP TABLE products; -- ` + tok, nil},
 		{`" OR "1"="1 ` + tok, nil},
 	}
-	for _, c := range cases {
-		page, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: c.search}, Page: paging.Request{Limit: 100}})
+	search := func(term string) []int64 {
+		page, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: term}, Page: paging.Request{Limit: 100}})
 		if err != nil {
-			t.Fatalf("ListProducts(%q): %v", c.search, err)
+			t.Fatalf("ListProducts(%q): %v", term, err)
 		}
-		var got []int64
+		got := []int64{}
 		for _, p := range page.Items {
 			got = append(got, p.ID())
 		}
-		if !slices.Equal(got, c.want) {
+		return got
+	}
+	for _, c := range cases {
+		if got := search(c.search); !slices.Equal(got, c.want) {
 			t.Errorf("search %q: got ids %v, want %v", c.search, got, c.want)
 		}
 	}
+	n := 0
+	testCollationTraps(t, tok, func(name string) int64 {
+		n++
+		return mk(fmt.Sprintf("%s-trap-%d", tok, n), name).ID()
+	}, search)
 }
 
 func testProductPagination(t *testing.T, h *ordersHarness) {

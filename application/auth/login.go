@@ -26,25 +26,46 @@ type LoginCommand struct {
 // each other, which only matters while a password is being hashed.
 const lockStripes = 64
 
+// CheckLimit bounds the password checks that run at once. A bcrypt comparison takes a core
+// for tens of milliseconds whatever the outcome, so without a bound a flood of logins with
+// fresh usernames (each a new pair for the limiter) takes every core from the other routes.
+type CheckLimit struct {
+	// Concurrent is how many checks may run at once (at least 1).
+	Concurrent int
+	// Wait is how long a login waits for a free slot before it is refused with
+	// *TooManyAttemptsError (429, Retry-After: 1); the waiting is bounded, never a queue.
+	Wait time.Duration
+}
+
+// busyRetryAfter is the Retry-After of a login refused because every check slot was taken.
+const busyRetryAfter = time.Second
+
 // Login exchanges the operator's credentials for an access token. It consults the attempt
-// limiter first, so a blocked pair is refused before any password is checked; a failure is
-// recorded per (username, address) and a success clears that pair's failures.
+// limiter first, so a blocked pair or address is refused before any password is checked; a
+// failure is recorded for the pair and the address, and a success clears the pair's
+// failures. At most CheckLimit.Concurrent password checks run at once, for unknown users and
+// wrong passwords alike (the checker does the same work for both).
 //
 // The check, the password comparison and the recording of the outcome run under a lock
 // striped by pair, so concurrent attempts of one pair cannot all pass the check before any
-// failure is recorded: a pair never gets more than the limiter's number of guesses.
+// failure is recorded: a pair never gets more than the limiter's number of guesses. An
+// address may get up to CheckLimit.Concurrent guesses past its own limit, from attempts
+// that were already checking when it was reached.
 type Login struct {
 	limiter   AttemptLimiter
 	passwords PasswordChecker
 	tokens    TokenIssuer
 	now       func() time.Time
+	slots     chan struct{} // one element per password check running
+	wait      time.Duration
 	seed      maphash.Seed
 	stripes   [lockStripes]sync.Mutex
 }
 
 // NewLogin returns the login use case; now is the clock.
-func NewLogin(limiter AttemptLimiter, passwords PasswordChecker, tokens TokenIssuer, now func() time.Time) *Login {
-	return &Login{limiter: limiter, passwords: passwords, tokens: tokens, now: now, seed: maphash.MakeSeed()}
+func NewLogin(limiter AttemptLimiter, passwords PasswordChecker, tokens TokenIssuer, now func() time.Time, limit CheckLimit) *Login {
+	return &Login{limiter: limiter, passwords: passwords, tokens: tokens, now: now,
+		slots: make(chan struct{}, max(limit.Concurrent, 1)), wait: limit.Wait, seed: maphash.MakeSeed()}
 }
 
 func (l *Login) lock(key AttemptKey) *sync.Mutex {
@@ -57,8 +78,9 @@ func (l *Login) lock(key AttemptKey) *sync.Mutex {
 }
 
 // Handle checks cmd and returns a token. Errors: KindInvalid when a field is missing,
-// *TooManyAttemptsError (ErrTooManyAttempts) while the pair is blocked, ErrInvalidCredentials
-// for an unknown user and a wrong password alike.
+// *TooManyAttemptsError (ErrTooManyAttempts) while the pair or the address is blocked or no
+// check slot frees within CheckLimit.Wait, ErrInvalidCredentials for an unknown user and a
+// wrong password alike.
 func (l *Login) Handle(ctx context.Context, cmd LoginCommand) (Token, error) {
 	if cmd.Username == "" || cmd.Password == "" {
 		return Token{}, errs.Invalid("username and password are required")
@@ -71,8 +93,15 @@ func (l *Login) Handle(ctx context.Context, cmd LoginCommand) (Token, error) {
 	if wait := l.limiter.Blocked(key, now); wait > 0 {
 		return Token{}, &TooManyAttemptsError{RetryAfter: wait}
 	}
-	if len(cmd.Username) > MaxCredentialLength || len(cmd.Password) > MaxCredentialLength ||
-		!l.passwords.Check(ctx, cmd.Username, cmd.Password) {
+	ok := false
+	if len(cmd.Username) <= MaxCredentialLength && len(cmd.Password) <= MaxCredentialLength {
+		if !l.acquire(ctx) {
+			return Token{}, &TooManyAttemptsError{RetryAfter: busyRetryAfter}
+		}
+		ok = l.passwords.Check(ctx, cmd.Username, cmd.Password)
+		<-l.slots
+	}
+	if !ok {
 		l.limiter.Failed(key, now)
 		return Token{}, ErrInvalidCredentials
 	}
@@ -89,4 +118,24 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// acquire takes a check slot, waiting at most l.wait; false when none freed in time or ctx
+// ended first.
+func (l *Login) acquire(ctx context.Context) bool {
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+	}
+	timer := time.NewTimer(l.wait)
+	defer timer.Stop()
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	case <-timer.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -38,7 +38,8 @@ func newLogin(t *testing.T) (*auth.Login, *jwt.Tokens, *clock) {
 		t.Fatal(err)
 	}
 	clk := &clock{now: time.Now().UTC()}
-	return auth.NewLogin(memory.NewAttemptLimiter(memory.DefaultAttemptPolicy()), checker, tokens, clk.Now), tokens, clk
+	return auth.NewLogin(memory.NewAttemptLimiter(memory.DefaultAttemptPolicy()), checker, tokens, clk.Now,
+		auth.CheckLimit{Concurrent: 2, Wait: time.Second}), tokens, clk
 }
 
 func TestLoginIssuesAVerifiableToken(t *testing.T) {

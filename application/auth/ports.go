@@ -24,13 +24,15 @@ type PasswordChecker interface {
 	Check(ctx context.Context, username, password string) bool
 }
 
-// AttemptLimiter counts failed logins per (username, client address).
+// AttemptLimiter counts failed logins per (username, client address) and per client address,
+// in bounded memory whatever the number of usernames and addresses tried.
 type AttemptLimiter interface {
-	// Blocked returns how long the pair must still wait, or 0.
+	// Blocked returns how long the pair must still wait, because of its own failures or its
+	// address's, or 0.
 	Blocked(key AttemptKey, now time.Time) time.Duration
-	// Failed records a failed attempt at now.
+	// Failed records a failed attempt at now, for the pair and for its address.
 	Failed(key AttemptKey, now time.Time)
-	// Reset forgets the pair's failures after a success.
+	// Reset forgets the pair's failures after a success; the address's count stays.
 	Reset(key AttemptKey)
 }
 

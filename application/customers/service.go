@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/text"
 )
-
-// MaxSearchLength bounds the search text: no name or email is longer.
-const MaxSearchLength = 255
 
 // Service runs the customer use cases. Errors are domain errors (customer.ErrNotFound,
 // customer.ErrEmailTaken, errs KindInvalid) or, from the store, KindUnavailable or
@@ -66,13 +63,11 @@ type ListCustomers struct {
 	Page   paging.Request
 }
 
-// List returns one page of live customers matching the search.
+// List returns one page of live customers matching the search, which follows the text
+// policy (domain/text): a term no stored field could hold is refused, not searched.
 func (s *Service) List(ctx context.Context, q ListCustomers) (paging.Page[*customer.Customer], error) {
-	if !utf8.ValidString(q.Search) {
-		return paging.Page[*customer.Customer]{}, errs.Invalid("search must be valid UTF-8")
-	}
-	if utf8.RuneCountInString(q.Search) > MaxSearchLength {
-		return paging.Page[*customer.Customer]{}, errs.Invalid("search must be at most %d characters", MaxSearchLength)
+	if err := text.Search(q.Search); err != nil {
+		return paging.Page[*customer.Customer]{}, err
 	}
 	page, err := paging.NewRequest(q.Page.Limit, q.Page.After)
 	if err != nil {

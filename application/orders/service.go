@@ -17,6 +17,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/text"
 )
 
 // Config is what the use cases take from configuration.
@@ -140,8 +141,12 @@ type ProductQuery struct {
 	Page   paging.Request
 }
 
-// ListProducts returns one page of products in id order.
+// ListProducts returns one page of products in id order. The search follows the text policy
+// (domain/text), as the customers' does: a term no stored field could hold is refused.
 func (s *Service) ListProducts(ctx context.Context, q ProductQuery) (paging.Page[*product.Product], error) {
+	if err := text.Search(q.Filter.Search); err != nil {
+		return paging.Page[*product.Product]{}, err
+	}
 	if err := validPage(q.Page); err != nil {
 		return paging.Page[*product.Product]{}, err
 	}

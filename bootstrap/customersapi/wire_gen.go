@@ -32,7 +32,8 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 	if err != nil {
 		return bootstrap.CustomersAPIApp{}, err
 	}
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v)
+	checkLimit := bootstrap.ProvideLoginCheckLimit()
+	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideMemoryReadyChecks()
 	metrics := bootstrap.ProvideCustomersMetrics()
@@ -75,7 +76,8 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		cleanup()
 		return bootstrap.CustomersAPIApp{}, nil, err
 	}
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v)
+	checkLimit := bootstrap.ProvideLoginCheckLimit()
+	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{

@@ -7,10 +7,9 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/text"
 )
 
 // Field limits, in characters, from the contract (and the column sizes of the stores).
@@ -32,8 +31,8 @@ type Customer struct {
 }
 
 // NewCustomer validates a customer about to be created at now. It has no id until a
-// repository stores it. Surrounding spaces of every field are dropped; an empty phone means
-// no phone. The email keeps its case: uniqueness ignoring case is the repository's rule.
+// repository stores it. Every field follows the text policy (domain/text) and loses its
+// surrounding spaces; an empty phone means no phone. The email keeps its case: uniqueness ignoring case is the repository's rule.
 func NewCustomer(name, email, phone string, now time.Time) (*Customer, error) {
 	n, err := validName(name)
 	if err != nil {
@@ -123,31 +122,15 @@ func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 // an entity reads back equal to what was written.
 func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-func validName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", errs.Invalid("name is required and must not be blank")
-	case !utf8.ValidString(s):
-		return "", errs.Invalid("name must be valid UTF-8")
-	case utf8.RuneCountInString(s) > MaxNameLength:
-		return "", errs.Invalid("name must be at most %d characters", MaxNameLength)
-	case hasControl(s):
-		return "", errs.Invalid("name must not contain control characters")
-	}
-	return s, nil
-}
+func validName(s string) (string, error) { return text.Field("name", s, MaxNameLength, true) }
 
 // validEmail accepts a bare address (no display name, no comment) that net/mail parses back to
 // itself, in ASCII, with a dotted domain. Internationalized addresses are refused so that
 // "unique ignoring case" means the same thing in every store.
 func validEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", errs.Invalid("email is required")
-	}
-	if len(s) > MaxEmailLength {
-		return "", errs.Invalid("email must be at most %d characters", MaxEmailLength)
+	s, err := text.Field("email", s, MaxEmailLength, true)
+	if err != nil {
+		return "", err
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x21 || s[i] > 0x7e {
@@ -167,19 +150,4 @@ func validEmail(s string) (string, error) {
 	return s, nil
 }
 
-func validPhone(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case !utf8.ValidString(s):
-		return "", errs.Invalid("phone must be valid UTF-8")
-	case utf8.RuneCountInString(s) > MaxPhoneLength:
-		return "", errs.Invalid("phone must be at most %d characters", MaxPhoneLength)
-	case hasControl(s):
-		return "", errs.Invalid("phone must not contain control characters")
-	}
-	return s, nil
-}
-
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
-}
+func validPhone(s string) (string, error) { return text.Field("phone", s, MaxPhoneLength, false) }

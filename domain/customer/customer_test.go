@@ -46,6 +46,12 @@ func TestNewCustomer(t *testing.T) {
 		{name: "email 256 chars", in: [3]string{"X", strings.Repeat("a", 64) + "@" + strings.Repeat("b", 187) + ".com", ""}, wantErr: true},
 		{name: "phone 51 chars", in: [3]string{"X", "a@b.co", strings.Repeat("9", 51)}, wantErr: true},
 		{name: "phone control char", in: [3]string{"X", "a@b.co", "555\x00"}, wantErr: true},
+		{name: "invisible name", in: [3]string{"\uFEFF", "a@b.co", ""}, wantErr: true},
+		{name: "zero-width space in name", in: [3]string{"A\u200BB", "a@b.co", ""}, wantErr: true},
+		{name: "trailing newline refused, not trimmed", in: [3]string{"ACME\n", "a@b.co", ""}, wantErr: true},
+		{name: "phone line separator", in: [3]string{"X", "a@b.co", "\u2028"}, wantErr: true},
+		{name: "phone direction mark", in: [3]string{"X", "a@b.co", "\u200E+1 555"}, wantErr: true},
+		{name: "email with BOM", in: [3]string{"X", "\uFEFFa@b.co", ""}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

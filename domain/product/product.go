@@ -5,9 +5,9 @@ package product
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/text"
 )
 
 // Limits of a product's fields. Stock and quantities fit the database's INT column, so a
@@ -43,13 +43,19 @@ type Product struct {
 }
 
 // New validates a product that has not been stored yet (its ID is 0 until a repository
-// stores it). now is truncated to microseconds, the precision the database keeps, so that
+// stores it). The SKU and the name follow the text policy (domain/text). The name loses its
+// surrounding spaces, as a customer's name does; the SKU is kept byte for byte, since SKUs
+// compare exactly, but must not be blank. now is truncated to microseconds, the precision the database keeps, so that
 // what a create answers equals what a later read returns.
 func New(sku, name string, priceCents int64, stock int, now time.Time) (*Product, error) {
-	if err := validText("sku", sku, MaxSKULength); err != nil {
+	if err := text.Check("sku", sku, MaxSKULength); err != nil {
 		return nil, err
 	}
-	if err := validText("name", name, MaxNameLength); err != nil {
+	if strings.TrimSpace(sku) == "" {
+		return nil, errs.Invalid("sku is required and must not be blank")
+	}
+	name, err := text.Field("name", name, MaxNameLength, true)
+	if err != nil {
 		return nil, err
 	}
 	if err := validPrice(priceCents); err != nil {
@@ -83,8 +89,10 @@ func (p *Product) Apply(patch Patch, now time.Time) error {
 	if patch.Name == nil && patch.PriceCents == nil && patch.Stock == nil {
 		return errs.Invalid("at least one of name, price_cents, stock is required")
 	}
+	var name string
 	if patch.Name != nil {
-		if err := validText("name", *patch.Name, MaxNameLength); err != nil {
+		var err error
+		if name, err = text.Field("name", *patch.Name, MaxNameLength, true); err != nil {
 			return err
 		}
 	}
@@ -99,7 +107,7 @@ func (p *Product) Apply(patch Patch, now time.Time) error {
 		}
 	}
 	if patch.Name != nil {
-		p.name = *patch.Name
+		p.name = name
 	}
 	if patch.PriceCents != nil {
 		p.priceCents = *patch.PriceCents
@@ -123,18 +131,6 @@ func (p *Product) UpdatedAt() time.Time { return p.updatedAt }
 // Timestamp is the canonical form of a stored time: UTC, truncated to microseconds (the
 // precision of DATETIME(6)). Every entity of the orders area stamps times with it.
 func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-func validText(field, s string, max int) error {
-	switch {
-	case !utf8.ValidString(s):
-		return errs.Invalid("%s must be valid UTF-8", field)
-	case strings.TrimSpace(s) == "":
-		return errs.Invalid("%s is required", field)
-	case utf8.RuneCountInString(s) > max:
-		return errs.Invalid("%s must be at most %d characters", field, max)
-	}
-	return nil
-}
 
 func validPrice(c int64) error {
 	if c < 0 {

@@ -29,6 +29,12 @@ func TestNew(t *testing.T) {
 		{"blank name", "A", "\t\n", 1, 1, false},
 		{"name too long", "A", strings.Repeat("n", 256), 1, 1, false},
 		{"invalid utf-8", "A", "\xff", 1, 1, false},
+		{"NUL sku", "\u0000", "B", 1, 1, false},
+		{"NUL inside sku", "A\u0000B", "B", 1, 1, false},
+		{"invisible name", "A", "\uFEFF", 1, 1, false},
+		{"zero-width name", "A", "\u200B\u200D", 1, 1, false},
+		{"C1 control in name", "A", "B\u0085", 1, 1, false},
+		{"line separator in sku", "A\u2028B", "B", 1, 1, false},
 		{"negative price", "A", "B", -1, 1, false},
 		{"negative stock", "A", "B", 1, -1, false},
 		{"stock beyond INT", "A", "B", 1, product.MaxStock + 1, false},
@@ -57,6 +63,22 @@ func TestNew(t *testing.T) {
 	}
 }
 
+// TestNewTrimsTheNameLikeACustomer: the name loses its surrounding spaces, the way a
+// customer's does, and its length counts what is kept; the SKU is kept byte for byte.
+func TestNewTrimsTheNameLikeACustomer(t *testing.T) {
+	t.Parallel()
+	p, err := product.New(" SKU-1 ", "\u00a0Widget  ", 1, 1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SKU() != " SKU-1 " || p.Name() != "Widget" {
+		t.Fatalf("got sku %q name %q, want \" SKU-1 \" and Widget", p.SKU(), p.Name())
+	}
+	if _, err := product.New("A", " "+strings.Repeat("n", 255)+" ", 1, 1, now); err != nil {
+		t.Fatalf("255-character name with spaces around: got %v, want it accepted", err)
+	}
+}
+
 func ref[T any](v T) *T { return &v }
 
 func TestApply(t *testing.T) {
@@ -74,6 +96,9 @@ func TestApply(t *testing.T) {
 		{"all", product.Patch{Name: ref("N"), PriceCents: ref(int64(1)), Stock: ref(0)}, [3]any{"N", int64(1), 0}, true},
 		{"empty", product.Patch{}, [3]any{"Old", int64(500), 3}, false},
 		{"blank name", product.Patch{Name: ref(" ")}, [3]any{"Old", int64(500), 3}, false},
+		{"invisible name", product.Patch{Name: ref("\uFEFF")}, [3]any{"Old", int64(500), 3}, false},
+		{"NUL in name", product.Patch{Name: ref("N\u0000")}, [3]any{"Old", int64(500), 3}, false},
+		{"name trimmed", product.Patch{Name: ref("  N\u00a0")}, [3]any{"N", int64(500), 3}, true},
 		{"negative price", product.Patch{PriceCents: ref(int64(-5))}, [3]any{"Old", int64(500), 3}, false},
 		{"valid name, bad stock: nothing applied", product.Patch{Name: ref("N"), Stock: ref(-1)}, [3]any{"Old", int64(500), 3}, false},
 	}

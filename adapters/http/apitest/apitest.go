@@ -6,10 +6,12 @@ package apitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -72,4 +74,31 @@ func MetricsText(tb testing.TB, h http.Handler) string {
 		tb.Fatalf("got /metrics %d, want 200", rec.Code)
 	}
 	return rec.Body.String()
+}
+
+// ListedNames returns the "name" of every item of a list answer ({"data": [...]}), in order.
+func ListedNames(tb testing.TB, body string) []string {
+	tb.Helper()
+	var page struct {
+		Data []struct{ Name string } `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(body), &page); err != nil {
+		tb.Fatalf("apitest: list answer %.200s: %v", body, err)
+	}
+	names := []string{}
+	for _, item := range page.Data {
+		names = append(names, item.Name)
+	}
+	return names
+}
+
+// SameLists fails the test for every request in got whose names differ from what want holds
+// for it: the same requests sent to one service over two stores find the same items.
+func SameLists(tb testing.TB, want, got map[string][]string) {
+	tb.Helper()
+	for target, names := range got {
+		if !slices.Equal(want[target], names) {
+			tb.Errorf("GET %.80s: the first store found %.200q, the second %.200q", target, want[target], names)
+		}
+	}
 }

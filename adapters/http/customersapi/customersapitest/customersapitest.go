@@ -55,6 +55,10 @@ type Options struct {
 	Ready customersapi.ReadyChecks
 	// Metrics, when set, receives the request metrics and is served at GET /metrics.
 	Metrics customersapi.Metrics
+	// LoginChecks bounds the password checks; default 4 at once, waiting up to a second.
+	LoginChecks auth.CheckLimit
+	// Passwords, when set, wraps the bcrypt checker (to count or hold its checks).
+	Passwords func(auth.PasswordChecker) auth.PasswordChecker
 }
 
 // API is customers-api over memory adapters.
@@ -88,17 +92,24 @@ func New(tb testing.TB, opts Options) *API {
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return time.Now().UTC() }
 	}
+	if opts.LoginChecks == (auth.CheckLimit{}) {
+		opts.LoginChecks = auth.CheckLimit{Concurrent: 4, Wait: time.Second}
+	}
 	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
-	checker, err := bcrypt.NewPasswordChecker(opts.AdminUser, opts.AdminPassword, bcrypt.MinCost)
+	bcryptChecker, err := bcrypt.NewPasswordChecker(opts.AdminUser, opts.AdminPassword, bcrypt.MinCost)
 	if err != nil {
 		tb.Fatalf("customersapitest: %v", err)
+	}
+	var checker auth.PasswordChecker = bcryptChecker
+	if opts.Passwords != nil {
+		checker = opts.Passwords(checker)
 	}
 	repo := memory.NewCustomerRepository()
 	limiter := memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
 	svc := customers.NewService(repo, opts.Now)
 	h := customersapi.NewRouter(customersapi.Deps{
 		Customers:    svc,
-		Login:        auth.NewLogin(limiter, checker, tokens, opts.Now),
+		Login:        auth.NewLogin(limiter, checker, tokens, opts.Now, opts.LoginChecks),
 		Verifier:     tokens,
 		ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger:       opts.Logger,
