@@ -392,29 +392,7 @@ func TestEndToEndConcurrentSameKey(t *testing.T) {
 	p := w.orders.SeedProduct(t, "TABLET-1", "Tablet", 30000, 50)
 	req := body(w.customerID, p.ID(), 4, "same-key-concurrent", "corr-c")
 	const n = 20
-	replies := make([]reply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out, err := awslambda.NewHandler(w.app.Handler.Handle).Invoke(context.Background(), mustV1(req, w.auth()))
-			if err != nil {
-				replies[i] = reply{status: -1, body: err.Error()}
-				return
-			}
-			var r struct {
-				StatusCode int    `json:"statusCode"`
-				Body       string `json:"body"`
-			}
-			_ = json.Unmarshal(out, &r)
-			replies[i] = reply{status: r.StatusCode, body: r.Body}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := w.race(n, func(int) string { return req })
 	var okBody string
 	oks := 0
 	for _, r := range replies {
@@ -443,6 +421,33 @@ func TestEndToEndConcurrentSameKey(t *testing.T) {
 	if r := w.invokeV1(t, req, w.auth()); r.status != 201 || r.body != okBody {
 		t.Fatalf("retry after the race: got %d %s, want the same 201", r.status, r.body)
 	}
+}
+
+// race sends n requests at once from n goroutines, request i with body(i), as v1 events
+// through the Lambda runtime's handler wrapper, and returns their replies in that order.
+func (w *world) race(n int, body func(i int) string) []reply {
+	replies := make([]reply, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			out, err := awslambda.NewHandler(w.app.Handler.Handle).Invoke(context.Background(), mustV1(body(i), w.auth()))
+			if err != nil {
+				replies[i] = reply{status: -1, body: err.Error()}
+				return
+			}
+			var r struct {
+				StatusCode int    `json:"statusCode"`
+				Body       string `json:"body"`
+			}
+			_ = json.Unmarshal(out, &r)
+			replies[i] = reply{status: r.StatusCode, body: r.Body}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return replies
 }
 
 func mustV1(body string, headers map[string]string) []byte {
@@ -703,29 +708,7 @@ func TestEndToEndConcurrentSameKeyOneAnswer(t *testing.T) {
 	p := w.orders.SeedProduct(t, "RACE-1", "Racer", 500, 100)
 	const n = 16
 	race := func(corr func(i int) string) []reply {
-		replies := make([]reply, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				out, err := awslambda.NewHandler(w.app.Handler.Handle).Invoke(context.Background(),
-					mustV1(body(w.customerID, p.ID(), 5, "race-key", corr(i)), w.auth()))
-				if err != nil {
-					replies[i] = reply{status: -1, body: err.Error()}
-					return
-				}
-				var r struct {
-					StatusCode int    `json:"statusCode"`
-					Body       string `json:"body"`
-				}
-				_ = json.Unmarshal(out, &r)
-				replies[i] = reply{status: r.StatusCode, body: r.Body}
-			})
-		}
-		close(start)
-		wg.Wait()
-		return replies
+		return w.race(n, func(i int) string { return body(w.customerID, p.ID(), 5, "race-key", corr(i)) })
 	}
 	oneBody := func(replies []reply, allowInProgress bool) string {
 		t.Helper()
