@@ -24,11 +24,12 @@ var CustomersClientSet = wire.NewSet(
 
 // OrchestratorSet builds the orchestrator: the two service clients, the create-and-confirm use
 // case, the API Gateway handler and the local HTTP server around it. The orchestrator keeps no
-// state, so there is no memory or MySQL variant.
+// state of its own (orders-api stores its answers), so there is no memory or MySQL variant.
 var OrchestratorSet = wire.NewSet(
 	CustomersClientSet,
 	ProvideOrdersClient,
 	wire.Bind(new(orchestration.OrderService), new(*ordersclient.Client)),
+	wire.Bind(new(orchestration.AnswerStore), new(*ordersclient.Client)),
 	orchestration.NewService,
 	wire.Bind(new(lambda.CreateAndConfirmer), new(*orchestration.Service)),
 	lambda.NewHandler,
@@ -56,9 +57,11 @@ func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
 		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
 }
 
-// ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE and UPSTREAM_TIMEOUT.
+// ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE, SERVICE_TOKEN (for
+// the stored answers) and UPSTREAM_TIMEOUT.
 func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
-	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, Timeout: cfg.UpstreamTimeout})
+	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, ServiceToken: cfg.ServiceToken,
+		Timeout: cfg.UpstreamTimeout})
 }
 
 // ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by

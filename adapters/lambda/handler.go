@@ -39,8 +39,11 @@ var (
 
 // CreateAndConfirmer is the use case the handler runs (*orchestration.Service).
 type CreateAndConfirmer interface {
-	CreateAndConfirm(ctx context.Context, cmd orchestration.Command) (orchestration.Result, error)
+	CreateAndConfirm(ctx context.Context, cmd orchestration.Command) (orchestration.Outcome, error)
 }
+
+// HeaderReplayed marks an answer that a key had stored, as orders-api marks its replays.
+const HeaderReplayed = "Idempotent-Replayed"
 
 var _ CreateAndConfirmer = (*orchestration.Service)(nil)
 
@@ -178,8 +181,9 @@ func (h *Handler) serve(ctx context.Context, req request) response {
 	ctx = h.withIDs(ctx, reqID, corrID)
 
 	var (
-		status int
-		out    []byte
+		status   int
+		out      []byte
+		replayed bool
 	)
 	switch {
 	case req.method != http.MethodPost:
@@ -197,12 +201,17 @@ func (h *Handler) serve(ctx context.Context, req request) response {
 			status, out = failure(ctx, corrID, err)
 			break
 		}
+		cmd.Encode = func(r orchestration.Result) ([]byte, error) { return success(corrID, r) }
 		res, err := h.svc.CreateAndConfirm(ctx, cmd)
 		if err != nil {
 			status, out = failure(ctx, corrID, err)
 			break
 		}
-		status, out = http.StatusCreated, success(ctx, corrID, res)
+		if res.NotSaved != nil {
+			// The answer stands; a retry rebuilds it through orders-api's keys.
+			httpkit.Logger(ctx).WarnContext(ctx, "answer not stored", slog.String("error", res.NotSaved.Error()))
+		}
+		status, out, replayed = http.StatusCreated, res.Body, res.Replayed
 	}
 	resp := response{status: status, body: out, header: http.Header{
 		"Content-Type":              {"application/json"},
@@ -211,6 +220,9 @@ func (h *Handler) serve(ctx context.Context, req request) response {
 	}}
 	if status == http.StatusMethodNotAllowed {
 		resp.header.Set("Allow", http.MethodPost)
+	}
+	if replayed {
+		resp.header.Set(HeaderReplayed, "true")
 	}
 	httpkit.Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "invocation",
 		slog.String("method", req.method), slog.Bool("payload_v2", req.v2),
@@ -358,7 +370,9 @@ type failureBody struct {
 	Error         httperr.Detail `json:"error"`
 }
 
-func success(ctx context.Context, corrID string, r orchestration.Result) []byte {
+// success is the 201 body of a run: the answer the use case stores under the key and every
+// retry with the key answers byte for byte (correlationId included: it is the first run's).
+func success(corrID string, r orchestration.Result) ([]byte, error) {
 	o := orderJSON{ID: r.Order.ID, Status: r.Order.Status, TotalCents: r.Order.TotalCents, Items: make([]itemJSON, len(r.Order.Items))}
 	for i, it := range r.Order.Items {
 		o.Items[i] = itemJSON{ProductID: it.ProductID, Qty: it.Qty, UnitPriceCents: it.UnitPriceCents, SubtotalCents: it.SubtotalCents}
@@ -366,10 +380,10 @@ func success(ctx context.Context, corrID string, r orchestration.Result) []byte 
 	c := r.Customer
 	b, err := json.Marshal(successBody{Success: true, CorrelationID: corrID, Data: resultData{
 		Customer: customerJSON{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone}, Order: o}})
-	if err != nil { // only plain strings and numbers: cannot happen
-		httpkit.Logger(ctx).ErrorContext(ctx, "encode answer", slog.String("error", err.Error()))
+	if err != nil {
+		return nil, fmt.Errorf("encode answer: %w", err)
 	}
-	return b
+	return b, nil
 }
 
 // failure maps err through the one kind table. Unclassified errors are logged with the ids and

@@ -72,9 +72,37 @@ func (f *fakeOrders) ConfirmOrder(_ context.Context, token string, id int64, _ s
 		Items: []orchestration.OrderItem{{ProductID: 2, Qty: 3, UnitPriceCents: 129900, SubtotalCents: 389700}}}, nil
 }
 
+// fakeAnswers stands in for orders-api's stored answers: the first answer of a key stays.
+type fakeAnswers struct {
+	mu      sync.Mutex
+	stored  map[string]orchestration.StoredAnswer
+	saveErr error
+}
+
+func (f *fakeAnswers) Answer(_ context.Context, key string) (orchestration.StoredAnswer, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.stored[key]
+	return a, ok, nil
+}
+
+func (f *fakeAnswers) SaveAnswer(_ context.Context, key string, a orchestration.StoredAnswer) (orchestration.StoredAnswer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.saveErr != nil {
+		return orchestration.StoredAnswer{}, f.saveErr
+	}
+	if cur, ok := f.stored[key]; ok {
+		return cur, nil
+	}
+	f.stored[key] = a
+	return a, nil
+}
+
 type fixture struct {
 	customers *fakeCustomers
 	orders    *fakeOrders
+	answers   *fakeAnswers
 	handler   *lambda.Handler
 	token     string
 }
@@ -89,8 +117,9 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{customers: &fakeCustomers{}, orders: &fakeOrders{}, token: tok.Value}
-	f.handler = lambda.NewHandler(orchestration.NewService(f.customers, f.orders), tokens, slog.New(slog.DiscardHandler))
+	f := &fixture{customers: &fakeCustomers{}, orders: &fakeOrders{}, answers: &fakeAnswers{stored: map[string]orchestration.StoredAnswer{}},
+		token: tok.Value}
+	f.handler = lambda.NewHandler(orchestration.NewService(f.customers, f.orders, f.answers), tokens, slog.New(slog.DiscardHandler))
 	return f
 }
 
@@ -188,17 +217,21 @@ func TestV2HappyPathBase64AndLowercaseHeaders(t *testing.T) {
 func TestCorrelationIDPrecedence(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	noCorr := `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"k"}`
+	// Each request has a key of its own: a key's retry answers its stored body (see
+	// TestRetryAnswersTheStoredBody).
+	noCorr := func(key string) string {
+		return `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"` + key + `"}`
+	}
 	auth := "Bearer " + f.token
 	a := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": auth, "X-Correlation-ID": "from-header"}))
 	if got := corrOf(t, a); got != "req-789" {
 		t.Errorf("body and header: got %q, want the body's req-789", got)
 	}
-	a = invoke(t, f, v1("POST", noCorr, map[string]string{"Authorization": auth, "x-correlation-id": "from-header"}))
+	a = invoke(t, f, v1("POST", noCorr("k1"), map[string]string{"Authorization": auth, "x-correlation-id": "from-header"}))
 	if got := corrOf(t, a); got != "from-header" || a.header("X-Correlation-ID") != "from-header" {
 		t.Errorf("header only: got %q, want from-header", got)
 	}
-	a = invoke(t, f, v1("POST", noCorr, map[string]string{"Authorization": auth}))
+	a = invoke(t, f, v1("POST", noCorr("k2"), map[string]string{"Authorization": auth}))
 	if got := corrOf(t, a); !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(got) {
 		t.Errorf("none: got %q, want a new id", got)
 	}
@@ -206,6 +239,51 @@ func TestCorrelationIDPrecedence(t *testing.T) {
 	a = invoke(t, f, v1("POST", goodBody, nil))
 	if got := corrOf(t, a); a.StatusCode != 401 || got != "req-789" {
 		t.Errorf("401: got %d %q, want 401 req-789", a.StatusCode, got)
+	}
+}
+
+// TestRetryAnswersTheStoredBody: the same key again answers the first body byte for byte,
+// marked Idempotent-Replayed, even when customers-api is down since; the retry's own ids are
+// in its headers, the first run's correlationId stays in the body.
+func TestRetryAnswersTheStoredBody(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	auth := "Bearer " + f.token
+	first := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": auth}))
+	if first.StatusCode != 201 || first.Body != wantSuccess || first.header(lambda.HeaderReplayed) != "" {
+		t.Fatalf("got %d %s %v, want 201 %s, not replayed", first.StatusCode, first.Body, first.Headers, wantSuccess)
+	}
+	f.customers.mu.Lock()
+	f.customers.err = errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached")
+	f.customers.mu.Unlock()
+	retry := strings.Replace(goodBody, `"req-789"`, `"req-790"`, 1)
+	for _, event := range []string{
+		v1("POST", retry, map[string]string{"Authorization": auth}),
+		v2("POST", retry, false, map[string]string{"authorization": auth}),
+	} {
+		a := invoke(t, f, event)
+		if a.StatusCode != 201 || a.Body != first.Body || a.header(lambda.HeaderReplayed) != "true" {
+			t.Fatalf("retry: got %d %s %v, want 201 with the first body, replayed", a.StatusCode, a.Body, a.Headers)
+		}
+		if a.header("X-Correlation-ID") != "req-790" {
+			t.Errorf("retry: got X-Correlation-ID %q, want the retry's req-790", a.header("X-Correlation-ID"))
+		}
+	}
+	// Another body with the key: 422.
+	other := invoke(t, f, v1("POST", strings.Replace(goodBody, `"qty":3`, `"qty":4`, 1), map[string]string{"Authorization": auth}))
+	if other.StatusCode != 422 || !strings.Contains(other.Body, `"code":"idempotency_key_reused"`) {
+		t.Fatalf("another body: got %d %s, want 422 idempotency_key_reused", other.StatusCode, other.Body)
+	}
+}
+
+// TestAnswerNotStored: when orders-api cannot store the answer, the client still gets it.
+func TestAnswerNotStored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.answers.saveErr = errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	a := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": "Bearer " + f.token}))
+	if a.StatusCode != 201 || a.Body != wantSuccess || a.header(lambda.HeaderReplayed) != "" {
+		t.Fatalf("got %d %s, want 201 %s", a.StatusCode, a.Body, wantSuccess)
 	}
 }
 

@@ -367,6 +367,19 @@ func (r IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record)
 	})
 }
 
+// Find implements orders.IdempotencyStore. On the Repos view it sees committed records only,
+// as a non-locking read on MySQL does.
+func (r IdempotencyStore) Find(ctx context.Context, op idempotency.Operation, key idempotency.Key, now time.Time) (*idempotency.Record, error) {
+	var found *idempotency.Record
+	err := r.tx.run(ctx, func(tx *ordersTx) error {
+		if cur := tx.record(idemID{op, key.String()}); cur != nil && !cur.Expired(now) {
+			found = copyRecord(cur)
+		}
+		return nil
+	})
+	return found, err
+}
+
 // Purge implements orders.IdempotencyStore.
 func (r IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
 	var n int64

@@ -99,6 +99,21 @@ func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record
 	return nil
 }
 
+// Find implements orders.IdempotencyStore with a plain (consistent, non-locking) read: a
+// row inserted by a transaction still running is not visible, and nothing waits on it.
+func (s *IdempotencyStore) Find(ctx context.Context, op idempotency.Operation, key idempotency.Key, now time.Time) (*idempotency.Record, error) {
+	rec, err := getRecord(ctx, s.c.q(), string(op), key.String())
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, s.c.fail("find idempotency key", err)
+	case rec.Expired(now):
+		return nil, nil
+	}
+	return rec, nil
+}
+
 // purgeBatch bounds one DELETE of Purge, so that a large backlog never holds many row locks
 // (or a long undo log) at once.
 const purgeBatch = 1000

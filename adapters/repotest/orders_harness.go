@@ -83,6 +83,12 @@ func (f *fakeCustomers) CheckCustomer(_ context.Context, id int64) error {
 	return f.err
 }
 
+func (f *fakeCustomers) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
 func (f *fakeCustomers) fail(err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

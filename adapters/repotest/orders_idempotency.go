@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 	"github.com/b2b-backoffice/backoffice/domain/order"
@@ -41,6 +43,9 @@ func RunIdempotency(t *testing.T, newStore NewOrdersStore, newCustomer NewCustom
 		{"ExpiredKeyIsAbsent", ordersOrigin, testIdemExpiredKey},
 		{"PurgeRemovesOnlyExpired", purgeOrigin, testIdemPurge},
 		{"StoreReserveCompleteRollback", ordersOrigin, testIdemStorePort},
+		{"CreateReplaysBeforeCustomerCheck", ordersOrigin, testIdemCreateReplayWithoutCustomer},
+		{"AnswerStoredOnce", ordersOrigin, testIdemAnswerStoredOnce},
+		{"ConcurrentAnswersOneKey", ordersOrigin, testIdemConcurrentAnswers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,30 +221,15 @@ func testIdemConcurrentConfirm(t *testing.T, h *ordersHarness) {
 	close(start)
 	wg.Wait()
 	close(results)
-	var firsts []orders.Outcome
-	var replays []idempotency.Response
+	var outs []orders.Outcome
+	var race []raced
 	for r := range results {
-		switch {
-		case r.err == nil && !r.out.Replayed:
-			firsts = append(firsts, r.out)
-		case r.err == nil:
-			replays = append(replays, r.out.Response)
-		case errors.Is(r.err, idempotency.ErrInProgress):
-			if errs.KindOf(r.err) != errs.KindConflict {
-				t.Errorf("in progress with kind %v, want conflict (409)", errs.KindOf(r.err))
-			}
-		default:
-			t.Errorf("got error %v, want a replay or idempotency_key_in_progress", r.err)
-		}
+		outs = append(outs, r.out)
+		race = append(race, raced{first: !r.out.Replayed, resp: r.out.Response, err: r.err})
 	}
-	if len(firsts) != 1 {
-		t.Fatalf("got %d first runs, want exactly 1", len(firsts))
-	}
-	for _, r := range replays {
-		assertSameResponse(t, r, firsts[0].Response)
-	}
-	assertSameOrder(t, h.getOrder(o.ID()), firsts[0].Order)
-	assertSameResponse(t, h.mustConfirm(o.ID(), "k").Response, firsts[0].Response)
+	first := outs[oneFirst(t, race)]
+	assertSameOrder(t, h.getOrder(o.ID()), first.Order)
+	assertSameResponse(t, h.mustConfirm(o.ID(), "k").Response, first.Response)
 }
 
 // testIdemConcurrentManyKeys: many keys at once on one order: one transition, every answer
@@ -334,28 +324,16 @@ func testIdemConcurrentCreate(t *testing.T, h *ordersHarness) {
 	}
 	wg.Wait()
 	close(results)
-	var firsts []orders.Outcome
-	var replays []idempotency.Response
+	var outs []orders.Outcome
+	var race []raced
 	for r := range results {
-		switch {
-		case r.err == nil && !r.out.Replayed:
-			firsts = append(firsts, r.out)
-		case r.err == nil:
-			replays = append(replays, r.out.Response)
-		case errors.Is(r.err, idempotency.ErrInProgress):
-		default:
-			t.Errorf("got error %v, want a replay or idempotency_key_in_progress", r.err)
-		}
+		outs = append(outs, r.out)
+		race = append(race, raced{first: !r.out.Replayed, resp: r.out.Response, err: r.err})
 	}
-	if len(firsts) != 1 {
-		t.Fatalf("got %d first runs, want exactly 1", len(firsts))
-	}
-	for _, r := range replays {
-		assertSameResponse(t, r, firsts[0].Response)
-	}
+	first := outs[oneFirst(t, race)]
 	h.assertStock(p.ID(), 97)
-	if got := orderIDs(h.customerOrders(orders.OrderFilter{})); !slices.Equal(got, []int64{firsts[0].Order.ID()}) {
-		t.Fatalf("got orders %v, want only %d", got, firsts[0].Order.ID())
+	if got := orderIDs(h.customerOrders(orders.OrderFilter{})); !slices.Equal(got, []int64{first.Order.ID()}) {
+		t.Fatalf("got orders %v, want only %d", got, first.Order.ID())
 	}
 }
 
@@ -504,4 +482,214 @@ func testIdemStorePort(t *testing.T, h *ordersHarness) {
 	if h.reserved(idempotency.OpCreateOrder, "port") {
 		t.Fatal("a confirm key is held for creation too")
 	}
+
+	// Find reads the committed record outside any transaction, and nothing else.
+	repos := h.store.Repos()
+	found, err := repos.Idempotency.Find(t.Context(), idempotency.OpConfirmOrder, key, h.clock.Now())
+	if err != nil || found == nil || found.Target() != "42" || found.Fingerprint() != idempotency.Fingerprint("a") {
+		t.Fatalf("Find of a completed key: got %v, %v, want the record", found, err)
+	}
+	assertSameResponse(t, found.Response(), idempotency.Response{Status: 201, Body: body})
+	for name, probe := range map[string]struct {
+		op  idempotency.Operation
+		key idempotency.Key
+		at  time.Time
+	}{
+		"another operation": {idempotency.OpCreateOrder, key, h.clock.Now()},
+		"another key":       {idempotency.OpConfirmOrder, h.key("port-other"), h.clock.Now()},
+		"expired":           {idempotency.OpConfirmOrder, key, rec.ExpiresAt()},
+	} {
+		got, err := repos.Idempotency.Find(t.Context(), probe.op, probe.key, probe.at)
+		if err != nil || got != nil {
+			t.Errorf("Find, %s: got %v, %v, want nil, nil", name, got, err)
+		}
+	}
+}
+
+// testIdemCreateReplayWithoutCustomer: a completed keyed creation replays its stored answer
+// before the customer is checked, so it stands once the customer is deleted or the directory
+// is down; any other request with that key still meets the customer check first, as before.
+func testIdemCreateReplayWithoutCustomer(t *testing.T, h *ordersHarness) {
+	p := h.product(100, 10)
+	create := func(key string, qty int) (orders.Outcome, error) {
+		return h.svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: h.customer,
+			Lines: []order.Line{{ProductID: p.ID(), Qty: qty}}, Key: h.key(key), Encode: h.encoder(201)})
+	}
+	first, err := create("k", 2)
+	if err != nil || first.Replayed {
+		t.Fatalf("first keyed creation: got %+v, %v", first, err)
+	}
+	for _, cause := range []error{
+		fmt.Errorf("customer %d: %w", h.customer, customer.ErrNotFound), // deleted since
+		errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached"),
+	} {
+		h.customers.fail(cause)
+		calls := h.customers.count()
+		again, err := create("k", 2)
+		if err != nil || !again.Replayed {
+			t.Fatalf("same key after %q: got %+v, %v, want the replay", cause, again, err)
+		}
+		assertSameResponse(t, again.Response, first.Response)
+		if h.customers.count() != calls {
+			t.Fatalf("same key after %q: the replay asked the customer directory", cause)
+		}
+		// Another body with the key, or a new key, still meets the customer check.
+		want := order.ErrCustomerNotFound
+		if !errors.Is(cause, customer.ErrNotFound) {
+			want = order.ErrCustomersUnavailable
+		}
+		_, err = create("k", 3)
+		assertErrorIs(t, err, want)
+		_, err = create("k-new", 1)
+		assertErrorIs(t, err, want)
+	}
+	h.assertStock(p.ID(), 8)
+	if got := len(h.customerOrders(orders.OrderFilter{})); got != 1 {
+		t.Fatalf("got %d orders, want 1", got)
+	}
+	// Once the directory answers again, another body with the key is reused, as before.
+	h.customers.fail(nil)
+	_, err = create("k", 3)
+	assertErrorIs(t, err, idempotency.ErrKeyReused)
+}
+
+func (h *ordersHarness) answer(fingerprint, body string) orders.Answer {
+	return orders.Answer{Fingerprint: idempotency.Fingerprint(fingerprint), Response: idempotency.Response{Status: 201, Body: []byte(body)}}
+}
+
+// testIdemAnswerStoredOnce: the orchestrator's answer is stored once per key, read back byte
+// for byte, refused for another request, and gone once the key expires.
+func testIdemAnswerStoredOnce(t *testing.T, h *ordersHarness) {
+	key := h.key("answer")
+	_, err := h.svc.GetAnswer(t.Context(), key)
+	assertErrorIs(t, err, idempotency.ErrNotFound)
+	first := h.answer("req-1", "{\"success\":true,\"note\":\"r\u00e9ponse \u2713\"}\n")
+	stored, created, err := h.svc.StoreAnswer(t.Context(), key, first)
+	if err != nil || !created {
+		t.Fatalf("first StoreAnswer: got created %v, %v", created, err)
+	}
+	if stored.Fingerprint != first.Fingerprint {
+		t.Fatalf("got fingerprint %s, want %s", stored.Fingerprint, first.Fingerprint)
+	}
+	assertSameResponse(t, stored.Response, first.Response)
+	// The same request again, even with another body: the first answer stays and comes back.
+	h.clock.Advance(time.Minute)
+	again, created, err := h.svc.StoreAnswer(t.Context(), key, h.answer("req-1", `{"success":true,"other":1}`))
+	if err != nil || created {
+		t.Fatalf("StoreAnswer again: got created %v, %v, want the stored answer", created, err)
+	}
+	assertSameResponse(t, again.Response, first.Response)
+	got, err := h.svc.GetAnswer(t.Context(), key)
+	if err != nil || got.Fingerprint != first.Fingerprint {
+		t.Fatalf("GetAnswer: got %+v, %v", got, err)
+	}
+	assertSameResponse(t, got.Response, first.Response)
+	// Another request with the key: reused, nothing changes.
+	_, _, err = h.svc.StoreAnswer(t.Context(), key, h.answer("req-2", `{"success":true}`))
+	assertErrorIs(t, err, idempotency.ErrKeyReused)
+	got, _ = h.svc.GetAnswer(t.Context(), key)
+	assertSameResponse(t, got.Response, first.Response)
+	// Scoped by operation: the key is free for creation and confirmation.
+	if h.reserved(idempotency.OpCreateOrder, "answer") || h.reserved(idempotency.OpConfirmOrder, "answer") {
+		t.Fatal("an answer key is held for another operation")
+	}
+	// Invalid answers store nothing.
+	for name, a := range map[string]orders.Answer{
+		"fingerprint": {Fingerprint: "abc", Response: first.Response},
+		"status":      {Fingerprint: first.Fingerprint, Response: idempotency.Response{Status: 404, Body: []byte("{}")}},
+		"empty body":  {Fingerprint: first.Fingerprint, Response: idempotency.Response{Status: 201}},
+	} {
+		_, _, err := h.svc.StoreAnswer(t.Context(), h.key("answer-bad"), a)
+		if errs.KindOf(err) != errs.KindInvalid {
+			t.Errorf("invalid %s: got %v, want KindInvalid", name, err)
+		}
+	}
+	_, err = h.svc.GetAnswer(t.Context(), h.key("answer-bad"))
+	assertErrorIs(t, err, idempotency.ErrNotFound)
+	// Expired: absent, and the key may be used afresh.
+	h.clock.Advance(ordersKeyTTL - time.Minute)
+	_, err = h.svc.GetAnswer(t.Context(), key)
+	assertErrorIs(t, err, idempotency.ErrNotFound)
+	fresh := h.answer("req-2", `{"success":true,"fresh":1}`)
+	if _, created, err := h.svc.StoreAnswer(t.Context(), key, fresh); err != nil || !created {
+		t.Fatalf("StoreAnswer on an expired key: got created %v, %v", created, err)
+	}
+	got, _ = h.svc.GetAnswer(t.Context(), key)
+	assertSameResponse(t, got.Response, fresh.Response)
+}
+
+// testIdemConcurrentAnswers: many goroutines store answers of one request under one key, each
+// with its own body: exactly one is stored, and every call gets that one back.
+func testIdemConcurrentAnswers(t *testing.T, h *ordersHarness) {
+	key := h.key("answer-race")
+	const n = 30
+	type result struct {
+		stored  orders.Answer
+		created bool
+		err     error
+	}
+	results := make(chan result, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			stored, created, err := h.svc.StoreAnswer(t.Context(), key, h.answer("req", fmt.Sprintf(`{"caller":%d}`, i)))
+			results <- result{stored, created, err}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	var race []raced
+	for r := range results {
+		race = append(race, raced{first: r.created, resp: r.stored.Response, err: r.err})
+	}
+	winner := race[oneFirst(t, race)]
+	got, err := h.svc.GetAnswer(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSameResponse(t, got.Response, winner.resp)
+}
+
+// raced is one call of a race on one key: whether it ran first (and stored its answer), the
+// answer it got, and its error.
+type raced struct {
+	first bool
+	resp  idempotency.Response
+	err   error
+}
+
+// oneFirst checks a race on one key: exactly one call ran first, every other call got that
+// call's answer byte for byte or idempotency_key_in_progress (409), and nothing else
+// happened. It returns the index of the first call.
+func oneFirst(t *testing.T, race []raced) int {
+	t.Helper()
+	first := -1
+	for i, r := range race {
+		switch {
+		case r.err == nil && r.first:
+			if first >= 0 {
+				t.Fatalf("calls %d and %d both ran first, want exactly 1", first, i)
+			}
+			first = i
+		case r.err == nil:
+		case errors.Is(r.err, idempotency.ErrInProgress):
+			if errs.KindOf(r.err) != errs.KindConflict {
+				t.Errorf("in progress with kind %v, want conflict (409)", errs.KindOf(r.err))
+			}
+		default:
+			t.Errorf("got error %v, want a replay or idempotency_key_in_progress", r.err)
+		}
+	}
+	if first < 0 {
+		t.Fatal("no call ran first, want exactly 1")
+	}
+	for _, r := range race {
+		if r.err == nil {
+			assertSameResponse(t, r.resp, race[first].resp)
+		}
+	}
+	return first
 }

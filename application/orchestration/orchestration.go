@@ -1,14 +1,21 @@
 // Package orchestration is the create-and-confirm use case of the orchestrator: it checks the
 // customer in customers-api, creates the order in orders-api and confirms it, all idempotent on
-// one client key, and returns both as one result. The orchestrator keeps no state of its own:
-// orders-api's idempotency records are what make a retry land on the same order.
+// one client key, and returns both as one answer. The orchestrator keeps no state of its own:
+// orders-api's idempotency records are what make a retry land on the same order, and
+// orders-api also keeps the answer itself, so that a retry answers it byte for byte.
 package orchestration
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
@@ -55,12 +62,13 @@ type Order struct {
 }
 
 // Command is one create-and-confirm request. Token is the caller's bearer token, already
-// verified by the adapter and passed on to orders-api.
+// verified by the adapter and passed on to orders-api. Encode is required.
 type Command struct {
 	Token          string
 	CustomerID     int64
 	Items          []OrderLine
 	IdempotencyKey string
+	Encode         Encoder
 }
 
 // Result is the consolidated answer: the customer and the confirmed order.
@@ -69,30 +77,101 @@ type Result struct {
 	Order    Order
 }
 
+// Encoder turns the result of a run into the exact answer body the client gets. The adapter
+// supplies it (the body's shape and correlation id are its business); the use case stores
+// those bytes under the key, and every retry with the key answers them.
+type Encoder func(Result) ([]byte, error)
+
+// StoredAnswer is a completed create-and-confirm as AnswerStore keeps it: the fingerprint of
+// the request and the exact body its client got.
+type StoredAnswer struct {
+	Fingerprint string
+	Body        []byte
+}
+
+// Outcome is what CreateAndConfirm answers.
+type Outcome struct {
+	// Body is the answer: the one stored for the key by an earlier request, or this run's.
+	Body []byte
+	// Replayed is true when Body is an earlier request's stored answer.
+	Replayed bool
+	// Result is this run's result; nil when the stored answer was found before running.
+	Result *Result
+	// NotSaved is why this run's answer could not be stored (nil when it was). The answer
+	// still stands: a retry rebuilds the same one through orders-api's keys. The adapter
+	// logs it.
+	NotSaved error
+}
+
 // Service runs the create-and-confirm flow.
 type Service struct {
 	customers CustomerDirectory
 	orders    OrderService
+	answers   AnswerStore
 }
 
-// NewService returns the use case over its two remote ports.
-func NewService(customers CustomerDirectory, orders OrderService) *Service {
-	return &Service{customers: customers, orders: orders}
+// NewService returns the use case over its three remote ports.
+func NewService(customers CustomerDirectory, orders OrderService, answers AnswerStore) *Service {
+	return &Service{customers: customers, orders: orders, answers: answers}
 }
 
-// CreateAndConfirm validates cmd, checks the customer, creates the order under a key derived
-// from cmd.IdempotencyKey and confirms it under another derived key.
+// CreateAndConfirm validates cmd, then looks its key up in the answer store: an answer
+// stored for the same request is answered as it is (an answer of another request under the
+// key is idempotency.ErrKeyReused), whatever has happened to the customer or to
+// customers-api since. Otherwise it checks the customer, creates the order under a key
+// derived from cmd.IdempotencyKey, confirms it under another derived key, encodes the result
+// and stores that answer before answering it.
 //
-// Idempotency lives in orders-api: the create key makes orders-api replay the first order for
-// the same body (and answer 422 idempotency_key_reused for another body), and the confirm key
-// makes the confirmation replay. So the same command again returns the same order without a
-// second order or a second stock decrement, and a retry after a failure between create and
-// confirm finishes the order the first attempt created. Errors are the ports' classified
-// errors, passed through unchanged.
-func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Result, error) {
+// Idempotency of the writes lives in orders-api: the create key makes orders-api replay the
+// first order for the same body (and answer 422 idempotency_key_reused for another body), and
+// the confirm key makes the confirmation replay. So a retry after a failure anywhere in the
+// flow lands on the order the first attempt created, with no second order and no second
+// stock decrement; and when the answer could not be stored (Outcome.NotSaved), a retry
+// rebuilds it the same way. When concurrent runs of one key both finish, the answer stored
+// first is the one both answer. Errors are the ports' classified errors, passed through
+// unchanged.
+func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Outcome, error) {
 	if err := cmd.validate(); err != nil {
-		return Result{}, err
+		return Outcome{}, err
 	}
+	if cmd.Encode == nil {
+		return Outcome{}, errors.New("create and confirm: no encoder")
+	}
+	key, fp := AnswerKey(cmd.IdempotencyKey), cmd.fingerprint()
+	stored, found, err := s.answers.Answer(ctx, key)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("look up key: %w", err)
+	}
+	if found {
+		if stored.Fingerprint != fp {
+			return Outcome{}, idempotency.ErrKeyReused
+		}
+		return Outcome{Body: stored.Body, Replayed: true}, nil
+	}
+	res, err := s.run(ctx, cmd)
+	if err != nil {
+		return Outcome{}, err
+	}
+	body, err := cmd.Encode(res)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("encode answer: %w", err)
+	}
+	out := Outcome{Body: body, Result: &res}
+	saved, err := s.answers.SaveAnswer(ctx, key, StoredAnswer{Fingerprint: fp, Body: body})
+	var coded errs.Coded
+	switch {
+	case errors.As(err, &coded) && coded.Code() == idempotency.ErrKeyReused.Code():
+		return Outcome{}, fmt.Errorf("store answer: %w", err)
+	case err != nil:
+		out.NotSaved = fmt.Errorf("store answer: %w", err)
+	case !bytes.Equal(saved.Body, body):
+		out.Body, out.Replayed = saved.Body, true
+	}
+	return out, nil
+}
+
+// run is the flow itself: customer, create, confirm.
+func (s *Service) run(ctx context.Context, cmd Command) (Result, error) {
 	cust, err := s.customers.GetCustomer(ctx, cmd.CustomerID)
 	if err != nil {
 		return Result{}, fmt.Errorf("check customer %d: %w", cmd.CustomerID, err)
@@ -108,6 +187,32 @@ func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Result, er
 	}
 	return Result{Customer: cust, Order: confirmed}, nil
 }
+
+// fingerprint identifies the request a key was first used for: the customer and the lines
+// merged by product and sorted, as orders-api fingerprints a creation, so that the same
+// order with its lines in another order or split differently is the same request here and
+// there. A merged quantity past int64 (a request orders-api refuses) is written as -1,
+// which no valid request has.
+func (c Command) fingerprint() string {
+	qty := make(map[int64]int64, len(c.Items))
+	for _, l := range c.Items {
+		q := qty[l.ProductID]
+		if q < 0 || l.Qty > math.MaxInt64-q {
+			qty[l.ProductID] = -1
+			continue
+		}
+		qty[l.ProductID] = q + l.Qty
+	}
+	parts := []string{string(idempotency.OpCreateAndConfirm), strconv.FormatInt(c.CustomerID, 10)}
+	for _, id := range slices.Sorted(maps.Keys(qty)) {
+		parts = append(parts, strconv.FormatInt(id, 10)+"x"+strconv.FormatInt(qty[id], 10))
+	}
+	return idempotency.Fingerprint(parts...)
+}
+
+// AnswerKey is the key under which the answer for a client key is stored in orders-api: a
+// SHA-256 in hex, so that it fits orders-api's 255 characters and a URL path segment.
+func AnswerKey(clientKey string) string { return digest(clientKey) }
 
 // CreateKey is the Idempotency-Key the orchestrator sends to orders-api's POST /orders for a
 // client key. The client key (up to 255 characters, orders-api's own rule) is hashed so that

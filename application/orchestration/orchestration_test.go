@@ -1,12 +1,14 @@
 package orchestration_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
@@ -109,30 +111,90 @@ func (f *fakeOrders) ConfirmOrder(_ context.Context, token string, id int64, key
 	return *o, nil
 }
 
+// fakeAnswers imitates orders-api's stored answers: the first answer of a key stays, another
+// fingerprint is 422.
+type fakeAnswers struct {
+	mu      sync.Mutex
+	stored  map[string]orchestration.StoredAnswer
+	getErr  error
+	saveErr error
+	// beforeSave, when set, runs at the start of SaveAnswer (a concurrent run saving first).
+	beforeSave func(f *fakeAnswers, key string, a orchestration.StoredAnswer)
+	gets       int
+}
+
+func (f *fakeAnswers) Answer(_ context.Context, key string) (orchestration.StoredAnswer, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gets++
+	if f.getErr != nil {
+		return orchestration.StoredAnswer{}, false, f.getErr
+	}
+	a, ok := f.stored[key]
+	return a, ok, nil
+}
+
+func (f *fakeAnswers) SaveAnswer(_ context.Context, key string, a orchestration.StoredAnswer) (orchestration.StoredAnswer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.beforeSave != nil {
+		f.beforeSave(f, key, a)
+	}
+	if f.saveErr != nil {
+		return orchestration.StoredAnswer{}, f.saveErr
+	}
+	if cur, ok := f.stored[key]; ok {
+		if cur.Fingerprint != a.Fingerprint {
+			return orchestration.StoredAnswer{}, errReused
+		}
+		return cur, nil
+	}
+	f.stored[key] = a
+	return a, nil
+}
+
 var acme = orchestration.Customer{ID: 1, Name: "ACME", Email: "ops@acme.com"}
 
 func setup() (*orchestration.Service, *fakeCustomers, *fakeOrders) {
+	svc, cs, os, _ := setupWithAnswers()
+	return svc, cs, os
+}
+
+func setupWithAnswers() (*orchestration.Service, *fakeCustomers, *fakeOrders, *fakeAnswers) {
 	cs := &fakeCustomers{known: map[int64]orchestration.Customer{1: acme}}
 	os := newFakeOrders()
-	return orchestration.NewService(cs, os), cs, os
+	as := &fakeAnswers{stored: map[string]orchestration.StoredAnswer{}}
+	return orchestration.NewService(cs, os, as), cs, os, as
+}
+
+// encodes counts the encoder's calls: every body it writes is new, so equal bodies prove a
+// stored answer was replayed byte for byte.
+var encodes atomic.Int64
+
+func encode(r orchestration.Result) ([]byte, error) {
+	return fmt.Appendf(nil, "%+v #%d", r, encodes.Add(1)), nil
 }
 
 func cmd(key string) orchestration.Command {
 	return orchestration.Command{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
-		Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}}
+		Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}, Encode: encode}
 }
 
 func TestCreateAndConfirm(t *testing.T) {
 	t.Parallel()
-	svc, _, orders := setup()
-	res, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	svc, _, orders, answers := setupWithAnswers()
+	out, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
 	if err != nil {
 		t.Fatalf("CreateAndConfirm: %v", err)
 	}
 	want := orchestration.Result{Customer: acme, Order: orchestration.Order{ID: 101, CustomerID: 1, Status: "CONFIRMED", TotalCents: 300,
 		Items: []orchestration.OrderItem{{ProductID: 2, Qty: 3, UnitPriceCents: 100, SubtotalCents: 300}}}}
-	if !reflect.DeepEqual(res, want) {
-		t.Fatalf("got %+v, want %+v", res, want)
+	if out.Result == nil || !reflect.DeepEqual(*out.Result, want) || out.Replayed || out.NotSaved != nil {
+		t.Fatalf("got %+v, want result %+v, a first run, saved", out, want)
+	}
+	stored := answers.stored[orchestration.AnswerKey("k1")]
+	if !bytes.Equal(stored.Body, out.Body) || len(stored.Fingerprint) != 64 {
+		t.Fatalf("got stored answer %+v, want the body answered %q", stored, out.Body)
 	}
 	if !reflect.DeepEqual(orders.tokens, []string{"jwt", "jwt"}) {
 		t.Errorf("got tokens %v, want the caller's token passed on twice", orders.tokens)
@@ -150,14 +212,14 @@ func TestSameKeyAgainIsTheSameOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(first, second) {
-		t.Fatalf("got %+v then %+v, want the same result", first, second)
+	if !bytes.Equal(first.Body, second.Body) || !second.Replayed || second.Result != nil {
+		t.Fatalf("got %q then %+v, want the stored body replayed", first.Body, second)
 	}
 	if orders.creates != 1 || orders.confirms != 1 {
 		t.Fatalf("got %d creates and %d confirmations, want 1 and 1", orders.creates, orders.confirms)
 	}
 	other, err := svc.CreateAndConfirm(context.Background(), cmd("k2"))
-	if err != nil || other.Order.ID == first.Order.ID {
+	if err != nil || other.Result == nil || other.Result.Order.ID == first.Result.Order.ID {
 		t.Fatalf("got %+v, %v; want a new order for a new key", other, err)
 	}
 }
@@ -171,7 +233,7 @@ func TestSameKeyOtherBodyIsReused(t *testing.T) {
 	c := cmd("k1")
 	c.Items[0].Qty = 4
 	_, err := svc.CreateAndConfirm(context.Background(), c)
-	if !errors.Is(err, errReused) {
+	if !errors.Is(err, idempotency.ErrKeyReused) {
 		t.Fatalf("got %v, want idempotency_key_reused", err)
 	}
 }
@@ -185,12 +247,12 @@ func TestRetryAfterFailedConfirmCompletesTheSameOrder(t *testing.T) {
 	if errs.KindOf(err) != errs.KindTimeout || !errors.Is(err, timeout) {
 		t.Fatalf("got %v, want the confirm timeout", err)
 	}
-	res, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	out, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
-	if res.Order.ID != 101 || res.Order.Status != "CONFIRMED" || orders.creates != 1 {
-		t.Fatalf("got order %d %s after %d creates, want order 101 CONFIRMED after 1", res.Order.ID, res.Order.Status, orders.creates)
+	if res := out.Result; res == nil || res.Order.ID != 101 || res.Order.Status != "CONFIRMED" || orders.creates != 1 {
+		t.Fatalf("got %+v after %d creates, want order 101 CONFIRMED after 1", out, orders.creates)
 	}
 }
 
@@ -248,7 +310,7 @@ func TestValidation(t *testing.T) {
 	for name, mod := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			svc, cs, orders := setup()
+			svc, cs, orders, answers := setupWithAnswers()
 			c := cmd("k")
 			mod(&c)
 			_, err := svc.CreateAndConfirm(context.Background(), c)
@@ -264,7 +326,7 @@ func TestValidation(t *testing.T) {
 					t.Fatalf("got %v, want %v", err, want.Code())
 				}
 			}
-			if cs.calls != 0 || len(orders.tokens) != 0 {
+			if cs.calls != 0 || len(orders.tokens) != 0 || answers.gets != 0 {
 				t.Fatal("a remote service was called for an invalid command")
 			}
 		})
@@ -294,5 +356,135 @@ func TestDerivedKeys(t *testing.T) {
 	}
 	if orchestration.CreateKey("a") != orchestration.CreateKey("a") {
 		t.Fatal("derived keys are not deterministic")
+	}
+}
+
+// A completed key answers its stored body, byte for byte, without asking customers-api or
+// orders-api again: after the customer is deleted, and with customers-api down.
+func TestRetryAnswersTheStoredBodyWhateverHappenedToTheCustomer(t *testing.T) {
+	t.Parallel()
+	for name, gone := range map[string]func(*fakeCustomers){
+		"customer deleted":   func(cs *fakeCustomers) { delete(cs.known, 1) },
+		"customers-api down": func(cs *fakeCustomers) { cs.err = errs.New(errs.KindBadGateway, "bad_gateway", "down") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			svc, cs, orders := setup()
+			first, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gone(cs)
+			calls, ordersCalls := cs.calls, len(orders.tokens)
+			again, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+			if err != nil || !again.Replayed || !bytes.Equal(again.Body, first.Body) {
+				t.Fatalf("retry: got %+v, %v, want the first body %q replayed", again, err, first.Body)
+			}
+			if cs.calls != calls || len(orders.tokens) != ordersCalls {
+				t.Fatal("the retry of a completed key called customers-api or orders-api")
+			}
+			// A new key still meets the customer check.
+			if _, err := svc.CreateAndConfirm(context.Background(), cmd("k2")); err == nil {
+				t.Fatal("a new key succeeded without a customer")
+			}
+		})
+	}
+}
+
+// The stored answer is the request's, whatever order its lines come in; another request under
+// the key is 422 before anything is called.
+func TestStoredAnswerFingerprint(t *testing.T) {
+	t.Parallel()
+	svc, cs, orders := setup()
+	c := cmd("k1")
+	c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 1}, {ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 2}}
+	first, err := svc.CreateAndConfirm(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := c
+	same.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 3}}
+	again, err := svc.CreateAndConfirm(context.Background(), same)
+	if err != nil || !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("same order written differently: got %+v, %v, want the stored body", again, err)
+	}
+	calls, ordersCalls := cs.calls, len(orders.tokens)
+	for name, mod := range map[string]func(*orchestration.Command){
+		"another qty": func(c *orchestration.Command) {
+			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 4}}
+		},
+		"a line less":      func(c *orchestration.Command) { c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 3}} },
+		"another customer": func(c *orchestration.Command) { c.CustomerID = 7 },
+		"qty overflowing": func(c *orchestration.Command) {
+			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 5}}
+		},
+	} {
+		other := same
+		mod(&other)
+		if _, err := svc.CreateAndConfirm(context.Background(), other); !errors.Is(err, idempotency.ErrKeyReused) {
+			t.Errorf("%s: got %v, want idempotency_key_reused", name, err)
+		}
+	}
+	if cs.calls != calls || len(orders.tokens) != ordersCalls {
+		t.Fatal("a reused key called customers-api or orders-api")
+	}
+}
+
+// orders-api cannot be asked about the key: the error, and nothing else is called.
+func TestAnswerLookupFailureStops(t *testing.T) {
+	t.Parallel()
+	svc, cs, orders, answers := setupWithAnswers()
+	answers.getErr = errs.New(errs.KindUnavailable, "database_unavailable", "the database is unavailable")
+	_, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if !errors.Is(err, answers.getErr) {
+		t.Fatalf("got %v, want the look-up's error", err)
+	}
+	if cs.calls != 0 || len(orders.tokens) != 0 {
+		t.Fatal("the flow ran although the key could not be looked up")
+	}
+}
+
+// The answer could not be stored: it is answered all the same, with the reason, and a retry
+// rebuilds the same order through orders-api's keys and stores it then.
+func TestAnswerNotSavedStillAnswers(t *testing.T) {
+	t.Parallel()
+	svc, _, orders, answers := setupWithAnswers()
+	answers.saveErr = errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	first, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil || first.Result == nil || len(first.Body) == 0 || !errors.Is(first.NotSaved, answers.saveErr) {
+		t.Fatalf("got %+v, %v, want the answer with NotSaved set", first, err)
+	}
+	answers.saveErr = nil
+	again, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil || again.Result == nil || !reflect.DeepEqual(*again.Result, *first.Result) || again.NotSaved != nil {
+		t.Fatalf("retry: got %+v, %v, want the same result, stored", again, err)
+	}
+	if orders.creates != 1 || orders.confirms != 1 {
+		t.Fatalf("got %d creates and %d confirmations, want 1 and 1", orders.creates, orders.confirms)
+	}
+	if stored := answers.stored[orchestration.AnswerKey("k1")]; !bytes.Equal(stored.Body, again.Body) {
+		t.Fatalf("got stored %q, want %q", stored.Body, again.Body)
+	}
+}
+
+// Two runs of one key both finish: the answer stored first is the one both answer.
+func TestConcurrentRunAnswersTheAnswerSavedFirst(t *testing.T) {
+	t.Parallel()
+	svc, _, _, answers := setupWithAnswers()
+	earlier := []byte("the answer a concurrent run saved first")
+	answers.beforeSave = func(f *fakeAnswers, key string, a orchestration.StoredAnswer) {
+		f.stored[key] = orchestration.StoredAnswer{Fingerprint: a.Fingerprint, Body: earlier}
+	}
+	out, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
+	if err != nil || !bytes.Equal(out.Body, earlier) || !out.Replayed {
+		t.Fatalf("got %+v, %v, want the answer saved first", out, err)
+	}
+	// The earlier answer is another request's: 422, as orders-api says.
+	svc, _, _, answers = setupWithAnswers()
+	answers.beforeSave = func(f *fakeAnswers, key string, _ orchestration.StoredAnswer) {
+		f.stored[key] = orchestration.StoredAnswer{Fingerprint: idempotency.Fingerprint("other"), Body: earlier}
+	}
+	if _, err := svc.CreateAndConfirm(context.Background(), cmd("k1")); !errors.Is(err, errReused) {
+		t.Fatalf("got %v, want idempotency_key_reused", err)
 	}
 }

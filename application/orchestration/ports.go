@@ -27,3 +27,18 @@ type OrderService interface {
 	// invalid_order_state 409, idempotency_key_in_progress 409, ...).
 	ConfirmOrder(ctx context.Context, token string, orderID int64, idempotencyKey string) (Order, error)
 }
+
+// AnswerStore keeps the answer of every completed create-and-confirm, by a key derived from
+// the client's (AnswerKey), in orders-api: the orchestrator has no store of its own, and its
+// answer names the customer, which a retry must not depend on customers-api for.
+type AnswerStore interface {
+	// Answer returns the answer stored under key; found is false when there is none (never
+	// stored, or expired). A failure to ask (orders-api down, slow, answering badly) is an
+	// error classified as for OrderService.
+	Answer(ctx context.Context, key string) (a StoredAnswer, found bool, err error)
+	// SaveAnswer stores a under key unless an answer of the same request (same Fingerprint) is
+	// stored already, and returns the answer stored now: a, or the earlier one. Another
+	// request's answer under key is orders-api's 422 idempotency_key_reused. Saving again is
+	// harmless, so a failure may be retried.
+	SaveAnswer(ctx context.Context, key string, a StoredAnswer) (StoredAnswer, error)
+}

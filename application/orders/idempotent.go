@@ -66,6 +66,24 @@ func (s *Service) idempotent(ctx context.Context, op idempotency.Operation, key 
 	return out, err
 }
 
+// stored returns the response a completed request with the same target and fingerprint
+// stored under (op, key), read outside any transaction and without a lock. found is false
+// when there is none, or when the record is another request's or still running: the caller
+// then goes on as without this look-up, and idempotent decides (reused, in progress, or a
+// first run). It lets a replay answer before the checks that a first run needs (the
+// customer directory), so that a completed request keeps its answer whatever has happened
+// to them since.
+func (s *Service) stored(ctx context.Context, op idempotency.Operation, key idempotency.Key, target, fingerprint string) (out Outcome, found bool, err error) {
+	rec, err := s.store.Repos().Idempotency.Find(ctx, op, key, s.now())
+	if err != nil {
+		return Outcome{}, false, err
+	}
+	if rec == nil || !rec.Completed() || !rec.Matches(target, fingerprint) {
+		return Outcome{}, false, nil
+	}
+	return Outcome{Response: rec.Response(), Replayed: true}, true, nil
+}
+
 // plain runs a change without a key: one transaction, and the response encoded after the
 // commit when an encoder is given.
 func (s *Service) plain(ctx context.Context, encode Encoder, fn change) (Outcome, error) {

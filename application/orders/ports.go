@@ -135,6 +135,12 @@ type IdempotencyStore interface {
 	// in this transaction.
 	Complete(ctx context.Context, rec *idempotency.Record) error
 
+	// Find returns the committed record of (op, key), or (nil, nil) when there is none or it
+	// has expired at now. It takes no lock of its own: a key reserved by a unit of work still
+	// running is not visible to it. Call it on Store.Repos, to answer a replay before anything
+	// else is asked; Reserve, in the unit of work, stays the one decision for everything else.
+	Find(ctx context.Context, op idempotency.Operation, key idempotency.Key, now time.Time) (*idempotency.Record, error)
+
 	// Purge deletes the records expired at now (expires_at <= now) and returns how many.
 	// Call it on Store.Repos, outside any transaction.
 	Purge(ctx context.Context, now time.Time) (int64, error)

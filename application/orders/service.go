@@ -172,7 +172,8 @@ type CreateOrder struct {
 // CreateOrder validates the lines, asks the customer directory about the customer (before
 // any transaction: when it fails nothing is written) and then, in one transaction, locks the
 // products in id order, checks every line's stock, stores the order and its items and takes
-// the stock.
+// the stock. With a key whose creation already completed for the same request, the stored
+// answer is replayed first, before the customer is asked about.
 //
 // Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound (422);
 // order.ErrCustomersUnavailable (503); *order.UnknownProductsError (422 product_not_found);
@@ -193,6 +194,23 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 	if !cmd.Key.IsZero() && cmd.Encode == nil {
 		return Outcome{}, errors.New("create order: an idempotency key needs an encoder")
 	}
+	var fp string
+	if !cmd.Key.IsZero() {
+		parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
+		for _, l := range lines {
+			parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
+		}
+		fp = idempotency.Fingerprint(parts...)
+		// A completed creation replays before the customer is checked: its answer stands
+		// even once the customer is deleted or customers-api is down.
+		out, found, err := s.stored(ctx, idempotency.OpCreateOrder, cmd.Key, "", fp)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("create order: %w", err)
+		}
+		if found {
+			return out, nil
+		}
+	}
 	if err := s.checkCustomer(ctx, cmd.CustomerID); err != nil {
 		return Outcome{}, err
 	}
@@ -206,11 +224,7 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 		}
 		return out, nil
 	}
-	parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
-	for _, l := range lines {
-		parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
-	}
-	out, err := s.idempotent(ctx, idempotency.OpCreateOrder, cmd.Key, "", idempotency.Fingerprint(parts...), cmd.Encode, change)
+	out, err := s.idempotent(ctx, idempotency.OpCreateOrder, cmd.Key, "", fp, cmd.Encode, change)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("create order: %w", err)
 	}

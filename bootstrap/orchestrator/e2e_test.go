@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,14 +60,28 @@ func (s *seen) wrap(h http.Handler) http.Handler {
 }
 
 type world struct {
-	customers    *customersapitest.API
-	orders       *ordersapitest.API
-	customersURL string
-	ordersURL    string
-	seen         *seen
-	app          *bootstrap.OrchestratorApp
-	token        string
-	customerID   int64
+	customersDown atomic.Bool // customers-api drops every connection (a crashed process)
+	customers     *customersapitest.API
+	orders        *ordersapitest.API
+	customersURL  string
+	ordersURL     string
+	seen          *seen
+	app           *bootstrap.OrchestratorApp
+	token         string
+	customerID    int64
+}
+
+// gate drops the connection of every request while customersDown is set.
+func (w *world) gate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if !w.customersDown.Load() {
+			h.ServeHTTP(rw, r)
+			return
+		}
+		if conn, _, err := http.NewResponseController(rw).Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	})
 }
 
 // newWorld starts both services and an orchestrator over them. wrapOrders and wrapCustomers,
@@ -75,14 +90,14 @@ func newWorld(t *testing.T, env map[string]string, wrapCustomers, wrapOrders fun
 	t.Helper()
 	w := &world{seen: &seen{}}
 	w.customers = customersapitest.New(t, customersapitest.Options{})
-	csrv := httptest.NewServer(w.seen.wrap(w.customers.Handler))
+	csrv := httptest.NewServer(w.seen.wrap(w.gate(w.customers.Handler)))
 	t.Cleanup(csrv.Close)
 	w.orders = ordersapitest.New(t, ordersapitest.Options{CustomersBase: csrv.URL})
 	osrv := httptest.NewServer(w.seen.wrap(w.orders.Handler))
 	t.Cleanup(osrv.Close)
 	w.customersURL, w.ordersURL = csrv.URL, osrv.URL
 	if wrapCustomers != nil {
-		s := httptest.NewServer(wrapCustomers(w.customers.Handler))
+		s := httptest.NewServer(wrapCustomers(w.gate(w.customers.Handler)))
 		t.Cleanup(s.Close)
 		w.customersURL = s.URL
 	}
@@ -269,10 +284,11 @@ func TestEndToEndHappyPathAndRetries(t *testing.T) {
 		t.Fatalf("got %d %s, want 201", first.status, first.body)
 	}
 	// Every call the orchestrator (and orders-api on its behalf) made carried the ids:
-	// customers-api, orders-api create, customers-api from orders-api, orders-api confirm.
+	// orders-api's stored answer (none yet), customers-api, orders-api create, customers-api
+	// from orders-api, orders-api confirm, orders-api storing the answer.
 	corrIDs, reqIDs := w.seen.ids()
-	if len(corrIDs) != 4 {
-		t.Errorf("got %d upstream calls, want 4", len(corrIDs))
+	if len(corrIDs) != 6 {
+		t.Errorf("got %d upstream calls, want 6", len(corrIDs))
 	}
 	for i := range corrIDs {
 		if corrIDs[i] != "req-789" || reqIDs[i] != "gw-1" {
@@ -376,29 +392,7 @@ func TestEndToEndConcurrentSameKey(t *testing.T) {
 	p := w.orders.SeedProduct(t, "TABLET-1", "Tablet", 30000, 50)
 	req := body(w.customerID, p.ID(), 4, "same-key-concurrent", "corr-c")
 	const n = 20
-	replies := make([]reply, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out, err := awslambda.NewHandler(w.app.Handler.Handle).Invoke(context.Background(), mustV1(req, w.auth()))
-			if err != nil {
-				replies[i] = reply{status: -1, body: err.Error()}
-				return
-			}
-			var r struct {
-				StatusCode int    `json:"statusCode"`
-				Body       string `json:"body"`
-			}
-			_ = json.Unmarshal(out, &r)
-			replies[i] = reply{status: r.StatusCode, body: r.Body}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	replies := w.race(n, func(int) string { return req })
 	var okBody string
 	oks := 0
 	for _, r := range replies {
@@ -427,6 +421,33 @@ func TestEndToEndConcurrentSameKey(t *testing.T) {
 	if r := w.invokeV1(t, req, w.auth()); r.status != 201 || r.body != okBody {
 		t.Fatalf("retry after the race: got %d %s, want the same 201", r.status, r.body)
 	}
+}
+
+// race sends n requests at once from n goroutines, request i with body(i), as v1 events
+// through the Lambda runtime's handler wrapper, and returns their replies in that order.
+func (w *world) race(n int, body func(i int) string) []reply {
+	replies := make([]reply, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			out, err := awslambda.NewHandler(w.app.Handler.Handle).Invoke(context.Background(), mustV1(body(i), w.auth()))
+			if err != nil {
+				replies[i] = reply{status: -1, body: err.Error()}
+				return
+			}
+			var r struct {
+				StatusCode int    `json:"statusCode"`
+				Body       string `json:"body"`
+			}
+			_ = json.Unmarshal(out, &r)
+			replies[i] = reply{status: r.StatusCode, body: r.Body}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return replies
 }
 
 func mustV1(body string, headers map[string]string) []byte {
@@ -582,4 +603,144 @@ func closedURL(t *testing.T) string {
 	u := s.URL
 	s.Close()
 	return u
+}
+
+// deleteCustomer deletes the customer through customers-api's DELETE /customers/{id}, as a
+// user would.
+func (w *world) deleteCustomer(t *testing.T, id int64) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/customers/%d", w.customersURL, id), nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE customer %d: got %d, want 204", id, res.StatusCode)
+	}
+}
+
+// orderStatus reads an order's status through orders-api's GET /orders/{id}.
+func (w *world) orderStatus(t *testing.T, id int64) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/orders/%d", w.ordersURL, id), nil)
+	req.Header.Set("Authorization", "Bearer "+w.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Data struct {
+			Status string `json:"status"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
+		t.Fatalf("get order %d: %d %v", id, res.StatusCode, err)
+	}
+	return body.Data.Status
+}
+
+// A key that completed answers its stored 201, byte for byte, whatever happened to the
+// customer since: deleted, or customers-api down. Another body with the key is still 422.
+func TestEndToEndRetryAfterTheCustomerIsGone(t *testing.T) {
+	for _, gone := range []string{"deleted", "customers-api down"} {
+		t.Run(gone, func(t *testing.T) {
+			w := newWorld(t, nil, nil, nil)
+			p := w.orders.SeedProduct(t, "KEEP-1", "Keeper", 1000, 10)
+			req := body(w.customerID, p.ID(), 2, "keep-key-1", "corr-first")
+			first := w.invokeV1(t, req, w.auth())
+			if first.status != 201 {
+				t.Fatalf("got %d %s, want 201", first.status, first.body)
+			}
+			ids := w.ordersOf(t, w.customerID)
+			if gone == "deleted" {
+				w.deleteCustomer(t, w.customerID)
+			} else {
+				w.customersDown.Store(true)
+			}
+			local := httptest.NewServer(w.app.HTTP)
+			defer local.Close()
+			retries := map[string]reply{
+				"v1":             w.invokeV1(t, req, w.auth()),
+				"v2":             w.invokeV2(t, req, w.auth()),
+				"local HTTP":     w.post(t, local, req, w.auth()),
+				"another corr":   w.invokeV1(t, body(w.customerID, p.ID(), 2, "keep-key-1", "corr-retry"), w.auth()),
+				"no corr at all": w.invokeV1(t, body(w.customerID, p.ID(), 2, "keep-key-1", ""), w.auth()),
+			}
+			for name, r := range retries {
+				if r.status != 201 || r.body != first.body {
+					t.Errorf("%s retry: got %d %s, want 201 and the first body %s", name, r.status, r.body, first.body)
+				}
+				if r.header.Get("Idempotent-Replayed") != "true" {
+					t.Errorf("%s retry: got headers %v, want Idempotent-Replayed: true", name, r.header)
+				}
+			}
+			if got := retries["another corr"].header.Get("X-Correlation-ID"); got != "corr-retry" {
+				t.Errorf("got X-Correlation-ID %q, want the retry's own corr-retry", got)
+			}
+			other := w.invokeV1(t, body(w.customerID, p.ID(), 3, "keep-key-1", ""), w.auth())
+			if other.status != 422 || errorCode(t, other) != "idempotency_key_reused" {
+				t.Fatalf("another body: got %d %s, want 422 idempotency_key_reused", other.status, other.body)
+			}
+			if got := w.stock(t, p.ID()); got != 8 {
+				t.Fatalf("got stock %d, want 8 (one decrement)", got)
+			}
+			if now := w.ordersOf(t, w.customerID); len(now) != 1 || now[0] != ids[0] || w.orderStatus(t, ids[0]) != "CONFIRMED" {
+				t.Fatalf("got orders %v, want only %v, CONFIRMED", now, ids)
+			}
+			// A new key is a new request: the customer is checked, as before.
+			fresh := w.invokeV1(t, body(w.customerID, p.ID(), 1, "keep-key-2", ""), w.auth())
+			want := map[string]int{"deleted": 404, "customers-api down": 502}[gone]
+			if fresh.status != want {
+				t.Fatalf("new key: got %d %s, want %d", fresh.status, fresh.body, want)
+			}
+		})
+	}
+}
+
+// Concurrent first attempts of one key, each with its own correlation id: one order, one
+// stock decrement, and every 201 is the same bytes (the answer stored first); the others are
+// 409 in progress. Then, with the customer deleted, concurrent retries all answer those bytes.
+func TestEndToEndConcurrentSameKeyOneAnswer(t *testing.T) {
+	w := newWorld(t, nil, nil, nil)
+	p := w.orders.SeedProduct(t, "RACE-1", "Racer", 500, 100)
+	const n = 16
+	race := func(corr func(i int) string) []reply {
+		return w.race(n, func(i int) string { return body(w.customerID, p.ID(), 5, "race-key", corr(i)) })
+	}
+	oneBody := func(replies []reply, allowInProgress bool) string {
+		t.Helper()
+		var ok string
+		for _, r := range replies {
+			switch {
+			case r.status == 201 && (ok == "" || r.body == ok):
+				ok = r.body
+			case r.status == 201:
+				t.Fatalf("two different 201 bodies:\n%s\n%s", ok, r.body)
+			case allowInProgress && r.status == 409 && errorCode(t, r) == "idempotency_key_in_progress":
+			default:
+				t.Fatalf("got %d %s, want 201 or 409 idempotency_key_in_progress", r.status, r.body)
+			}
+		}
+		if ok == "" {
+			t.Fatal("no request succeeded")
+		}
+		return ok
+	}
+	first := oneBody(race(func(i int) string { return fmt.Sprintf("corr-%d", i) }), true)
+	if got := w.stock(t, p.ID()); got != 95 {
+		t.Fatalf("got stock %d, want 95 (one decrement of 5)", got)
+	}
+	if ids := w.ordersOf(t, w.customerID); len(ids) != 1 {
+		t.Fatalf("got orders %v, want one", ids)
+	}
+	w.deleteCustomer(t, w.customerID)
+	if again := oneBody(race(func(i int) string { return fmt.Sprintf("corr-retry-%d", i) }), false); again != first {
+		t.Fatalf("retries after the delete: got %s, want %s", again, first)
+	}
+	if ids := w.ordersOf(t, w.customerID); len(ids) != 1 || w.stock(t, p.ID()) != 95 {
+		t.Fatalf("after the retries: got orders %v, stock %d, want one order and 95", ids, w.stock(t, p.ID()))
+	}
 }

@@ -26,7 +26,7 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 	if err != nil {
 		return nil, err
 	}
-	service := orchestration.NewService(client, ordersclientClient)
+	service := orchestration.NewService(client, ordersclientClient, ordersclientClient)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		return nil, err

@@ -31,14 +31,16 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 	if err != nil {
 		return bootstrap.OrdersAPIApp{}, err
 	}
+	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client)
 	metrics := bootstrap.ProvideOrdersMetrics()
 	deps := ordersapi.Deps{
-		Orders:   service,
-		Verifier: tokens,
-		Logger:   logger,
-		Ready:    readyChecks,
-		Metrics:  metrics,
+		Orders:       service,
+		Verifier:     tokens,
+		ServiceToken: serviceToken,
+		Logger:       logger,
+		Ready:        readyChecks,
+		Metrics:      metrics,
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
@@ -71,13 +73,15 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		cleanup()
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
+	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client)
 	deps := ordersapi.Deps{
-		Orders:   service,
-		Verifier: tokens,
-		Logger:   logger,
-		Ready:    readyChecks,
-		Metrics:  metrics,
+		Orders:       service,
+		Verifier:     tokens,
+		ServiceToken: serviceToken,
+		Logger:       logger,
+		Ready:        readyChecks,
+		Metrics:      metrics,
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)

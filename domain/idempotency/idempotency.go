@@ -28,6 +28,9 @@ var (
 	ErrKeyReused = errs.New(errs.KindUnprocessable, "idempotency_key_reused", "the idempotency key was already used for a different request")
 	// ErrInProgress: the first request with this key has not finished yet.
 	ErrInProgress = errs.New(errs.KindConflict, "idempotency_key_in_progress", "a request with this idempotency key is still in progress")
+	// ErrNotFound: no completed request is stored under the key (never used, failed, or
+	// expired).
+	ErrNotFound = errs.New(errs.KindNotFound, "idempotency_key_not_found", "no completed request is stored under this idempotency key")
 )
 
 // Key is a validated idempotency key. The zero value means "no key".
@@ -75,6 +78,9 @@ type Operation string
 const (
 	OpCreateOrder  Operation = "create_order"
 	OpConfirmOrder Operation = "confirm_order"
+	// OpCreateAndConfirm keeps the orchestrator's consolidated answer (customer and
+	// confirmed order) for its client's key: the orchestrator has no store of its own.
+	OpCreateAndConfirm Operation = "create_and_confirm"
 )
 
 // Fingerprint is the SHA-256, in lower-case hex (64 characters), of the canonical form of a
@@ -87,6 +93,19 @@ func Fingerprint(parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// IsFingerprint reports whether s has the form Fingerprint returns: 64 lower-case hex digits.
+func IsFingerprint(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && (s[i] < 'a' || s[i] > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Response is what the first successful request answered: an HTTP status and the exact body

@@ -81,6 +81,14 @@ func TestFingerprint(t *testing.T) {
 			t.Errorf("Fingerprint(%q) collides with Fingerprint(confirm_order, 12)", other)
 		}
 	}
+	if !idempotency.IsFingerprint(a) {
+		t.Errorf("IsFingerprint(%q) is false, want true", a)
+	}
+	for _, bad := range []string{"", a[:63], a + "0", strings.ToUpper(a), "g" + a[1:], " " + a[1:]} {
+		if idempotency.IsFingerprint(bad) {
+			t.Errorf("IsFingerprint(%q) is true, want false", bad)
+		}
+	}
 }
 
 func TestRecord(t *testing.T) {
@@ -132,6 +140,7 @@ func TestErrors(t *testing.T) {
 		{idempotency.ErrInvalidKey, errs.KindInvalid, "invalid_idempotency_key"},
 		{idempotency.ErrKeyReused, errs.KindUnprocessable, "idempotency_key_reused"},
 		{idempotency.ErrInProgress, errs.KindConflict, "idempotency_key_in_progress"},
+		{idempotency.ErrNotFound, errs.KindNotFound, "idempotency_key_not_found"},
 	} {
 		if c.err.Kind() != c.kind || c.err.Code() != c.code {
 			t.Errorf("got %v %s, want %v %s", c.err.Kind(), c.err.Code(), c.kind, c.code)

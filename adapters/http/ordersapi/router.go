@@ -42,14 +42,17 @@ const (
 type Deps struct {
 	Orders   *orders.Service
 	Verifier auth.TokenVerifier
-	Logger   *slog.Logger // nil: discard the access log
-	Ready    ReadyChecks
-	Metrics  Metrics // nil: no /metrics, no counters
+	// ServiceToken guards the /internal routes (the orchestrator's stored answers).
+	ServiceToken httpkit.ServiceToken
+	Logger       *slog.Logger // nil: discard the access log
+	Ready        ReadyChecks
+	Metrics      Metrics // nil: no /metrics, no counters
 }
 
 // NewRouter returns the whole orders-api handler: the routes of the contract wrapped in
 // httpkit.Middleware (request ids, access log, panic recovery, 1 MiB body limit). Business
-// routes need a user JWT (Authorization: Bearer, verified by d.Verifier).
+// routes need a user JWT (Authorization: Bearer, verified by d.Verifier); /internal routes
+// need the service token.
 func NewRouter(d Deps) http.Handler {
 	h := &handlers{orders: d.Orders, metrics: d.Metrics}
 	r := mux.NewRouter()
@@ -76,6 +79,10 @@ func NewRouter(d Deps) http.Handler {
 	route("/orders/{id}", http.MethodGet, h.getOrder)
 	route("/orders/{id}/confirm", http.MethodPost, h.confirmOrder)
 	route("/orders/{id}/cancel", http.MethodPost, h.cancelOrder)
+
+	service := httpkit.RequireServiceToken(d.ServiceToken)
+	r.Handle("/internal/orchestrations/{key}", service(http.HandlerFunc(h.getAnswer))).Methods(http.MethodGet)
+	r.Handle("/internal/orchestrations/{key}", service(http.HandlerFunc(h.putAnswer))).Methods(http.MethodPut)
 
 	return httpkit.WrapRouter(r, d.Logger, d.Metrics)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
@@ -43,7 +44,8 @@ type Options struct {
 	// CustomersBase is customers-api's base URL; when set, customers are checked with the
 	// real customers client and ServiceToken.
 	CustomersBase string
-	ServiceToken  string
+	// ServiceToken is sent to customers-api and required on orders-api's /internal routes.
+	ServiceToken string
 	// CustomersTimeout is the customers client's per-attempt timeout (default 2s).
 	CustomersTimeout time.Duration
 	// Customers checks customers when CustomersBase is empty; nil: every customer exists.
@@ -124,7 +126,8 @@ func New(tb testing.TB, opts Options) *API {
 	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	svc := orders.NewService(opts.Store, checker, orders.Config{
 		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL, Clock: opts.Now})
-	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
+	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
+		Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
 	return &API{Handler: h, Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
 }
 
