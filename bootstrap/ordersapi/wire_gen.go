@@ -31,8 +31,8 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 	if err != nil {
 		return bootstrap.OrdersAPIApp{}, err
 	}
-	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client)
 	metrics := bootstrap.ProvideOrdersMetrics()
+	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client, metrics)
 	deps := ordersapi.Deps{
 		Orders:   service,
 		Verifier: tokens,
@@ -71,7 +71,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		cleanup()
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
-	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client)
+	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client, metrics)
 	deps := ordersapi.Deps{
 		Orders:   service,
 		Verifier: tokens,

@@ -6,10 +6,12 @@ package apitest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +74,25 @@ func MetricsText(tb testing.TB, h http.Handler) string {
 		tb.Fatalf("got /metrics %d, want 200", rec.Code)
 	}
 	return rec.Body.String()
+}
+
+// CheckMetricLabelsBounded sends h requests with many invented methods to path and fails
+// tb unless the request metrics h serves at /metrics stay a handful of series, with none of
+// the invented methods as a label: every label must come from a closed set.
+func CheckMetricLabelsBounded(tb testing.TB, h http.Handler, path string) {
+	tb.Helper()
+	const n = 300
+	for i := range n {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(fmt.Sprintf("M%d", i), path, nil))
+	}
+	text := MetricsText(tb, h)
+	if strings.Contains(text, `method="M`) {
+		tb.Errorf("an invented method became a metric label")
+	}
+	if !strings.Contains(text, `method="OTHER"`) {
+		tb.Errorf(`metrics lack method="OTHER" for the invented methods`)
+	}
+	if got := strings.Count(text, "\nhttp_requests_total{"); got > 10 {
+		tb.Errorf("got %d http_requests_total series after %d requests with invented methods, want at most 10", got, n)
+	}
 }
