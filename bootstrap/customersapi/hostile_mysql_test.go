@@ -40,6 +40,9 @@ func TestHostileInputOnMySQL(t *testing.T) {
 		req := httptest.NewRequest(method, "/", strings.NewReader(body))
 		req.URL, _ = url.Parse(target)
 		req.Header.Set("Authorization", "Bearer "+auth)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		rec := httptest.NewRecorder()
 		app.Handler.ServeHTTP(rec, req)
 		b, _ := io.ReadAll(rec.Body)

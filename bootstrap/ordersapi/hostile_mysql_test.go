@@ -49,6 +49,9 @@ func TestHostileInputOnMySQL(t *testing.T) {
 		req := httptest.NewRequest(method, "/", strings.NewReader(body))
 		req.URL, _ = url.Parse(target)
 		req.Header.Set("Authorization", "Bearer "+tok.Value)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
