@@ -57,7 +57,8 @@ build: ## build the services and tools into ./bin
 #   - any one service exits (a port in use, a bad configuration): the others are stopped and
 #     make fails with that service's exit code.
 # sed ignores SIGINT and SIGTERM, so the services' last lines (their shutdown) still reach the terminal.
-# A service still running 25 s after SIGTERM is killed with its process group.
+# A service still running 30 s after SIGTERM is killed with its process group: more than its
+# SHUTDOWN_DRAIN_DELAY (5s) + SHUTDOWN_TIMEOUT (20s).
 define RUN_SCRIPT
 declare -A pids=()
 start() {
@@ -69,7 +70,7 @@ stop() {
 	trap '' INT TERM
 	local name
 	for name in "$${!pids[@]}"; do kill -TERM "$${pids[$$name]}" 2>/dev/null || true; done
-	for _ in $$(seq 250); do
+	for _ in $$(seq 300); do
 		local alive=0
 		for name in "$${!pids[@]}"; do kill -0 "$${pids[$$name]}" 2>/dev/null && alive=1; done
 		[[ $$alive == 0 ]] && break
@@ -77,7 +78,7 @@ stop() {
 	done
 	for name in "$${!pids[@]}"; do
 		if kill -0 "$${pids[$$name]}" 2>/dev/null; then
-			echo "[run] $$name did not stop within 25s: killing its process group" >&2
+			echo "[run] $$name did not stop within 30s: killing its process group" >&2
 			kill -KILL -- "-$${pids[$$name]}" 2>/dev/null || true
 		fi
 	done
