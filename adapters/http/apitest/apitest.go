@@ -109,8 +109,21 @@ func CheckMetricLabelsBounded(tb testing.TB, h http.Handler, path string) {
 	}
 }
 
-// Send serves one request to h: method, path, body (none when empty) and header pairs.
-func Send(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+// Do serves one request and returns what was answered: h.ServeHTTP into a recorder
+// (Direct), or through an OpenAPI validator that also checks the exchange.
+type Do func(*http.Request) *httptest.ResponseRecorder
+
+// Direct is the Do that serves req on h.
+func Direct(h http.Handler) Do {
+	return func(req *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+}
+
+// NewRequest builds a request: method, path, body (none when empty) and header pairs.
+func NewRequest(method, path, body string, header ...string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -119,9 +132,12 @@ func Send(h http.Handler, method, path, body string, header ...string) *httptest
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return req
+}
+
+// Send serves one request to h: method, path, body (none when empty) and header pairs.
+func Send(h http.Handler, method, path, body string, header ...string) *httptest.ResponseRecorder {
+	return Direct(h)(NewRequest(method, path, body, header...))
 }
 
 // CheckHeadLikeGet fails tb unless HEAD path answers what GET path answers (status and
@@ -142,19 +158,19 @@ func CheckHeadLikeGet(tb testing.TB, h http.Handler, path string, header ...stri
 	}
 }
 
-// CheckJSONBodiesOnly fails tb unless method path with body is refused 415
+// CheckJSONBodiesOnly fails tb unless method path with body, served by do, is refused 415
 // unsupported_media_type when sent as text/plain, form data or with no Content-Type, and
 // accepted (any other status) as application/json with a charset.
-func CheckJSONBodiesOnly(tb testing.TB, h http.Handler, method, path, body string, header ...string) {
+func CheckJSONBodiesOnly(tb testing.TB, do Do, method, path, body string, header ...string) {
 	tb.Helper()
 	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "", "application/jsonx", "text/json"} {
-		rec := Send(h, method, path, body, append([]string{"Content-Type", ct}, header...)...)
+		rec := do(NewRequest(method, path, body, append([]string{"Content-Type", ct}, header...)...))
 		if rec.Code != http.StatusUnsupportedMediaType || !strings.Contains(rec.Body.String(), `"code":"unsupported_media_type"`) {
 			tb.Errorf("%s %s as %q: got %d %s, want 415 unsupported_media_type", method, path, ct, rec.Code, rec.Body)
 		}
 	}
 	for _, ct := range []string{"application/json; charset=utf-8", "Application/JSON"} {
-		if rec := Send(h, method, path, body, append([]string{"Content-Type", ct}, header...)...); rec.Code == http.StatusUnsupportedMediaType {
+		if rec := do(NewRequest(method, path, body, append([]string{"Content-Type", ct}, header...)...)); rec.Code == http.StatusUnsupportedMediaType {
 			tb.Errorf("%s %s as %q: got 415, want it accepted", method, path, ct)
 		}
 	}

@@ -29,9 +29,10 @@ func TestHTTPHygiene(t *testing.T) {
 		apitest.CheckHeadLikeGet(t, api.Handler, "/internal"+id, service...)
 	})
 	t.Run("JSON bodies only", func(t *testing.T) {
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPost, "/customers", `{"name":"B","email":"b@acme.com"}`, user...)
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPut, id, `{"name":"ACME 2"}`, user...)
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPost, "/auth/login", `{"username":"admin","password":"admin123"}`)
+		validated := func(r *http.Request) *httptest.ResponseRecorder { return spec.Serve(t, api.Handler, r) }
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPost, "/customers", `{"name":"B","email":"b@acme.com"}`, user...)
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPut, id, `{"name":"ACME 2"}`, user...)
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPost, "/auth/login", `{"username":"admin","password":"admin123"}`)
 	})
 	t.Run("customer data is never cached", func(t *testing.T) {
 		js := append([]string{"Content-Type", "application/json"}, user...)

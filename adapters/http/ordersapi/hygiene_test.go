@@ -2,6 +2,7 @@ package ordersapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
@@ -30,9 +31,11 @@ func TestHTTPHygiene(t *testing.T) {
 		}
 	})
 	t.Run("JSON bodies only", func(t *testing.T) {
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPost, "/products", `{"sku":"SKU-J","name":"J","price_cents":1,"stock":1}`, user...)
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPatch, "/products/1", `{"name":"Widget 2"}`, user...)
-		apitest.CheckJSONBodiesOnly(t, api.Handler, http.MethodPost, "/orders", `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`, user...)
+		v := validator(t)
+		validated := func(r *http.Request) *httptest.ResponseRecorder { return v.Serve(t, api.Handler, r) }
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPost, "/products", `{"sku":"SKU-J","name":"J","price_cents":1,"stock":1}`, user...)
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPatch, "/products/1", `{"name":"Widget 2"}`, user...)
+		apitest.CheckJSONBodiesOnly(t, validated, http.MethodPost, "/orders", `{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`, user...)
 	})
 	t.Run("no body needs no Content-Type", func(t *testing.T) {
 		rec := apitest.Send(api.Handler, http.MethodPost, "/orders/1/confirm", "", append([]string{"Idempotency-Key", "h-1"}, user...)...)
