@@ -81,21 +81,21 @@ func MethodNotAllowed(router *mux.Router) http.Handler {
 		sort.Strings(list)
 		w.Header().Set("Allow", strings.Join(list, ", "))
 		WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
-			Code: "method_not_allowed", Message: "method " + sanitizeMethod(r.Method) + " is not allowed here"}})
+			Code: "method_not_allowed", Message: methodNotAllowed(r.Method)}})
 	})
 }
 
-// sanitizeMethod keeps a caller's method out of the answer unless it is a known one: the
-// method is the caller's text, of any length.
-func sanitizeMethod(m string) string {
-	if KnownMethod(m) {
-		return m
+// methodNotAllowed is the 405 message. It names the method only when it is a known one:
+// any other is the caller's text, of any length.
+func methodNotAllowed(m string) string {
+	if knownMethod(m) {
+		return "method " + m + " is not allowed here"
 	}
-	return "this method"
+	return "this method is not allowed here"
 }
 
-// KnownMethod reports whether m is one of the methods of RFC 9110 (and PATCH).
-func KnownMethod(m string) bool {
+// knownMethod reports whether m is one of the methods of RFC 9110 (and PATCH).
+func knownMethod(m string) bool {
 	switch m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:

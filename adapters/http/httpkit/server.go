@@ -86,7 +86,7 @@ func ServeListener(ctx context.Context, logger *slog.Logger, cfg ServerConfig, l
 	draining.Store(true)
 	srv.SetKeepAlivesEnabled(false)
 	if cfg.DrainDelay > 0 {
-		logger.Info("draining: /ready answers 503, still serving", slog.Duration("drain_delay", cfg.DrainDelay))
+		logger.Info("draining: /ready answers 503, still serving", slog.String("drain_delay", cfg.DrainDelay.String()))
 		select {
 		case err := <-errc:
 			return err
