@@ -44,6 +44,8 @@ func TestHTTPHygiene(t *testing.T) {
 			"update":      apitest.Send(api.Handler, "PUT", id, `{"name":"ACME 3"}`, js...),
 			"internal":    apitest.Send(api.Handler, "GET", "/internal"+id, "", service...),
 			"no token":    apitest.Send(api.Handler, "GET", id, ""),
+			"login":       apitest.Send(api.Handler, "POST", "/auth/login", `{"username":"admin","password":"admin123"}`, "Content-Type", "application/json"),
+			"bad login":   apitest.Send(api.Handler, "POST", "/auth/login", `{"username":"admin","password":"nope"}`, "Content-Type", "application/json"),
 		} {
 			if got := rec.Header().Get("Cache-Control"); got != "no-store" {
 				t.Errorf("%s (%d): got Cache-Control %q, want no-store", name, rec.Code, got)

@@ -67,7 +67,8 @@ func NewRouter(d Deps) http.Handler {
 		r.Handle("/metrics", d.Metrics.Handler()).Methods(read...)
 	}
 
-	r.HandleFunc("/auth/login", h.loginHandler).Methods(http.MethodPost)
+	// The login answers a token (RFC 6749 §5.1: no-store), its failures the same way.
+	r.Handle("/auth/login", httpkit.NoStore(http.HandlerFunc(h.loginHandler))).Methods(http.MethodPost)
 
 	// Every customer route answers with customer data: no cache may keep it.
 	customer := func(guard func(http.Handler) http.Handler, fn http.HandlerFunc) http.Handler {
