@@ -53,7 +53,7 @@ build: ## build the services and tools into ./bin
 # prefixes every line of theirs with [NAME] (no process per line) and stops all three,
 # gracefully, when Ctrl-C or SIGTERM reaches it (the services stay in its process group, so a
 # terminal's Ctrl-C reaches them too) or when any one exits (a port in use, a bad
-# configuration): make then fails with that service's status. A service still running 25 s
+# configuration): make then fails with that service's status. A service still running 30 s
 # after SIGTERM is killed. `make run | tee run.log` stops the same way on Ctrl-C.
 # *_RUN_ENV add variables to one service (make profile sets PPROF_ADDR there).
 CUSTOMERS_RUN_ENV ?=

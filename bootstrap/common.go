@@ -70,6 +70,7 @@ func ProvideServiceToken(cfg Config) httpkit.ServiceToken {
 func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 	sc := httpkit.DefaultServerConfig(":" + strconv.Itoa(cfg.Port))
 	sc.ShutdownTimeout = cfg.ShutdownTimeout
+	sc.DrainDelay = cfg.ShutdownDrainDelay
 	sc.RequestTimeout = cfg.RequestTimeout
 	return sc
 }

@@ -41,10 +41,13 @@ type Config struct {
 	CancelWindow     time.Duration
 	IdempotencyTTL   time.Duration
 	ShutdownTimeout  time.Duration
-	RequestTimeout   time.Duration
-	LogLevel         slog.Level
-	PprofAddr        string   // host:port of the opt-in net/http/pprof listener; empty: none
-	Warnings         []string // non-fatal findings to log at start-up
+	// ShutdownDrainDelay is how long a stopping service keeps serving with /ready at 503
+	// before it stops accepting connections (SHUTDOWN_DRAIN_DELAY; 0 disables).
+	ShutdownDrainDelay time.Duration
+	RequestTimeout     time.Duration
+	LogLevel           slog.Level
+	PprofAddr          string   // host:port of the opt-in net/http/pprof listener; empty: none
+	Warnings           []string // non-fatal findings to log at start-up
 
 	// OrderHoldTTL is how long a new order holds its stock while CREATED (ORDER_HOLD_TTL);
 	// 0: orders never expire.
@@ -72,22 +75,23 @@ var defaultPorts = map[Service]int{CustomersAPI: 3001, OrdersAPI: 3002, Orchestr
 func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
-		Port:             r.int("PORT", defaultPorts[service]),
-		JWTSecret:        getenv("JWT_SECRET"),
-		JWTIssuer:        r.str("JWT_ISSUER", "customers-api"),
-		JWTLifetime:      r.duration("JWT_TTL", time.Hour),
-		ServiceToken:     getenv("SERVICE_TOKEN"),
-		AdminUser:        getenv("ADMIN_USER"),
-		AdminPassword:    getenv("ADMIN_PASSWORD"),
-		CustomersAPIBase: strings.TrimRight(r.str("CUSTOMERS_API_BASE", "http://127.0.0.1:3001"), "/"),
-		OrdersAPIBase:    strings.TrimRight(r.str("ORDERS_API_BASE", "http://127.0.0.1:3002"), "/"),
-		UpstreamTimeout:  r.duration("UPSTREAM_TIMEOUT", 5*time.Second),
-		CancelWindow:     r.duration("CANCEL_WINDOW", 10*time.Minute),
-		IdempotencyTTL:   r.duration("IDEMPOTENCY_TTL", 24*time.Hour),
-		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		RequestTimeout:   r.duration("REQUEST_TIMEOUT", 15*time.Second),
-		MigrateOnStart:   r.bool("MIGRATE_ON_START", true),
-		PprofAddr:        getenv("PPROF_ADDR"),
+		Port:               r.int("PORT", defaultPorts[service]),
+		JWTSecret:          getenv("JWT_SECRET"),
+		JWTIssuer:          r.str("JWT_ISSUER", "customers-api"),
+		JWTLifetime:        r.duration("JWT_TTL", time.Hour),
+		ServiceToken:       getenv("SERVICE_TOKEN"),
+		AdminUser:          getenv("ADMIN_USER"),
+		AdminPassword:      getenv("ADMIN_PASSWORD"),
+		CustomersAPIBase:   strings.TrimRight(r.str("CUSTOMERS_API_BASE", "http://127.0.0.1:3001"), "/"),
+		OrdersAPIBase:      strings.TrimRight(r.str("ORDERS_API_BASE", "http://127.0.0.1:3002"), "/"),
+		UpstreamTimeout:    r.duration("UPSTREAM_TIMEOUT", 5*time.Second),
+		CancelWindow:       r.duration("CANCEL_WINDOW", 10*time.Minute),
+		IdempotencyTTL:     r.duration("IDEMPOTENCY_TTL", 24*time.Hour),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 15*time.Second),
+		ShutdownDrainDelay: r.duration("SHUTDOWN_DRAIN_DELAY", 5*time.Second),
+		MigrateOnStart:     r.bool("MIGRATE_ON_START", true),
+		PprofAddr:          getenv("PPROF_ADDR"),
 		Pool: mysql.PoolConfig{
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 32),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 32),
@@ -115,6 +119,9 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	}
 	if c.OrderHoldTTL < 0 {
 		r.fail("ORDER_HOLD_TTL must be a duration such as 30m, or 0 to turn expiry off")
+	}
+	if c.ShutdownDrainDelay < 0 {
+		r.fail("SHUTDOWN_DRAIN_DELAY must be 0 (no drain) or a positive duration such as 5s")
 	}
 	for _, base := range []struct{ name, v string }{{"CUSTOMERS_API_BASE", c.CustomersAPIBase}, {"ORDERS_API_BASE", c.OrdersAPIBase}} {
 		if u, err := url.Parse(base.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

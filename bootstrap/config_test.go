@@ -123,3 +123,19 @@ func TestLoadConfigPprofAddr(t *testing.T) {
 		t.Fatalf("PPROF_ADDR=6062: got %v, want an error naming PPROF_ADDR", err)
 	}
 }
+
+// TestShutdownDrainDelay: SHUTDOWN_DRAIN_DELAY defaults to 5s, 0 turns the drain off, a
+// negative value is refused; the server configuration carries it.
+func TestShutdownDrainDelay(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]time.Duration{"": 5 * time.Second, "0": 0, "0s": 0, "2s": 2 * time.Second} {
+		c, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(map[string]string{"SHUTDOWN_DRAIN_DELAY": v}))
+		if err != nil || c.ShutdownDrainDelay != want || bootstrap.ProvideServerConfig(c).DrainDelay != want {
+			t.Errorf("SHUTDOWN_DRAIN_DELAY=%q: got %v (%v), want %v", v, c.ShutdownDrainDelay, err, want)
+		}
+	}
+	if _, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(map[string]string{"SHUTDOWN_DRAIN_DELAY": "-1s"})); err == nil ||
+		!strings.Contains(err.Error(), "SHUTDOWN_DRAIN_DELAY") {
+		t.Errorf("SHUTDOWN_DRAIN_DELAY=-1s: got %v, want an error naming it", err)
+	}
+}

@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"runtime"
@@ -104,5 +105,19 @@ func ProvideMemoryReadyChecks() customersapi.ReadyChecks { return customersapi.R
 
 // ProvideMySQLReadyChecks makes /ready ping the database.
 func ProvideMySQLReadyChecks(db *sql.DB) customersapi.ReadyChecks {
-	return customersapi.ReadyChecks{"database": func(r *http.Request) error { return mysql.Ping(r.Context(), db) }}
+	return customersapi.ReadyChecks{Own: databaseCheck(db)}
+}
+
+// databaseCheck is the readiness check of a service on MySQL: the pool answers a ping.
+func databaseCheck(db *sql.DB) map[string]httpkit.Check {
+	return map[string]httpkit.Check{"database": func(ctx context.Context) error { return mysql.Ping(ctx, db) }}
+}
+
+// dependencyChecks returns checks as readiness dependencies (reported by /ready?verbose,
+// never failing /ready) and exports each as backoffice_dependency_up in m.
+func dependencyChecks(m *metrics.Metrics, checks map[string]httpkit.Check) map[string]httpkit.Check {
+	for name, check := range checks {
+		m.WatchDependency(name, check)
+	}
+	return checks
 }

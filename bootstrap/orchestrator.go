@@ -69,13 +69,14 @@ func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
 // the function's invocations, errors and durations there.
 func ProvideOrchestratorMetrics() *metrics.Metrics { return metrics.New(string(Orchestrator)) }
 
-// ProvideOrchestratorHTTP serves the handler locally; /ready checks that both services answer
-// their /health, and /metrics serves m.
+// ProvideOrchestratorHTTP serves the handler locally and /metrics from m. The orchestrator
+// keeps no state, so /ready is 200 whenever it runs (503 while draining); both services are
+// dependencies, reported by /ready?verbose and the backoffice_dependency_up gauge.
 func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics) OrchestratorHTTP {
-	checks := map[string]httpkit.Check{
-		customersclient.Service: func(r *http.Request) error { return cc.Health(r.Context()) },
-		ordersclient.Service:    func(r *http.Request) error { return oc.Health(r.Context()) },
-	}
+	checks := httpkit.ReadyChecks{Dependencies: dependencyChecks(m, map[string]httpkit.Check{
+		customersclient.Service: cc.Health,
+		ordersclient.Service:    oc.Health,
+	})}
 	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger, m)
 }
 

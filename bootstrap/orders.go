@@ -84,16 +84,18 @@ func ProvideOrdersMySQLStore(db *sql.DB, m *metrics.Metrics) *mysql.OrdersStore 
 	return mysql.NewOrdersStore(db).ObserveRetries(func() { m.Count(metrics.EventTransactionRetry) })
 }
 
-// ProvideOrdersMemoryReadyChecks makes /ready check that customers-api answers: orders
-// cannot be created without it.
-func ProvideOrdersMemoryReadyChecks(cc *customersclient.Client) ordersapi.ReadyChecks {
-	return ordersapi.ReadyChecks{customersclient.Service: func(r *http.Request) error { return cc.Health(r.Context()) }}
+// ProvideOrdersMemoryReadyChecks reports customers-api as a dependency (in /ready?verbose
+// and the backoffice_dependency_up gauge of m): orders cannot be created without it, but
+// every other route still works, so it does not fail /ready.
+func ProvideOrdersMemoryReadyChecks(cc *customersclient.Client, m *metrics.Metrics) ordersapi.ReadyChecks {
+	return ordersapi.ReadyChecks{Dependencies: dependencyChecks(m, map[string]httpkit.Check{customersclient.Service: cc.Health})}
 }
 
-// ProvideOrdersMySQLReadyChecks makes /ready ping the database and check customers-api.
-func ProvideOrdersMySQLReadyChecks(db *sql.DB, cc *customersclient.Client) ordersapi.ReadyChecks {
-	checks := ProvideOrdersMemoryReadyChecks(cc)
-	checks["database"] = func(r *http.Request) error { return mysql.Ping(r.Context(), db) }
+// ProvideOrdersMySQLReadyChecks makes /ready ping the database, with customers-api as a
+// dependency.
+func ProvideOrdersMySQLReadyChecks(db *sql.DB, cc *customersclient.Client, m *metrics.Metrics) ordersapi.ReadyChecks {
+	checks := ProvideOrdersMemoryReadyChecks(cc, m)
+	checks.Own = databaseCheck(db)
 	return checks
 }
 

@@ -69,5 +69,26 @@ func Describe(err error) (status int, detail Detail, internal bool) {
 	if errors.As(err, &det) && len(det.Details()) > 0 {
 		d.Details = det.Details()
 	}
-	return Status(c.Kind()), d, false
+	status = Status(c.Kind())
+	var s *statusError
+	if errors.As(err, &s) {
+		status = s.status
+	}
+	return status, d, false
 }
+
+// WithStatus returns err answered with status instead of its kind's: for the few answers
+// of the HTTP layer itself that the kinds do not name (405, 415). err keeps its kind for
+// everything else (errors.Is, the clients' reverse mapping).
+func WithStatus(status int, err *errs.Error) error { return &statusError{base: err, status: status} }
+
+// statusError is an errs.Error with an HTTP status of its own.
+type statusError struct {
+	base   *errs.Error
+	status int
+}
+
+func (s *statusError) Error() string   { return s.base.Error() }
+func (s *statusError) Kind() errs.Kind { return s.base.Kind() }
+func (s *statusError) Code() string    { return s.base.Code() }
+func (s *statusError) Unwrap() error   { return s.base }

@@ -4,6 +4,8 @@
 package jwt
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -72,12 +74,46 @@ func (t *Tokens) Issue(subject string, now time.Time) (auth.Token, error) {
 	return auth.Token{Value: s, ExpiresIn: t.lifetime}, nil
 }
 
-// Verify returns the subject of a valid token, else auth.ErrUnauthorized.
+// Verify returns the subject of a valid token, else auth.ErrUnauthorized. Beyond what the
+// parser checks, a token is refused when its header has "crit" (RFC 7515 §4.1.11: a
+// recipient must reject critical extensions it does not understand, and we understand
+// none) or when a time claim is not a JSON number (golang-jwt would read "exp":"1700000000").
 func (t *Tokens) Verify(token string) (string, error) {
-	var claims gojwt.RegisteredClaims
-	parsed, err := t.parser.ParseWithClaims(token, &claims, func(*gojwt.Token) (any, error) { return t.secret, nil })
+	var claims strictClaims
+	parsed, err := t.parser.ParseWithClaims(token, &claims, func(tok *gojwt.Token) (any, error) {
+		if _, ok := tok.Header["crit"]; ok {
+			return nil, errCritical
+		}
+		return t.secret, nil
+	})
 	if err != nil || !parsed.Valid || claims.Subject == "" {
 		return "", auth.ErrUnauthorized
 	}
 	return claims.Subject, nil
+}
+
+var errCritical = errors.New("jwt: critical header extensions are not supported")
+
+// strictClaims are the registered claims, decoded only when exp, iat and nbf are JSON
+// numbers as RFC 7519 §2 (NumericDate) requires.
+type strictClaims struct {
+	gojwt.RegisteredClaims
+}
+
+func (c *strictClaims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if v, ok := raw[name]; ok && !isJSONNumber(v) {
+			return fmt.Errorf("jwt: claim %q is not a number", name)
+		}
+	}
+	return json.Unmarshal(b, &c.RegisteredClaims)
+}
+
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,6 +67,9 @@ func TestVerifyRefusesForeignTokens(t *testing.T) {
 		"alg none":         none,
 		"garbage":          "not.a.token",
 		"empty":            "",
+		"crit header":      jwttest.SignWithHeader(t, gojwt.SigningMethodHS256, []byte(secret), valid, map[string]any{"crit": []string{"exp"}}),
+		"exp as a string":  jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("exp", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))),
+		"iat as a string":  jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iat", strconv.FormatInt(now.Unix(), 10))),
 		"issued in future": jwttest.Sign(t, gojwt.SigningMethodHS256, []byte(secret), with("iat", now.Add(time.Hour).Unix())),
 	}
 	for name, tok := range cases {

@@ -28,7 +28,7 @@ var snakeCode = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // orchestratorStatuses are the statuses a request can get when both services answer well
 // (422: inputs share keys, so a key may come again with another body).
-var orchestratorStatuses = []int{201, 400, 401, 404, 405, 413, 422}
+var orchestratorStatuses = []int{201, 400, 401, 404, 405, 413, 415, 422}
 
 // checkOrchestratorAnswer holds one answer to the contract's orchestrator shapes.
 func checkOrchestratorAnswer(t *testing.T, status int, header func(string) string, body []byte) {
@@ -153,8 +153,8 @@ func FuzzOrchestratorEvent(f *testing.F) {
 	for _, s := range []string{v1("POST", goodBody, auth), v2("POST", goodBody, false, auth), v1("PUT", goodBody, auth),
 		v2("POST", base64.StdEncoding.EncodeToString([]byte(goodBody)), true, auth), v2("POST", "%%%", true, auth),
 		v1("POST", goodBody, nil), v1("POST", goodBody, map[string]string{"authorization": "bearer " + fx.token, "AUTHORIZATION": "x"}),
-		`{"httpMethod":"POST","multiValueHeaders":{"Authorization":["Bearer ` + fx.token + `","Bearer x"]},"body":` + quote(goodBody) + `}`,
-		`{"version":"2.0","requestContext":{"http":{"method":"POST"}},"headers":{"authorization":"Bearer ` + fx.token + `"},"body":` + quote(goodBody) + `}`,
+		`{"httpMethod":"POST","multiValueHeaders":{"Authorization":["Bearer ` + fx.token + `","Bearer x"],"Content-Type":["application/json"]},"body":` + quote(goodBody) + `}`,
+		`{"version":"2.0","requestContext":{"http":{"method":"POST"}},"headers":{"authorization":"Bearer ` + fx.token + `","content-type":"application/json"},"body":` + quote(goodBody) + `}`,
 		`{"version":"2.0","requestContext":{"http":{"method":""}}}`, `{"version":"1.0","httpMethod":"POST"}`, `{"version":2}`,
 		`{"httpMethod":1}`, `{"Records":[]}`, `{}`, `[]`, `null`, `"x"`, `{`, ``} {
 		f.Add([]byte(s))
@@ -181,7 +181,7 @@ func FuzzLocalServer(f *testing.F) {
 	f.Add([]byte(goodBody), "DELETE", "")
 	f.Add([]byte(""), "GET", "a\nb")
 	fx := newFixture(f)
-	h := lambda.LocalServer(fx.handler.Handle, "orchestrator", nil, slog.New(slog.DiscardHandler), nil)
+	h := lambda.LocalServer(fx.handler.Handle, "orchestrator", httpkit.ReadyChecks{}, slog.New(slog.DiscardHandler), nil)
 	f.Fuzz(func(t *testing.T, body []byte, method, corrHeader string) {
 		if !validMethod(method) {
 			return // not an HTTP request line net/http would accept
@@ -189,6 +189,7 @@ func FuzzLocalServer(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, lambda.Route, bytes.NewReader(body))
 		req.Method = method
 		req.Header.Set("Authorization", "Bearer "+fx.token)
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(httpkit.HeaderCorrelationID, corrHeader)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -191,6 +191,8 @@ func (h *Handler) serve(ctx context.Context, req request) response {
 		status = http.StatusMethodNotAllowed
 	case !h.authorized(req):
 		status, out = failure(ctx, corrID, auth.ErrUnauthorized)
+	case len(req.body) > 0 && httpkit.CheckJSONContentType(req.header) != nil:
+		status, out = failure(ctx, corrID, httpkit.ErrUnsupportedMediaType)
 	case decodeErr != nil:
 		status, out = failure(ctx, corrID, decodeErr)
 	case idErr != nil:
@@ -218,6 +220,7 @@ func (h *Handler) serve(ctx context.Context, req request) response {
 		httpkit.HeaderRequestID:     {reqID},
 		httpkit.HeaderCorrelationID: {corrID},
 	}}
+	setSafetyHeaders(resp.header)
 	if status == http.StatusMethodNotAllowed {
 		resp.header.Set("Allow", http.MethodPost)
 	}
@@ -235,11 +238,20 @@ func (h *Handler) serveError(ctx context.Context, req request, err error) respon
 	reqID, corrID, _ := ids(req, bodyDTO{})
 	ctx = h.withIDs(ctx, reqID, corrID)
 	status, out := failure(ctx, corrID, err)
-	return response{status: status, body: out, header: http.Header{
+	resp := response{status: status, body: out, header: http.Header{
 		"Content-Type":              {"application/json"},
 		httpkit.HeaderRequestID:     {reqID},
 		httpkit.HeaderCorrelationID: {corrID},
 	}}
+	setSafetyHeaders(resp.header)
+	return resp
+}
+
+// setSafetyHeaders adds the headers every orchestrator answer carries: nosniff, and
+// no-store since a success holds the customer.
+func setSafetyHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }
 
 func (h *Handler) withIDs(ctx context.Context, reqID, corrID string) context.Context {

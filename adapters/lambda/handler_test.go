@@ -127,6 +127,7 @@ const goodBody = `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempoten
 
 // v1 builds a REST API event.
 func v1(method, body string, headers map[string]string) string {
+	headers = withJSONType(body, headers)
 	e := map[string]any{"resource": lambda.Route, "path": lambda.Route, "httpMethod": method,
 		"headers": headers, "body": body, "isBase64Encoded": false,
 		"requestContext": map[string]any{"requestId": "gw-req-1", "stage": "prod"}}
@@ -136,11 +137,28 @@ func v1(method, body string, headers map[string]string) string {
 
 // v2 builds an HTTP API event (headers lower-case, as HTTP API sends them).
 func v2(method, body string, b64 bool, headers map[string]string) string {
+	headers = withJSONType(body, headers)
 	e := map[string]any{"version": "2.0", "routeKey": "POST " + lambda.Route, "rawPath": lambda.Route,
 		"headers": headers, "body": body, "isBase64Encoded": b64,
 		"requestContext": map[string]any{"requestId": "gw-req-2", "http": map[string]any{"method": method, "path": lambda.Route}}}
 	b, _ := json.Marshal(e)
 	return string(b)
+}
+
+// withJSONType returns headers with Content-Type: application/json added when there is a
+// body and headers name no Content-Type, as a JSON client sends it.
+func withJSONType(body string, headers map[string]string) map[string]string {
+	if body == "" {
+		return headers
+	}
+	out := map[string]string{"Content-Type": "application/json"}
+	for k, v := range headers {
+		if strings.EqualFold(k, "Content-Type") {
+			delete(out, "Content-Type")
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // answer is what both response versions share.
@@ -426,7 +444,7 @@ func TestRepeatedHeadersV1(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	e := map[string]any{"httpMethod": "POST", "path": lambda.Route, "body": goodBody,
-		"multiValueHeaders": map[string][]string{"authorization": {"Bearer " + f.token}}}
+		"multiValueHeaders": map[string][]string{"authorization": {"Bearer " + f.token}, "content-type": {"application/json"}}}
 	b, _ := json.Marshal(e)
 	if a := invoke(t, f, string(b)); a.StatusCode != 201 {
 		t.Fatalf("got %d %s, want 201 with the token in multiValueHeaders only", a.StatusCode, a.Body)

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ func TestHostileTokensAreRefusedBeforeAnyCall(t *testing.T) {
 		"HS512":        sign(gojwt.SigningMethodHS512, secret, good),
 		"RS256":        sign(gojwt.SigningMethodRS256, rsaKey, good),
 		"wrong issuer": sign(gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
+		"crit header":  jwttest.SignWithHeader(t, gojwt.SigningMethodHS256, secret, good, map[string]any{"crit": []string{"exp"}}),
+		"exp a string": sign(gojwt.SigningMethodHS256, secret, with("exp", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))),
 		"no signature": strings.Join(strings.Split(valid, ".")[:2], ".") + ".",
 	}
 	f := newFixture(t)

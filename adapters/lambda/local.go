@@ -25,29 +25,50 @@ type EventHandler func(ctx context.Context, event json.RawMessage) (json.RawMess
 var errNoRoute = errs.New(errs.KindNotFound, "route_not_found", "no such route")
 
 // Metrics is what the local server reports to, when given: request counts and latencies by
-// route pattern and status, served at GET /metrics. adapters/metrics implements it.
+// route and status, served at GET /metrics. adapters/metrics implements it.
 type Metrics interface {
-	PatternObserver() func(r *http.Request, status int, elapsed time.Duration)
+	Observe(route, method string, status int, elapsed time.Duration)
 	Handler() http.Handler
 }
 
+// errTimeout is the local server's answer when the handler has not answered by the
+// request's deadline (REQUEST_TIMEOUT) plus httpkit.DeadlineMargin.
+var errTimeout = errs.New(errs.KindTimeout, "gateway_timeout", "the request timed out, try again with the same idempotency_key")
+
 // LocalServer serves fn over plain HTTP the way serverless-offline serves a function: each
 // request to Route becomes a REST API (v1) proxy event and the event's answer is written
-// back. GET /health and GET /ready (each check must pass) are answered directly, and GET
-// /metrics when m is not nil. Wrapped in httpkit.Middleware: X-Request-ID, access log,
-// panic recovery, the 1 MiB body limit.
-func LocalServer(fn EventHandler, service string, checks map[string]httpkit.Check, logger *slog.Logger, m Metrics) http.Handler {
+// back. GET /health and GET /ready (see httpkit.Ready: the orchestrator has no store of its
+// own, so checks holds Dependencies only) are answered directly, and GET /metrics when m is
+// not nil. Wrapped in httpkit's Stack: X-Request-ID, access log, panic recovery, the 1 MiB
+// body limit, and a 504 gateway_timeout in the orchestrator's shape for a request still
+// running past its deadline.
+func LocalServer(fn EventHandler, service string, checks httpkit.ReadyChecks, logger *slog.Logger, m Metrics) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /health", httpkit.Health(service))
-	mux.Handle("GET /ready", httpkit.Ready(service, checks))
-	var observe httpkit.Observe
+	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, httpkit.WithRoute(route, h)) }
+	handle("GET /health", "/health", httpkit.Health(service))
+	handle("GET /ready", "/ready", httpkit.Ready(service, checks))
+	stack := httpkit.Stack{Logger: logger, Timeout: timedOut}
 	if m != nil {
-		mux.Handle("GET /metrics", m.Handler())
-		observe = m.PatternObserver()
+		handle("GET /metrics", "/metrics", m.Handler())
+		stack.Observe = m.Observe
 	}
-	mux.Handle(Route, bridge(fn)) // every method: the handler answers 405 itself, in its own shape
+	handle(Route, Route, bridge(fn)) // every method: the handler answers 405 itself, in its own shape
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { httpkit.WriteError(w, r, errNoRoute) })
-	return httpkit.Middleware(logger, observe, mux)
+	return stack.Wrap(mux)
+}
+
+// timedOut answers 504 in the orchestrator's error shape. The body has not been read for
+// it, so correlationId is the X-Correlation-ID header's, else a new id.
+func timedOut(w http.ResponseWriter, r *http.Request) {
+	corrID := httpkit.CorrelationID(r.Context())
+	if corrID == "" {
+		corrID = httpkit.NewID()
+	}
+	status, out := failure(r.Context(), corrID, errTimeout)
+	httpkit.RecordCause(r.Context(), errTimeout)
+	w.Header().Set(httpkit.HeaderCorrelationID, corrID)
+	setSafetyHeaders(w.Header())
+	httpkit.WriteRaw(w, status, out)
 }
 
 func bridge(fn EventHandler) http.HandlerFunc {

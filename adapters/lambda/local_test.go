@@ -1,6 +1,7 @@
 package lambda_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -15,7 +16,7 @@ import (
 
 func localServer(t *testing.T, f *fixture, ready error) *httptest.Server {
 	t.Helper()
-	checks := map[string]httpkit.Check{"orders-api": func(*http.Request) error { return ready }}
+	checks := httpkit.ReadyChecks{Dependencies: map[string]httpkit.Check{"orders-api": func(context.Context) error { return ready }}}
 	srv := httptest.NewServer(lambda.LocalServer(f.handler.Handle, "orchestrator", checks, slog.New(slog.DiscardHandler), nil))
 	t.Cleanup(srv.Close)
 	return srv
@@ -26,6 +27,9 @@ func do(t *testing.T, method, url, body string, h map[string]string) (*http.Resp
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range h {
 		req.Header.Set(k, v)
@@ -89,8 +93,14 @@ func TestLocalServerHealthAndReady(t *testing.T) {
 	if res, _ := do(t, "GET", ok.URL+"/ready", "", nil); res.StatusCode != 200 {
 		t.Errorf("ready: got %d, want 200", res.StatusCode)
 	}
+	// A service it calls being down does not take the orchestrator out of its load
+	// balancer: /ready stays 200 and only ?verbose tells.
 	down := localServer(t, f, errors.New("orders-api could not be reached"))
-	if res, _ := do(t, "GET", down.URL+"/ready", "", nil); res.StatusCode != 503 {
-		t.Errorf("ready with a failing check: got %d, want 503", res.StatusCode)
+	if res, body := do(t, "GET", down.URL+"/ready", "", nil); res.StatusCode != 200 || body != `{"status":"ready","service":"orchestrator"}` {
+		t.Errorf("ready with a dependency down: got %d %s, want 200 ready", res.StatusCode, body)
+	}
+	want := `{"status":"ready","service":"orchestrator","checks":[{"name":"orders-api","kind":"dependency","ok":false,"error":"orders-api could not be reached"}]}`
+	if res, body := do(t, "GET", down.URL+"/ready?verbose", "", nil); res.StatusCode != 200 || body != want {
+		t.Errorf("ready?verbose with a dependency down: got %d %s, want 200 %s", res.StatusCode, body, want)
 	}
 }

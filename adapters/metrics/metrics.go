@@ -5,13 +5,12 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -19,6 +18,7 @@ import (
 
 // Metrics is one service's registry and its collectors.
 type Metrics struct {
+	service  string
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -37,6 +37,7 @@ func New(service string) *Metrics {
 	reg := prometheus.NewRegistry()
 	constLabels := prometheus.Labels{"service": service}
 	m := &Metrics{
+		service:  service,
 		registry: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total", Help: "HTTP requests by route template, method and status.", ConstLabels: constLabels,
@@ -62,6 +63,27 @@ func (m *Metrics) WatchDB(db *sql.DB, name string) {
 	m.registry.MustRegister(collectors.NewDBStatsCollector(db, name))
 }
 
+// WatchDependency adds the gauge backoffice_dependency_up{dependency=name}: 1 when check
+// passes, 0 when it fails, run at each scrape with at most dependencyCheckTimeout. Readiness
+// no longer follows the other services (a service whose reads work stays in its load
+// balancer), so this is where their health shows.
+func (m *Metrics) WatchDependency(name string, check func(ctx context.Context) error) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "backoffice_dependency_up", Help: "1 when the dependency answers its health check, else 0.",
+		ConstLabels: prometheus.Labels{"service": m.service, "dependency": name},
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), dependencyCheckTimeout)
+		defer cancel()
+		if check(ctx) != nil {
+			return 0
+		}
+		return 1
+	}))
+}
+
+// dependencyCheckTimeout bounds one dependency check during a scrape.
+const dependencyCheckTimeout = 2 * time.Second
+
 // Count adds one to an event counter.
 func (m *Metrics) Count(event string) { m.events.WithLabelValues(event).Inc() }
 
@@ -70,35 +92,29 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// Observer returns the function httpkit.Middleware calls once per request. The route label
-// is the matched mux template ("/orders/{id}"), never the raw path, so ids do not explode
-// the number of series; unmatched paths count as "unmatched".
-func (m *Metrics) Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration) {
-	return func(r *http.Request, status int, elapsed time.Duration) {
-		route := "unmatched"
-		var match mux.RouteMatch
-		if router != nil && router.Match(r, &match) && match.Route != nil {
-			if tpl, err := match.Route.GetPathTemplate(); err == nil {
-				route = tpl
-			}
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
-	}
+// Observe counts one request. Every label comes from a closed set, so no request can
+// grow the number of series: route is the router's template ("/orders/{id}", never the raw
+// path) or "unmatched", as httpkit.Middleware reports it; method is one of the known
+// methods or "OTHER"; status is the code when it is a real one (100..599), else "other".
+// httpkit.Middleware calls it once per request.
+func (m *Metrics) Observe(route, method string, status int, elapsed time.Duration) {
+	method = methodLabel(method)
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
 
-// PatternObserver is Observer for a net/http ServeMux: the route label is the pattern the
-// mux matched (r.Pattern, without its method), "unmatched" when none did.
-func (m *Metrics) PatternObserver() func(r *http.Request, status int, elapsed time.Duration) {
-	return func(r *http.Request, status int, elapsed time.Duration) {
-		route := r.Pattern
-		if i := strings.IndexByte(route, ' '); i >= 0 {
-			route = strings.TrimSpace(route[i+1:])
-		}
-		if route == "" {
-			route = "unmatched"
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
 	}
+	return "OTHER"
+}
+
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }

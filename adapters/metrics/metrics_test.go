@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,26 +9,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 )
 
-func TestObserverLabelsByRouteTemplate(t *testing.T) {
-	t.Parallel()
-	m := metrics.New("orders-api")
-	router := mux.NewRouter()
-	router.HandleFunc("/orders/{id}", func(http.ResponseWriter, *http.Request) {}).Methods(http.MethodGet)
-	observe := m.Observer(router)
-	observe(httptest.NewRequest(http.MethodGet, "/orders/17", nil), 200, 3*time.Millisecond)
-	observe(httptest.NewRequest(http.MethodGet, "/orders/18", nil), 404, time.Millisecond)
-	observe(httptest.NewRequest(http.MethodGet, "/nope", nil), 404, time.Millisecond)
-	m.Count(metrics.EventIdempotentReplay)
-
+func metricsText(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
-	text := string(body)
+	return string(body)
+}
+
+func TestObserveLabelsByRouteMethodAndStatus(t *testing.T) {
+	t.Parallel()
+	m := metrics.New("orders-api")
+	m.Observe("/orders/{id}", http.MethodGet, 200, 3*time.Millisecond)
+	m.Observe("/orders/{id}", http.MethodGet, 404, time.Millisecond)
+	m.Observe("unmatched", http.MethodGet, 404, time.Millisecond)
+	m.Count(metrics.EventIdempotentReplay)
+
+	text := metricsText(t, m)
 	for _, want := range []string{
 		`http_requests_total{method="GET",route="/orders/{id}",service="orders-api",status="200"} 1`,
 		`http_requests_total{method="GET",route="/orders/{id}",service="orders-api",status="404"} 1`,
@@ -40,7 +41,28 @@ func TestObserverLabelsByRouteTemplate(t *testing.T) {
 			t.Errorf("metrics output lacks %q", want)
 		}
 	}
-	if strings.Contains(text, `route="/orders/17"`) {
-		t.Error("raw path used as a label")
+}
+
+// TestObserveKeepsLabelsInClosedSets: methods outside the known ones count as OTHER and
+// impossible statuses as "other", so callers cannot grow the number of series.
+func TestObserveKeepsLabelsInClosedSets(t *testing.T) {
+	t.Parallel()
+	m := metrics.New("customers-api")
+	for i := range 500 {
+		m.Observe("/health", fmt.Sprintf("M%d", i), 200, time.Millisecond)
+		m.Observe("/health", http.MethodGet, 1000+i, time.Millisecond)
+	}
+	text := metricsText(t, m)
+	for _, want := range []string{
+		`http_requests_total{method="OTHER",route="/health",service="customers-api",status="200"} 500`,
+		`http_requests_total{method="GET",route="/health",service="customers-api",status="other"} 500`,
+		`http_request_duration_seconds_count{method="OTHER",route="/health",service="customers-api"} 500`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics output lacks %q", want)
+		}
+	}
+	if n := strings.Count(text, "\nhttp_requests_total{"); n != 2 {
+		t.Errorf("got %d http_requests_total series, want 2", n)
 	}
 }

@@ -46,6 +46,9 @@ func exercise(t *testing.T, base, user, password, serviceToken string) {
 		if auth != "" {
 			req.Header.Set("Authorization", "Bearer "+auth)
 		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -243,6 +244,12 @@ func TestComposeEnvironmentIsReadByTheServices(t *testing.T) {
 				t.Errorf("customers-api: got no database, want the compose MySQL")
 			}
 			for svcName, cfg := range configs {
+				// docker compose stop sends SIGTERM, then SIGKILL after stop_grace_period (10s
+				// by default): the drain and the wait for requests in flight must fit in it.
+				need := cfg.ShutdownDrainDelay + cfg.ShutdownTimeout
+				if grace := p.Services[svcName].StopGracePeriod; grace == nil || time.Duration(*grace) <= need {
+					t.Errorf("%s: got stop_grace_period %v, want more than SHUTDOWN_DRAIN_DELAY + SHUTDOWN_TIMEOUT = %v", svcName, grace, need)
+				}
 				if cfg.DatabaseURL != "" && cfg.MigrateOnStart {
 					t.Errorf("%s: got MIGRATE_ON_START true, want false: the migrate service has already run", svcName)
 				}

@@ -3,6 +3,7 @@ package faulttest
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,15 +81,22 @@ func TestCustomersAPIDownOrSlow(t *testing.T) {
 	t.Run("killed", func(t *testing.T) {
 		w.customers.Kill()
 		unavailable(t, "down-0")
-		if s := w.ready(); s != http.StatusServiceUnavailable {
-			t.Errorf("/ready with customers-api down: got %d, want 503", s)
+		// orders-api still serves everything but order creation: it stays ready, and the
+		// verbose probe names customers-api as the dependency that is down.
+		if s := w.ready(); s != http.StatusOK {
+			t.Errorf("/ready with customers-api down: got %d, want 200", s)
+		}
+		if r := w.do("GET", "/ready?verbose", ""); r.status != http.StatusOK ||
+			!strings.Contains(string(r.body), `{"name":"customers-api","kind":"dependency","ok":false`) {
+			t.Errorf("/ready?verbose with customers-api down: got %v, want 200 naming customers-api down", r)
 		}
 		cp.Cut() // now the address itself refuses connections
 		unavailable(t, "down-1")
 		cp.Restore(t)
 		w.customers.Start()
-		if s := w.ready(); s != http.StatusOK {
-			t.Errorf("/ready with customers-api back: got %d, want 200", s)
+		if r := w.do("GET", "/ready?verbose", ""); r.status != http.StatusOK ||
+			!strings.Contains(string(r.body), `{"name":"customers-api","kind":"dependency","ok":true}`) {
+			t.Errorf("/ready?verbose with customers-api back: got %v, want 200 with customers-api ok", r)
 		}
 		succeeds(t, "down-0")
 		succeeds(t, "down-1")

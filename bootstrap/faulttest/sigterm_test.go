@@ -52,7 +52,8 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	const shutdownTimeout = 10 * time.Second
 	w := newWorld(t, worldOptions{
 		CustomersVia: func(addr string) string { cp = newProxy(t, addr); cp.OnChunk(ids.observe); return cp.Addr() },
-		OrdersEnv:    map[string]string{"SHUTDOWN_TIMEOUT": shutdownTimeout.String(), "UPSTREAM_TIMEOUT": "5s"},
+		// No drain delay: this test is about what happens once the listener closes.
+		OrdersEnv: map[string]string{"SHUTDOWN_TIMEOUT": shutdownTimeout.String(), "UPSTREAM_TIMEOUT": "5s", "SHUTDOWN_DRAIN_DELAY": "0"},
 	})
 	const initial = 1_000_000
 	pid := w.createProduct(initial)

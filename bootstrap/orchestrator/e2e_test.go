@@ -17,6 +17,7 @@ import (
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi/customersapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
@@ -196,6 +197,7 @@ func (w *world) invoke(t *testing.T, event []byte) reply {
 func (w *world) post(t *testing.T, srv *httptest.Server, body string, headers map[string]string) reply {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+route, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -208,8 +210,9 @@ func (w *world) post(t *testing.T, srv *httptest.Server, body string, headers ma
 	return reply{status: res.StatusCode, header: res.Header, body: string(b)}
 }
 
+// auth returns the headers of a caller with a valid JWT, sending JSON.
 func (w *world) auth() map[string]string {
-	return map[string]string{"Authorization": "Bearer " + w.token}
+	return map[string]string{"Authorization": "Bearer " + w.token, "Content-Type": "application/json"}
 }
 
 func (w *world) stock(t *testing.T, productID int64) int {
@@ -357,6 +360,7 @@ func TestEndToEndRetryAfterCrashBetweenCreateAndConfirm(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, w.ordersURL+"/orders", strings.NewReader(createBody))
 	req.Header.Set("Authorization", "Bearer "+w.token)
 	req.Header.Set("Idempotency-Key", orchestration.CreateKey(key))
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -568,17 +572,27 @@ func TestEndToEndUpstreamDownAndBadAnswers(t *testing.T) {
 			t.Fatalf("got %d %s, want 502 bad_gateway", r.status, r.body)
 		}
 	})
-	t.Run("ready reports a service down", func(t *testing.T) {
+	t.Run("ready?verbose reports a service down, ready stays 200", func(t *testing.T) {
 		w := newWorld(t, map[string]string{"CUSTOMERS_API_BASE": closedURL(t)}, nil, nil)
 		local := httptest.NewServer(w.app.HTTP)
 		defer local.Close()
-		res, err := http.Get(local.URL + "/ready")
-		if err != nil {
-			t.Fatal(err)
+		for path, want := range map[string]string{
+			"/ready":         `{"status":"ready","service":"orchestrator"}`,
+			"/ready?verbose": `"checks":[{"name":"customers-api","kind":"dependency","ok":false,"error":`,
+		} {
+			res, err := http.Get(local.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(b), want) {
+				t.Errorf("%s: got %d %s, want 200 with %s", path, res.StatusCode, b, want)
+			}
 		}
-		res.Body.Close()
-		if res.StatusCode != 503 {
-			t.Fatalf("got %d, want 503", res.StatusCode)
+		if text := apitest.MetricsText(t, w.app.HTTP); !strings.Contains(text,
+			`backoffice_dependency_up{dependency="customers-api",service="orchestrator"} 0`) {
+			t.Errorf("metrics lack backoffice_dependency_up 0 for customers-api")
 		}
 	})
 	t.Run("ready when both answer", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi/customersapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
@@ -67,6 +68,9 @@ func exercise(t *testing.T, base, token string, customerID int64) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
@@ -175,7 +179,10 @@ func TestMySQLInjectorMigratesAndServes(t *testing.T) {
 	}
 }
 
-func TestReadyNeedsCustomersAPI(t *testing.T) {
+// TestReadyDoesNotFollowCustomersAPI: with customers-api down orders-api still serves its
+// reads, so /ready stays 200 (a load balancer must not pull it); /ready?verbose and the
+// backoffice_dependency_up gauge report customers-api down.
+func TestReadyDoesNotFollowCustomersAPI(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	app, err := initializeMemory(config(t, map[string]string{"CUSTOMERS_API_BASE": closed.URL}), discard())
@@ -184,8 +191,30 @@ func TestReadyNeedsCustomersAPI(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	app.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ready", nil))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Fatalf("ready with customers-api down: got %d, want 503", rec.Code)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("ready with customers-api down: got %d %s, want 200", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	app.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ready?verbose", nil))
+	var verbose struct {
+		Status string `json:"status"`
+		Checks []struct {
+			Name  string `json:"name"`
+			Kind  string `json:"kind"`
+			OK    bool   `json:"ok"`
+			Error string `json:"error"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &verbose); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusOK || len(verbose.Checks) != 1 || verbose.Checks[0].Name != "customers-api" ||
+		verbose.Checks[0].Kind != "dependency" || verbose.Checks[0].OK || verbose.Checks[0].Error == "" {
+		t.Fatalf("ready?verbose with customers-api down: got %d %s, want 200 listing customers-api failing", rec.Code, rec.Body)
+	}
+	if got := apitest.MetricsText(t, app.Handler); !strings.Contains(got,
+		`backoffice_dependency_up{dependency="customers-api",service="orders-api"} 0`) {
+		t.Errorf("metrics lack backoffice_dependency_up 0 for customers-api")
 	}
 	rec = httptest.NewRecorder()
 	app.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))

@@ -32,8 +32,8 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 		return bootstrap.OrdersAPIApp{}, err
 	}
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client)
 	metrics := bootstrap.ProvideOrdersMetrics()
+	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client, metrics)
 	deps := ordersapi.Deps{
 		Orders:       service,
 		Verifier:     tokens,
@@ -74,7 +74,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client)
+	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client, metrics)
 	deps := ordersapi.Deps{
 		Orders:       service,
 		Verifier:     tokens,

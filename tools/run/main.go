@@ -39,9 +39,9 @@ func main() { os.Exit(runMain(os.Args[1:])) }
 // runMain parses the command line and runs the programs; it returns the exit status.
 func runMain(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	grace := fs.Duration("grace", 25*time.Second, "how long a program may take to stop after SIGTERM before it is killed")
+	grace := fs.Duration("grace", 30*time.Second, "how long a program may take to stop after SIGTERM before it is killed")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: run [-grace 25s] NAME=PATH[,VAR=VALUE...] ...")
+		fmt.Fprintln(fs.Output(), "usage: run [-grace 30s] NAME=PATH[,VAR=VALUE...] ...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -32,7 +32,6 @@ func (h *handlers) loginHandler(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	httpkit.WriteJSON(w, http.StatusOK, tokenResponse{
 		AccessToken: tok.Value, TokenType: "Bearer", ExpiresIn: int64(tok.ExpiresIn.Seconds())})
 }

@@ -23,6 +23,9 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 		if authz != "" {
 			req.Header.Set("Authorization", authz)
 		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		rec := httptest.NewRecorder()
 		api.Handler.ServeHTTP(rec, req)
 		return rec

@@ -26,13 +26,14 @@ var OpenAPI []byte
 //go:embed docs.html
 var docsPage []byte
 
-// ReadyChecks are the readiness checks of GET /ready, by name (empty on memory adapters).
-type ReadyChecks map[string]httpkit.Check
+// ReadyChecks are the readiness checks of GET /ready: the database on MySQL (Own), none on
+// memory adapters.
+type ReadyChecks httpkit.ReadyChecks
 
 // Metrics is what the router reports to, when given: per-route request counts and
 // latencies, served at GET /metrics. adapters/metrics implements it.
 type Metrics interface {
-	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+	Observe(route, method string, status int, elapsed time.Duration)
 	Handler() http.Handler
 }
 
@@ -57,23 +58,29 @@ func NewRouter(d Deps) http.Handler {
 	user := httpkit.RequireJWT(d.Verifier)
 	service := httpkit.RequireServiceToken(d.ServiceToken)
 
-	r.Handle("/health", httpkit.Health(ServiceName)).Methods(http.MethodGet)
-	r.Handle("/ready", httpkit.Ready(ServiceName, d.Ready)).Methods(http.MethodGet)
-	r.HandleFunc("/openapi.yaml", serveSpec).Methods(http.MethodGet)
-	r.HandleFunc("/docs", serveDocs).Methods(http.MethodGet)
+	read := []string{http.MethodGet, http.MethodHead} // HEAD is answered wherever GET is
+	r.Handle("/health", httpkit.Health(ServiceName)).Methods(read...)
+	r.Handle("/ready", httpkit.Ready(ServiceName, httpkit.ReadyChecks(d.Ready))).Methods(read...)
+	r.HandleFunc("/openapi.yaml", serveSpec).Methods(read...)
+	r.HandleFunc("/docs", serveDocs).Methods(read...)
 	if d.Metrics != nil {
-		r.Handle("/metrics", d.Metrics.Handler()).Methods(http.MethodGet)
+		r.Handle("/metrics", d.Metrics.Handler()).Methods(read...)
 	}
 
-	r.HandleFunc("/auth/login", h.loginHandler).Methods(http.MethodPost)
+	// The login answers a token (RFC 6749 §5.1: no-store), its failures the same way.
+	r.Handle("/auth/login", httpkit.NoStore(http.HandlerFunc(h.loginHandler))).Methods(http.MethodPost)
 
-	r.Handle("/customers", user(http.HandlerFunc(h.create))).Methods(http.MethodPost)
-	r.Handle("/customers", user(http.HandlerFunc(h.list))).Methods(http.MethodGet)
-	r.Handle("/customers/{id}", user(http.HandlerFunc(h.get))).Methods(http.MethodGet)
-	r.Handle("/customers/{id}", user(http.HandlerFunc(h.update))).Methods(http.MethodPut)
-	r.Handle("/customers/{id}", user(http.HandlerFunc(h.delete))).Methods(http.MethodDelete)
+	// Every customer route answers with customer data: no cache may keep it.
+	customer := func(guard func(http.Handler) http.Handler, fn http.HandlerFunc) http.Handler {
+		return httpkit.NoStore(guard(fn))
+	}
+	r.Handle("/customers", customer(user, h.create)).Methods(http.MethodPost)
+	r.Handle("/customers", customer(user, h.list)).Methods(read...)
+	r.Handle("/customers/{id}", customer(user, h.get)).Methods(read...)
+	r.Handle("/customers/{id}", customer(user, h.update)).Methods(http.MethodPut)
+	r.Handle("/customers/{id}", customer(user, h.delete)).Methods(http.MethodDelete)
 
-	r.Handle("/internal/customers/{id}", service(http.HandlerFunc(h.get))).Methods(http.MethodGet)
+	r.Handle("/internal/customers/{id}", customer(service, h.get)).Methods(read...)
 
 	return httpkit.WrapRouter(r, d.Logger, d.Metrics)
 }

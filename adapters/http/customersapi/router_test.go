@@ -1,6 +1,7 @@
 package customersapi_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -199,9 +200,9 @@ func TestOperationsRoutes(t *testing.T) {
 
 func TestReadyFailsWhenACheckFails(t *testing.T) {
 	t.Parallel()
-	api := customersapitest.New(t, customersapitest.Options{Ready: customersapi.ReadyChecks{
-		"database": func(*http.Request) error { return errors.New("connection refused") },
-	}})
+	api := customersapitest.New(t, customersapitest.Options{Ready: customersapi.ReadyChecks{Own: map[string]httpkit.Check{
+		"database": func(context.Context) error { return errors.New("connection refused") },
+	}}})
 	rec := spec.Serve(t, api.Handler, openapitest.NewRequest("GET", "/ready", ""))
 	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "refused") {
 		t.Fatalf("got %d %s, want 503 without the error text", rec.Code, rec.Body)
@@ -296,6 +297,7 @@ func TestLoginLimiterUnderConcurrentAttempts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req := httptest.NewRequest("POST", "/auth/login", strings.NewReader(`{"username":"admin","password":"bad"}`))
+			req.Header.Set("Content-Type", "application/json")
 			req.RemoteAddr = "192.0.2.50:1"
 			rec := httptest.NewRecorder()
 			e.api.Handler.ServeHTTP(rec, req)
@@ -315,6 +317,7 @@ func TestLoginLimiterUnderConcurrentAttempts(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/auth/login", strings.NewReader(`{"username":"admin","password":"admin123"}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.RemoteAddr = "192.0.2.50:1"
 	e.api.Handler.ServeHTTP(rec, req)
 	if rec.Code != 429 {
@@ -665,10 +668,10 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 		wantError(t, e.do(t, call{method: "GET", path: p, auth: e.bearer(), raw: true}), 404, "route_not_found")
 	}
 	for _, tt := range []struct{ method, path, allow string }{
-		{"PATCH", "/customers/1", "DELETE, GET, PUT"},
-		{"DELETE", "/customers", "GET, POST"},
+		{"PATCH", "/customers/1", "DELETE, GET, HEAD, PUT"},
+		{"DELETE", "/customers", "GET, HEAD, POST"},
 		{"GET", "/auth/login", "POST"},
-		{"POST", "/health", "GET"},
+		{"POST", "/health", "GET, HEAD"},
 	} {
 		rec := e.do(t, call{method: tt.method, path: tt.path, auth: e.bearer(), raw: true})
 		wantError(t, rec, 405, "method_not_allowed")
@@ -693,6 +696,7 @@ func TestConcurrentCreatesOfOneEmailOverHTTP(t *testing.T) {
 				email = "RACE@Acme.com"
 			}
 			req := httptest.NewRequest("POST", "/customers", strings.NewReader(`{"name":"R","email":"`+email+`"}`))
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", e.bearer())
 			rec := httptest.NewRecorder()
 			e.api.Handler.ServeHTTP(rec, req)

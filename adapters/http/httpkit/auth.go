@@ -55,33 +55,11 @@ func RequireServiceToken(token ServiceToken) func(http.Handler) http.Handler {
 	}
 }
 
-// Health answers the contract's liveness probe.
-func Health(service string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, probe{Status: "ok", Service: service})
-	}
-}
-
-// probe is the body of /health and /ready, fields in the contract's order.
-type probe struct {
-	Status  string `json:"status"`
-	Service string `json:"service"`
-	Failing string `json:"failing,omitempty"`
-}
-
-// Check is a readiness check: nil when a store or dependency is reachable.
-type Check func(r *http.Request) error
-
-// Ready answers 200 when every check passes, else 503 with the failing check's name.
-func Ready(service string, checks map[string]Check) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		for name, c := range checks {
-			if err := c(r); err != nil {
-				Logger(r.Context()).WarnContext(r.Context(), "not ready", "check", name, "error", err.Error())
-				WriteJSON(w, http.StatusServiceUnavailable, probe{Status: "unavailable", Service: service, Failing: name})
-				return
-			}
-		}
-		WriteJSON(w, http.StatusOK, probe{Status: "ready", Service: service})
-	}
+// NoStore marks h's answers "Cache-Control: no-store": they carry customer data or
+// credentials, which no cache on the way may keep.
+func NoStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
 }

@@ -2,8 +2,6 @@ package httpkit_test
 
 import (
 	"bytes"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
@@ -37,7 +35,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
+		r := jsonRequest(bytes.NewReader(b))
 		var dst body
 		err := httpkit.Decode(r, &dst)
 		if err == nil {

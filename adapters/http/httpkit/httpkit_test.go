@@ -15,6 +15,13 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
+// jsonRequest is a POST of body with Content-Type: application/json.
+func jsonRequest(body io.Reader) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", body)
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
 type body struct {
 	Name *string `json:"name"`
 	Qty  *int    `json:"qty"`
@@ -41,7 +48,7 @@ func TestDecode(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.in))
+			r := jsonRequest(strings.NewReader(c.in))
 			var b body
 			err := httpkit.Decode(r, &b)
 			if c.ok {

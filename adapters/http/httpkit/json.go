@@ -8,9 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -22,7 +23,8 @@ const MaxBodyBytes = 1 << 20
 // ErrBodyTooLarge is returned by Decode when the body exceeds MaxBodyBytes.
 var ErrBodyTooLarge = errs.New(errs.KindTooLarge, "payload_too_large", "request body exceeds 1 MiB")
 
-// Decode reads one JSON value from r's body into dst, strictly: unknown fields (also those
+// Decode reads one JSON value from r's body into dst, strictly: a body whose Content-Type
+// is not JSON is ErrUnsupportedMediaType (415; an empty body is the 400 below), unknown fields (also those
 // that match a field only when case is ignored), repeated fields, trailing data, wrong types
 // and an empty body are KindInvalid errors; an oversized body is ErrBodyTooLarge. dst's
 // fields should be pointers where "missing" must be told apart from a zero value.
@@ -35,6 +37,35 @@ func Decode(r *http.Request, dst any) error {
 		}
 		return errs.Invalid("request body could not be read")
 	}
+	if len(b) > 0 {
+		if err := CheckJSONContentType(r.Header); err != nil {
+			return err
+		}
+	}
+	return decodeBytes(b, dst)
+}
+
+// ErrUnsupportedMediaType is returned by Decode when the request's Content-Type is not JSON.
+var ErrUnsupportedMediaType = httperr.WithStatus(http.StatusUnsupportedMediaType,
+	errs.New(errs.KindInvalid, "unsupported_media_type", "the request body must be JSON (Content-Type: application/json)"))
+
+// CheckJSONContentType returns ErrUnsupportedMediaType unless h's Content-Type is JSON:
+// application/json or a structured syntax suffix type such as application/problem+json,
+// with or without parameters (charset). Routes that take no body do not call it, and an
+// empty body needs none.
+func CheckJSONContentType(h http.Header) error {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return ErrUnsupportedMediaType
+	}
+	if mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return ErrUnsupportedMediaType
+}
+
+// decodeBytes is Decode's strict decoding of a body already read.
+func decodeBytes(b []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -46,13 +77,13 @@ func Decode(r *http.Request, dst any) error {
 	return checkFieldNames(b, dst)
 }
 
-// DecodeBytes is Decode for a body already in memory (the Lambda adapter's case).
+// DecodeBytes is Decode for a body already in memory (the Lambda adapter's case); the
+// caller checks the Content-Type with CheckJSONContentType.
 func DecodeBytes(b []byte, dst any) error {
 	if len(b) > MaxBodyBytes {
 		return ErrBodyTooLarge
 	}
-	r, _ := http.NewRequest(http.MethodPost, "/", bytesReader(b))
-	return Decode(r, dst)
+	return decodeBytes(b, dst)
 }
 
 func decodeError(err error) error {
@@ -124,12 +155,13 @@ func WriteList(w http.ResponseWriter, items any, p Pagination) {
 	WriteJSON(w, http.StatusOK, listEnvelope{Data: items, Pagination: p})
 }
 
-// WriteError writes the contract's error object for err. Unclassified errors are logged with
-// the request id and shown only as "internal error".
+// WriteError writes the contract's error object for err. Unclassified errors are shown only
+// as "internal error"; the cause of every 5xx (the error chain as text, credentials
+// redacted) goes to the request's access log line as "error" (see RecordCause).
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status, detail, internal := httperr.Describe(err)
-	if internal {
-		Logger(r.Context()).ErrorContext(r.Context(), "internal error", slog.String("error", err.Error()))
+	status, detail, _ := httperr.Describe(err)
+	if status >= http.StatusInternalServerError {
+		RecordCause(r.Context(), err)
 	}
 	if status == http.StatusTooManyRequests {
 		var ra interface{ RetryAfterSeconds() int }

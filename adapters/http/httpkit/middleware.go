@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -24,6 +25,8 @@ const (
 	keyLogger ctxKey = iota
 	keyRequestID
 	keyCorrelationID
+	keyState
+	keyDraining
 )
 
 // NewID returns a random 128-bit hex id for requests and correlations.
@@ -76,6 +79,68 @@ func cleanID(s string) string {
 	return s
 }
 
+// requestState is what the layers inside Middleware tell it about one request: the route
+// template that matched (set once by the router, so the metrics never match a request
+// twice) and the cause of a 5xx answer, for the access log. The handler may still run in
+// its own goroutine when Middleware has already answered for it (see guard), hence the
+// mutex.
+type requestState struct {
+	mu    sync.Mutex
+	route string
+	cause string
+}
+
+func stateOf(ctx context.Context) *requestState {
+	s, _ := ctx.Value(keyState).(*requestState)
+	return s
+}
+
+// SetRoute records the route template ("/orders/{id}") that matched r, for the metrics and
+// the access log. Routers call it once per request (WrapRouter and WithRoute do); outside
+// Middleware it does nothing.
+func SetRoute(ctx context.Context, template string) {
+	if s := stateOf(ctx); s != nil {
+		s.mu.Lock()
+		s.route = template
+		s.mu.Unlock()
+	}
+}
+
+// WithRoute serves h after recording route as the request's route template: for routers
+// that cannot report the match themselves (a net/http ServeMux).
+func WithRoute(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SetRoute(r.Context(), route)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// RecordCause records why the request failed (a 5xx), printed as "error" on its access log
+// line. The text is redacted of credentials first. Outside Middleware it logs the cause
+// at once instead, so it is never lost.
+func RecordCause(ctx context.Context, err error) {
+	if err == nil {
+		return
+	}
+	text := Redact(err.Error())
+	s := stateOf(ctx)
+	if s == nil {
+		Logger(ctx).ErrorContext(ctx, "request failed", slog.String("error", text))
+		return
+	}
+	s.mu.Lock()
+	if s.cause == "" {
+		s.cause = text
+	}
+	s.mu.Unlock()
+}
+
+func (s *requestState) read() (route, cause string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.route, s.cause
+}
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -101,14 +166,45 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Observe is called once per request with the route template and final status; the metrics
-// adapter plugs in here. It may be nil.
-type Observe func(r *http.Request, status int, elapsed time.Duration)
+// Observe is called once per request with the route template ("unmatched" when no route
+// matched), the method, the final status and the time taken; the metrics adapter plugs in
+// here. It may be nil.
+type Observe func(route, method string, status int, elapsed time.Duration)
 
-// Middleware wraps next with, from outside in: request and correlation ids (echoed in
-// X-Request-ID), a structured access log, panic recovery (500 without a stack trace to the
-// client) and the 1 MiB body limit.
+// RouteUnmatched is the route of a request no route matched.
+const RouteUnmatched = "unmatched"
+
+// Stack is the middleware every service's handler goes through.
+type Stack struct {
+	Logger  *slog.Logger // nil: discard the access log
+	Observe Observe      // nil: no metrics
+	// Timeout answers a request whose handler has not answered DeadlineMargin after the
+	// request's deadline (see WithDeadline). nil: 503 database_unavailable in the contract's
+	// error shape.
+	Timeout http.HandlerFunc
+}
+
+// Middleware is Stack{Logger: logger, Observe: observe}.Wrap(next).
 func Middleware(logger *slog.Logger, observe Observe, next http.Handler) http.Handler {
+	return Stack{Logger: logger, Observe: observe}.Wrap(next)
+}
+
+// Wrap wraps next with, from outside in: request and correlation ids (echoed in
+// X-Request-ID), X-Content-Type-Options: nosniff, a structured access log (with the
+// cause of a 5xx) and the metrics, panic recovery (500 without a stack trace to the
+// client), the 1 MiB body limit, and the deadline guard: when the request's context has a
+// deadline and the handler has not answered DeadlineMargin after it (blocked in a call that
+// ignores its context), s.Timeout answers in its place and whatever the handler writes
+// later is discarded.
+func (s Stack) Wrap(next http.Handler) http.Handler {
+	logger := s.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	timeout := s.Timeout
+	if timeout == nil {
+		timeout = databaseTimeout
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		reqID := cleanID(r.Header.Get(HeaderRequestID))
@@ -117,30 +213,54 @@ func Middleware(logger *slog.Logger, observe Observe, next http.Handler) http.Ha
 		}
 		corrID := cleanID(r.Header.Get(HeaderCorrelationID))
 		w.Header().Set(HeaderRequestID, reqID)
-		ctx := WithIDs(r.Context(), logger, reqID, corrID)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		state := &requestState{}
+		ctx := context.WithValue(WithIDs(r.Context(), logger, reqID, corrID), keyState, state)
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		r.Body = http.MaxBytesReader(rec, r.Body, MaxBodyBytes)
 		defer func() {
 			if p := recover(); p != nil {
-				Logger(ctx).ErrorContext(ctx, "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-				if rec.status == 0 {
-					WriteError(rec, r, errs.New(errs.KindInternal, "internal_error", "internal error"))
-				}
+				recovered(rec, r, p, debug.Stack())
 			}
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", status), slog.Int("bytes", rec.bytes),
-				slog.Duration("duration", elapsed))
-			if observe != nil {
-				observe(r, status, elapsed)
+			route, cause := state.read()
+			if route == "" {
+				route = RouteUnmatched
+			}
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("route", route), slog.Int("status", status), slog.Int("bytes", rec.bytes),
+				slog.Duration("duration", elapsed)}
+			if cause != "" {
+				attrs = append(attrs, slog.String("error", cause))
+			}
+			Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+			if s.Observe != nil {
+				s.Observe(route, r.Method, status, elapsed)
 			}
 		}()
-		next.ServeHTTP(rec, r)
+		guard(rec, r, next, timeout)
 	})
 }
+
+// recovered answers 500 for a handler that panicked, unless it had already answered.
+func recovered(w *statusRecorder, r *http.Request, p any, stack []byte) {
+	ctx := r.Context()
+	Logger(ctx).ErrorContext(ctx, "panic", slog.Any("panic", p), slog.String("stack", string(stack)))
+	if w.status == 0 {
+		WriteError(w, r, errs.New(errs.KindInternal, "internal_error", "internal error"))
+	}
+}
+
+// databaseTimeout is the APIs' answer to a request that outlived its deadline: whatever
+// blocked it ignored its context, which in these services means the database driver.
+func databaseTimeout(w http.ResponseWriter, r *http.Request) {
+	WriteError(w, r, errRequestTimeout)
+}
+
+var errRequestTimeout = errs.New(errs.KindUnavailable, "database_unavailable",
+	"the request timed out: the database did not answer in time, try again")

@@ -12,26 +12,39 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 )
 
-// RouterMetrics is what a router reports to: per-route request counts and latencies, read
-// by Observer from the router's route templates. adapters/metrics implements it.
+// RouterMetrics is what a router reports to: per-request counts and latencies by route
+// template, method and status. adapters/metrics implements it.
 type RouterMetrics interface {
-	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+	Observe(route, method string, status int, elapsed time.Duration)
 }
 
 // WrapRouter finishes a service's router: unknown routes answer NotFound, known routes with
-// another method MethodNotAllowed, and the whole is wrapped in Middleware with logger (nil:
-// discarded) and, when m is not nil, m's observer.
+// another method MethodNotAllowed, the matched route's template is recorded once per
+// request (for the metrics and the access log, so nothing matches a request twice), and
+// the whole is wrapped in Middleware with logger (nil: discarded) and, when m is not nil,
+// m's observer.
 func WrapRouter(r *mux.Router, logger *slog.Logger, m RouterMetrics) http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(NotFound)
 	r.MethodNotAllowedHandler = MethodNotAllowed(r)
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	r.Use(recordRoute)
 	var observe Observe
 	if m != nil {
-		observe = m.Observer(r)
+		observe = m.Observe
 	}
 	return Middleware(logger, observe, r)
+}
+
+// recordRoute is a mux middleware (it runs only when a route matched): it records the
+// route's template.
+func recordRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if route := mux.CurrentRoute(r); route != nil {
+			if tpl, err := route.GetPathTemplate(); err == nil {
+				SetRoute(r.Context(), tpl)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // NotFound answers 404 route_not_found in the contract's error shape: a router's
@@ -68,6 +81,25 @@ func MethodNotAllowed(router *mux.Router) http.Handler {
 		sort.Strings(list)
 		w.Header().Set("Allow", strings.Join(list, ", "))
 		WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
-			Code: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}})
+			Code: "method_not_allowed", Message: methodNotAllowed(r.Method)}})
 	})
+}
+
+// methodNotAllowed is the 405 message. It names the method only when it is a known one:
+// any other is the caller's text, of any length.
+func methodNotAllowed(m string) string {
+	if knownMethod(m) {
+		return "method " + m + " is not allowed here"
+	}
+	return "this method is not allowed here"
+}
+
+// knownMethod reports whether m is one of the methods of RFC 9110 (and PATCH).
+func knownMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return true
+	}
+	return false
 }

@@ -3,8 +3,6 @@ package httpkit_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -40,7 +38,7 @@ type options struct {
 func decodeNested(t *testing.T, in string) error {
 	t.Helper()
 	var dst nested
-	return httpkit.Decode(httptest.NewRequest(http.MethodPost, "/", strings.NewReader(in)), &dst)
+	return httpkit.Decode(jsonRequest(strings.NewReader(in)), &dst)
 }
 
 // TestDecodeRefusesFieldNamesOnlyMatchingIgnoringCase: encoding/json matches keys to fields
@@ -88,7 +86,7 @@ func FuzzDecodeExactFieldNames(f *testing.F) {
 		"Untagged": true, "product_id": true, "qty": true, "on": true}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var dst nested
-		err := httpkit.Decode(httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b)), &dst)
+		err := httpkit.Decode(jsonRequest(bytes.NewReader(b)), &dst)
 		if err != nil {
 			if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindTooLarge {
 				t.Fatalf("body %q: got unclassified error %v", b, err)

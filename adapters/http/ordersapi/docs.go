@@ -8,7 +8,7 @@ import (
 )
 
 // spec is the OpenAPI 3.0 description of this API, served at GET /openapi.yaml. It must say
-// what /work/shared/contract.md says; the tests validate every recorded answer against it.
+// what the contract says; the tests validate every recorded answer against it.
 //
 //go:embed openapi.yaml
 var spec []byte

@@ -60,6 +60,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, "/orders", strings.NewReader(`{"customer_id":1,"items":[{"product_id":1,"qty":1}]}`))
 		req.Header.Set("Authorization", fa.auth)
+		req.Header.Set("Content-Type", "application/json")
 		api.Handler.ServeHTTP(rec, req)
 		if rec.Code != http.StatusCreated {
 			f.Fatalf("seed order: got %d %s", rec.Code, rec.Body)

@@ -18,14 +18,14 @@ import (
 // ServiceName is the name /health reports.
 const ServiceName = "orders-api"
 
-// ReadyChecks are the readiness checks of GET /ready, by name: the database on MySQL,
-// customers-api's /health. Empty means always ready.
-type ReadyChecks map[string]httpkit.Check
+// ReadyChecks are the checks of GET /ready: the database on MySQL (Own; none means always
+// ready) and customers-api's /health (a Dependency, only reported).
+type ReadyChecks httpkit.ReadyChecks
 
 // Metrics is what the router reports to, when given: per-route request metrics, served at
 // GET /metrics, and counters of idempotency events. adapters/metrics implements it.
 type Metrics interface {
-	Observer(router *mux.Router) func(r *http.Request, status int, elapsed time.Duration)
+	Observe(route, method string, status int, elapsed time.Duration)
 	Count(event string)
 	Handler() http.Handler
 }
@@ -57,28 +57,29 @@ func NewRouter(d Deps) http.Handler {
 	h := &handlers{orders: d.Orders, metrics: d.Metrics}
 	r := mux.NewRouter()
 	user := httpkit.RequireJWT(d.Verifier)
-	route := func(path, method string, fn http.HandlerFunc) {
-		r.Handle(path, user(fn)).Methods(method)
+	read := []string{http.MethodGet, http.MethodHead} // HEAD is answered wherever GET is
+	route := func(path string, fn http.HandlerFunc, methods ...string) {
+		r.Handle(path, user(fn)).Methods(methods...)
 	}
 
-	r.Handle("/health", httpkit.Health(ServiceName)).Methods(http.MethodGet)
-	r.Handle("/ready", httpkit.Ready(ServiceName, d.Ready)).Methods(http.MethodGet)
-	r.HandleFunc("/openapi.yaml", serveSpec).Methods(http.MethodGet)
-	r.HandleFunc("/docs", serveDocs).Methods(http.MethodGet)
+	r.Handle("/health", httpkit.Health(ServiceName)).Methods(read...)
+	r.Handle("/ready", httpkit.Ready(ServiceName, httpkit.ReadyChecks(d.Ready))).Methods(read...)
+	r.HandleFunc("/openapi.yaml", serveSpec).Methods(read...)
+	r.HandleFunc("/docs", serveDocs).Methods(read...)
 	if d.Metrics != nil {
-		r.Handle("/metrics", d.Metrics.Handler()).Methods(http.MethodGet)
+		r.Handle("/metrics", d.Metrics.Handler()).Methods(read...)
 	}
 
-	route("/products", http.MethodPost, h.createProduct)
-	route("/products", http.MethodGet, h.listProducts)
-	route("/products/{id}", http.MethodGet, h.getProduct)
-	route("/products/{id}", http.MethodPatch, h.patchProduct)
+	route("/products", h.createProduct, http.MethodPost)
+	route("/products", h.listProducts, read...)
+	route("/products/{id}", h.getProduct, read...)
+	route("/products/{id}", h.patchProduct, http.MethodPatch)
 
-	route("/orders", http.MethodPost, h.createOrder)
-	route("/orders", http.MethodGet, h.listOrders)
-	route("/orders/{id}", http.MethodGet, h.getOrder)
-	route("/orders/{id}/confirm", http.MethodPost, h.confirmOrder)
-	route("/orders/{id}/cancel", http.MethodPost, h.cancelOrder)
+	route("/orders", h.createOrder, http.MethodPost)
+	route("/orders", h.listOrders, read...)
+	route("/orders/{id}", h.getOrder, read...)
+	route("/orders/{id}/confirm", h.confirmOrder, http.MethodPost)
+	route("/orders/{id}/cancel", h.cancelOrder, http.MethodPost)
 
 	service := httpkit.RequireServiceToken(d.ServiceToken)
 	r.Handle("/internal/orchestrations/{key}", service(http.HandlerFunc(h.getAnswer))).Methods(http.MethodGet)

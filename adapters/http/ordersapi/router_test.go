@@ -1,12 +1,14 @@
 package ordersapi_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
@@ -42,9 +44,9 @@ func TestOperationalRoutes(t *testing.T) {
 
 func TestReadyFailsWhenACheckFails(t *testing.T) {
 	t.Parallel()
-	c := newClient(t, ordersapitest.Options{Ready: ordersapi.ReadyChecks{
-		"database": func(*http.Request) error { return errors.New("down") },
-	}})
+	c := newClient(t, ordersapitest.Options{Ready: ordersapi.ReadyChecks{Own: map[string]httpkit.Check{
+		"database": func(context.Context) error { return errors.New("down") },
+	}}})
 	rec := c.do(http.MethodGet, "/ready", "")
 	wantStatus(t, rec, http.StatusServiceUnavailable)
 	if strings.Contains(rec.Body.String(), "down") {
@@ -72,8 +74,8 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	}{
 		{http.MethodGet, "/nope", http.StatusNotFound, "route_not_found", ""},
 		{http.MethodGet, "/orders/1/confirm", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
-		{http.MethodDelete, "/products/1", http.StatusMethodNotAllowed, "method_not_allowed", "GET, PATCH"},
-		{http.MethodPut, "/orders", http.StatusMethodNotAllowed, "method_not_allowed", "GET, POST"},
+		{http.MethodDelete, "/products/1", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PATCH"},
+		{http.MethodPut, "/orders", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, POST"},
 	} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(tc.method, tc.path, nil)

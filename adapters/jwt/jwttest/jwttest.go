@@ -36,3 +36,15 @@ func Sign(tb testing.TB, method gojwt.SigningMethod, key any, claims gojwt.MapCl
 	}
 	return s
 }
+
+// SignWithHeader is Sign with extra header parameters (a "crit" list, say).
+func SignWithHeader(tb testing.TB, method gojwt.SigningMethod, key any, claims gojwt.MapClaims, header map[string]any) string {
+	tb.Helper()
+	tok := gojwt.NewWithClaims(method, claims)
+	maps.Copy(tok.Header, header)
+	s, err := tok.SignedString(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}

@@ -1,8 +1,0 @@
-package httpkit
-
-import (
-	"bytes"
-	"io"
-)
-
-func bytesReader(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
