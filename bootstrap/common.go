@@ -116,7 +116,13 @@ func Main(service Service, start func(ctx context.Context, cfg Config, logger *s
 		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
 		return 2
 	}
-	logger := NewLogger(service, cfg.LogLevel, os.Stdout)
+	var out io.Writer = os.Stdout
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		buffered := newBufferedOutput(os.Stdout)
+		defer buffered.Close()
+		out = buffered
+	}
+	logger := NewLogger(service, cfg.LogLevel, out)
 	for _, w := range cfg.Warnings {
 		logger.Warn(w)
 	}

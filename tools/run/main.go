@@ -21,6 +21,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -225,24 +226,41 @@ func start(s spec, out *output, exits chan<- *child) (*child, error) {
 	return c, nil
 }
 
-// copyLines writes every line of r to out with prefix, a line longer than the buffer in
-// pieces of one buffer each, until EOF.
+// copyLines writes every line of r to out with prefix, until EOF: all the whole lines that
+// one read brought in one write (a service writes its log in batches), a line longer than
+// the buffer in pieces of one buffer each.
 func copyLines(r io.Reader, prefix string, out *output) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	buf := make([]byte, 0, 256)
+	buf := make([]byte, 0, 4<<10)
 	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(chunk) > 0 {
-			buf = append(append(buf[:0], prefix...), chunk...)
-			if buf[len(buf)-1] != '\n' {
-				buf = append(buf, '\n')
+		buf = buf[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			if len(chunk) > 0 {
+				buf = append(append(buf, prefix...), chunk...)
+				if buf[len(buf)-1] != '\n' {
+					buf = append(buf, '\n')
+				}
 			}
+			if err != nil || !wholeLineBuffered(br) {
+				break
+			}
+		}
+		if len(buf) > 0 {
 			out.line(buf)
 		}
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return
 		}
 	}
+}
+
+// wholeLineBuffered reports whether br holds a whole line it can return without reading.
+func wholeLineBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // stopAll sends SIGTERM to every program still running, waits up to grace for them to exit,

@@ -331,19 +331,26 @@ func TestParseSpecs(t *testing.T) {
 // TestCopyLinesOneWritePerLine: each line reaches the writer in one Write with its prefix,
 // a last line without a newline gets one, and a line longer than the buffer comes in pieces
 // that each carry the prefix.
-func TestCopyLinesOneWritePerLine(t *testing.T) {
+func TestCopyLinesWholeLinesPerWrite(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 100<<10)
 	var w writes
 	copyLines(strings.NewReader("one\ntwo\n"+long+"\nlast"), "[p] ", &output{w: &w})
-	if len(w) != 5 {
-		t.Fatalf("got %d writes, want 5", len(w))
+	all := strings.Join(w, "")
+	if want := "[p] one\n[p] two\n[p] "; !strings.HasPrefix(all, want) || !strings.HasSuffix(all, "\n[p] last\n") {
+		t.Fatalf("got %.40q ... %.40q, want every line prefixed, in order", all, all[max(0, len(all)-40):])
 	}
-	if w[0] != "[p] one\n" || w[1] != "[p] two\n" || w[4] != "[p] last\n" {
-		t.Errorf("got %q, %q, %q", w[0], w[1], w[4])
+	if len(all) != len(long)+len("one\ntwo\n\n\nlast\n")+5*len("[p] ") {
+		t.Fatalf("got %d bytes, want the long line split once and every line prefixed", len(all))
 	}
-	if !strings.HasPrefix(w[2], "[p] x") || !strings.HasPrefix(w[3], "[p] x") || len(w[2])+len(w[3]) != len(long)+2*len("[p] ")+2 {
-		t.Errorf("long line split into %d and %d bytes", len(w[2]), len(w[3]))
+	for i, b := range w {
+		if !strings.HasPrefix(b, "[p] ") || !strings.HasSuffix(b, "\n") {
+			t.Errorf("write %d is not whole lines: %.40q", i, b)
+		}
+	}
+	// The two short lines came in one read: one write.
+	if w[0] != "[p] one\n[p] two\n" {
+		t.Errorf("first write: got %.40q, want both short lines", w[0])
 	}
 }
 
