@@ -91,6 +91,11 @@ func baseConfig(u DatabaseURL) (*gomysql.Config, error) {
 	// prepare/execute/close per statement: one round trip per statement instead of three.
 	// Safe with utf8mb4, the only character set the connections use.
 	cfg.InterpolateParams = true
+	// Several statements in one query, so that a unit of work sends together what needs no
+	// answer in between (OrderRepository.Create: one round trip instead of three). Every
+	// statement is a constant with placeholders whose values the driver escapes: no client
+	// text is ever spliced into SQL, so this opens no injection path.
+	cfg.MultiStatements = true
 	return cfg, nil
 }
 

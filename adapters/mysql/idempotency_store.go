@@ -32,7 +32,7 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 	if s.c.tx == nil {
 		return nil, errors.New("reserve idempotency key: needs a transaction")
 	}
-	tx := s.c.tx
+	tx := s.c.q()
 
 	op, key := string(rec.Operation()), rec.Key().String()
 	for range reserveAttempts {
@@ -87,7 +87,7 @@ func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record
 		return errors.New("complete idempotency key: needs a transaction")
 	}
 	resp := rec.Response()
-	n, err := execAffected(ctx, s.c.tx,
+	n, err := execAffected(ctx, s.c.q(),
 		"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
 		resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
 	if err != nil {

@@ -26,40 +26,48 @@ const (
 	errNoReferencedRow = 1452
 )
 
-// Create implements orders.OrderRepository: a locking read of the customer (see
-// customerMayOrder), one INSERT for the order and one multi-row INSERT for its items, with sku, name and prices as the order holds them (copied from the
-// products when the order was made). Call it inside Transact so that both commit together.
+// Create implements orders.OrderRepository in one round trip (createOrderBatch): a locking
+// read of the customer (see customerCheck), one INSERT for the order and one multi-row INSERT
+// for its items, with sku, name and prices as the order holds them (copied from the products
+// when the order was made). Call it inside Transact so that all of it commits together, or
+// none: a deleted customer is found only after the inserts ran, which the unit then rolls
+// back.
 //
-// A customer id with no customers row (the foreign key) is order.ErrCustomerNotFound; a
-// product id with no products row is product.ErrNotFound.
+// A customer id with no customers row (the foreign key) or a deleted customer is
+// order.ErrCustomerNotFound; a product id with no products row is product.ErrNotFound.
 func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
 	var stored *order.Order
 	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
-		if err := customerMayOrder(ctx, q, o.CustomerID()); err != nil {
-			return err
-		}
-		res, err := q.ExecContext(ctx,
-			"INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()),
-			optionalTime(o.CanceledAt()), optionalTime(o.ExpiresAt()), optionalReason(o.CancelReason()))
+		query, args := createOrderBatch(o)
+		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return foreignKeyError("insert order", err)
 		}
-		id, err := res.LastInsertId()
-		if err != nil {
+		defer rows.Close()
+		// The customer's row, when there is one.
+		live := false
+		if rows.Next() {
+			if err := rows.Scan(&live); err != nil {
+				return fmt.Errorf("check customer: %w", err)
+			}
+		}
+		// The inserts (any error of theirs comes here), then the new order's id.
+		if !rows.NextResultSet() {
+			if err := rows.Err(); err != nil {
+				return foreignKeyError("insert order", err)
+			}
+			return errors.New("insert order: no id came back")
+		}
+		var id int64
+		if !rows.Next() {
+			return fmt.Errorf("insert order: no id came back: %w", rows.Err())
+		}
+		if err := rows.Scan(&id); err != nil {
 			return fmt.Errorf("insert order: %w", err)
 		}
-		items := o.Items()
-		if len(items) > 0 {
-			args := make([]any, 0, 7*len(items))
-			values := make([]string, 0, len(items))
-			for _, it := range items {
-				values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, id, it.ProductID(), it.SKU(), it.Name(), it.Qty(), it.UnitPriceCents(), it.SubtotalCents())
-			}
-			if _, err := q.ExecContext(ctx, "INSERT INTO order_items ("+orderItemColumns+") VALUES "+strings.Join(values, ", "), args...); err != nil {
-				return foreignKeyError("insert order items", err)
-			}
+		if !live {
+			// The inserts are rolled back with the unit.
+			return order.ErrCustomerNotFound
 		}
 		snap := o.Snapshot()
 		snap.ID = id
@@ -72,23 +80,36 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 	return stored, nil
 }
 
-// customerMayOrder returns order.ErrCustomerNotFound unless the customer exists and is not
-// deleted. The read is a locking one (shared): a soft delete that committed first is seen,
-// and one that comes later waits for this transaction to end, so no order is ever
-// committed after its customer's deletion. customers-api's check over HTTP comes before the
-// transaction and cannot close that window on its own; both services share the database.
-func customerMayOrder(ctx context.Context, q queryer, id int64) error {
-	var live bool
-	err := q.QueryRowContext(ctx, "SELECT deleted_at IS NULL FROM customers WHERE id = ? LOCK IN SHARE MODE", id).Scan(&live)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !live) {
-		return order.ErrCustomerNotFound
+// createOrderBatch is Create's one round trip (the connections allow several statements in
+// one query): the customer read with a shared lock (see customerCheck), the order, all its
+// items in one INSERT tied to the order by LAST_INSERT_ID(), and the new id.
+func createOrderBatch(o *order.Order) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 10+7*len(o.Items()))
+	b.WriteString(customerCheck + "; ")
+	args = append(args, o.CustomerID())
+	b.WriteString("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); ")
+	args = append(args, o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()),
+		optionalTime(o.CanceledAt()), optionalTime(o.ExpiresAt()), optionalReason(o.CancelReason()))
+	b.WriteString("INSERT INTO order_items (" + orderItemColumns + ") VALUES ")
+	for i, it := range o.Items() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(LAST_INSERT_ID(), ?, ?, ?, ?, ?, ?)")
+		args = append(args, it.ProductID(), it.SKU(), it.Name(), it.Qty(), it.UnitPriceCents(), it.SubtotalCents())
 	}
-	if err != nil {
-		return fmt.Errorf("check customer: %w", err)
-	}
-	return nil
+	b.WriteString("; SELECT LAST_INSERT_ID()")
+	return b.String(), args
 }
 
+const customerCheck = "SELECT deleted_at IS NULL FROM customers WHERE id = ? LOCK IN SHARE MODE"
+
+// customerCheck is Create's customer read: whether the customer may order (exists and is not deleted). The
+// read is a locking one (shared): a soft delete that committed first is seen, and one that
+// comes later waits for the order's transaction to end, so no order is ever committed after
+// its customer's deletion. customers-api's check over HTTP comes before the transaction and
+// cannot close that window on its own; both services share the database.
 // foreignKeyError maps a missing referenced row to the domain error naming it.
 func foreignKeyError(what string, err error) error {
 	if mysqlErrNumber(err) == errNoReferencedRow {
@@ -124,7 +145,9 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 		if err := fn(o); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx,
+		// Nothing reads this write's result: inside a unit it travels with the unit's next
+		// statement (the stored answer of a confirm, the stock of a cancel).
+		if err := r.c.later(ctx, q,
 			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
 			o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()),
 			optionalReason(o.CancelReason()), id); err != nil {

@@ -44,7 +44,11 @@ func (s *OrdersStore) ObserveRetries(onRetry RetryObserver) *OrdersStore {
 // retries run out the error is ErrUnavailable (503).
 func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
 	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *sql.Tx) error {
-		return fn(ctx, ordersConn{db: s.db, tx: tx, onRetry: s.onRetry}.repos())
+		c := ordersConn{db: s.db, tx: tx, onRetry: s.onRetry, pending: &pendingWrites{}}
+		if err := fn(ctx, c.repos()); err != nil {
+			return err
+		}
+		return c.pending.flush(ctx, tx)
 	})
 }
 
@@ -61,6 +65,9 @@ type ordersConn struct {
 	db      *sql.DB
 	tx      *sql.Tx // nil: the pool, each statement in autocommit
 	onRetry RetryObserver
+	// pending holds, inside a unit of work, the writes whose result nobody reads; they
+	// travel with the unit's next statement (see pendingWrites). Nil outside a unit.
+	pending *pendingWrites
 }
 
 func (c ordersConn) repos() orders.Repos {
@@ -73,18 +80,95 @@ func (c ordersConn) repos() orders.Repos {
 
 func (c ordersConn) q() queryer {
 	if c.tx != nil {
-		return c.tx
+		return unitQueryer{tx: c.tx, pending: c.pending}
 	}
 	return c.db
+}
+
+// later sends a write whose result nobody reads with the unit's next statement when c is a
+// unit's, else runs it now on q. Held back, its error, if any, comes with the next
+// statement's (or the flush before COMMIT) and fails the unit all the same.
+func (c ordersConn) later(ctx context.Context, q queryer, query string, args ...any) error {
+	if c.pending == nil {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	}
+	c.pending.add(query, args)
+	return nil
 }
 
 // locked runs fn on the transaction when there is one, else in a transaction of its own:
 // a read with FOR UPDATE and the write after it must share one.
 func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, q queryer) error) error {
 	if c.tx != nil {
-		return fn(ctx, c.tx)
+		return fn(ctx, c.q())
 	}
-	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) })
+	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *sql.Tx) error {
+		own := ordersConn{db: c.db, tx: tx, onRetry: c.onRetry, pending: &pendingWrites{}}
+		if err := fn(ctx, own.q()); err != nil {
+			return err
+		}
+		return own.pending.flush(ctx, tx)
+	})
+}
+
+// pendingWrites are the writes of a unit of work held back to save a round trip each: the
+// connections accept several statements in one query, so they go ahead of the unit's next
+// statement, or alone just before COMMIT. The next statement's own result (rows, rows
+// affected, insert id) is still the one its caller reads: it comes last.
+type pendingWrites struct {
+	stmts []string
+	args  []any
+}
+
+func (p *pendingWrites) add(query string, args []any) {
+	p.stmts = append(p.stmts, query)
+	p.args = append(p.args, args...)
+}
+
+// ahead returns query with the pending writes before it, and empties them.
+func (p *pendingWrites) ahead(query string, args []any) (string, []any) {
+	if p == nil || len(p.stmts) == 0 {
+		return query, args
+	}
+	q := strings.Join(append(p.stmts, query), "; ")
+	a := append(p.args, args...)
+	p.stmts, p.args = nil, nil
+	return q, a
+}
+
+// flush sends what is still pending, before the unit commits.
+func (p *pendingWrites) flush(ctx context.Context, tx *sql.Tx) error {
+	if p == nil || len(p.stmts) == 0 {
+		return nil
+	}
+	q, a := p.ahead("", nil)
+	_, err := tx.ExecContext(ctx, strings.TrimSuffix(q, "; "), a...)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// unitQueryer is a unit's transaction that sends the pending writes ahead of each statement.
+type unitQueryer struct {
+	tx      *sql.Tx
+	pending *pendingWrites
+}
+
+func (u unitQueryer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query, args = u.pending.ahead(query, args)
+	return u.tx.ExecContext(ctx, query, args...)
+}
+
+func (u unitQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query, args = u.pending.ahead(query, args)
+	return u.tx.QueryContext(ctx, query, args...)
+}
+
+func (u unitQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	query, args = u.pending.ahead(query, args)
+	return u.tx.QueryRowContext(ctx, query, args...)
 }
 
 // fail wraps err with what was being done. Outside a transaction the error is classified
