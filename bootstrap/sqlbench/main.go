@@ -56,8 +56,6 @@ import (
 	"syscall"
 	"time"
 
-	gomysql "github.com/go-sql-driver/mysql"
-
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
@@ -163,62 +161,12 @@ func run(ctx context.Context, o options, out io.Writer) (result, error) {
 		fmt.Sprintf("pool_waits=%d", stats.WaitCount), fmt.Sprintf("pool_wait_ms=%d", stats.WaitDuration.Milliseconds()))
 }
 
-// open opens a pool of size connections with the services' DSN (adapters/mysql: UTC,
-// utf8mb4, interpolateParams) and the session at READ COMMITTED, so that a transaction's
-// BEGIN is one statement.
+// open opens a pool of size connections exactly as the services open theirs
+// (adapters/mysql.Open: UTC, utf8mb4, interpolateParams, the session at READ COMMITTED with
+// its lock-wait and statement bounds), so that a transaction's BEGIN is one statement and
+// the two sides differ only in what they send.
 func open(ctx context.Context, u mysql.DatabaseURL, size int) (*sql.DB, error) {
-	dsn, err := mysql.DSN(u)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := gomysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
-	cfg.InterpolateParams = true
-	variable, err := isolationVariable(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
-	cfg.Params[variable] = "'READ-COMMITTED'"
-	connector, err := gomysql.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(size)
-	db.SetMaxIdleConns(size)
-	db.SetConnMaxLifetime(5 * time.Minute)
-	if err := mysql.Ping(ctx, db); err != nil {
-		return nil, errors.Join(err, db.Close())
-	}
-	return db, nil
-}
-
-// isolationVariable is the session variable of the isolation level on the server cfg
-// names: MariaDB (10.11) knows tx_isolation only, MySQL 8 transaction_isolation only.
-func isolationVariable(ctx context.Context, cfg *gomysql.Config) (string, error) {
-	connector, err := gomysql.NewConnector(cfg)
-	if err != nil {
-		return "", err
-	}
-	db := sql.OpenDB(connector)
-	defer db.Close()
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT @@version").Scan(&version); err != nil {
-		return "", fmt.Errorf("server version: %w", err)
-	}
-	return isolationVariableOf(version), nil
-}
-
-func isolationVariableOf(version string) string {
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		return "tx_isolation"
-	}
-	return "transaction_isolation"
+	return mysql.Open(ctx, u, mysql.PoolConfig{MaxOpenConns: size, MaxIdleConns: size, ConnMaxLifetime: 5 * time.Minute})
 }
 
 // bench holds the pool and the rows the operations use.
@@ -497,42 +445,10 @@ func int64Args(ids []int64) []any {
 	return args
 }
 
-// maxAttempts bounds the reruns of a transaction after a deadlock or lock-wait timeout.
-const maxAttempts = 5
-
-// transact runs fn in a transaction at the session's level (BEGIN is one statement),
-// committing when it returns nil; a deadlock (1213), lock-wait timeout (1205) or MariaDB's
-// 1020 reruns it.
+// transact runs fn in one transaction with the services' retries (adapters/mysql.Transact:
+// a deadlock, lock-wait timeout or MariaDB's 1020 reruns it).
 func transact(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	var err error
-	for range maxAttempts {
-		if err = transactOnce(ctx, db, fn); !retryable(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func transactOnce(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-func retryable(err error) bool {
-	var me *gomysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205 || me.Number == 1020)
+	return mysql.Transact(ctx, db, func(_ context.Context, tx *sql.Tx) error { return fn(tx) })
 }
 
 // encode is the answer orders-api stores for a confirmation: the order in a data envelope.
