@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"strconv"
@@ -106,10 +107,11 @@ func baseConfig(u DatabaseURL) (*gomysql.Config, error) {
 //     would cost a SET TRANSACTION before every BEGIN. MySQL 8 names the variable
 //     transaction_isolation, MariaDB 10.x only tx_isolation: Open asks the server first.
 //   - innodb_lock_wait_timeout and the statement time limit (see PoolConfig.StatementTimeout).
+//
+// They join the base configuration's time_zone.
 func sessionParams(version string, statementTimeout time.Duration) map[string]string {
 	lockWait, limit := statementBounds(statementTimeout)
 	params := map[string]string{
-		"time_zone":                "'+00:00'",
 		"innodb_lock_wait_timeout": strconv.Itoa(int(lockWait / time.Second)),
 	}
 	if strings.Contains(strings.ToLower(version), "mariadb") {
@@ -152,7 +154,7 @@ func Open(ctx context.Context, u DatabaseURL, pool PoolConfig) (*sql.DB, error) 
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
 	timeout := pool.statementTimeout()
-	cfg.Params = sessionParams(version, timeout)
+	maps.Copy(cfg.Params, sessionParams(version, timeout))
 	// No statement legitimately keeps the server busy past the statement time limit: a
 	// read that takes longer means the server stalled, and the driver gives the connection
 	// up instead of waiting 30 s (a COMMIT ignores the request's context).

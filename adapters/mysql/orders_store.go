@@ -142,8 +142,8 @@ func (p *pendingWrites) flush(ctx context.Context, tx *sql.Tx) error {
 	if p == nil || len(p.stmts) == 0 {
 		return nil
 	}
-	q, a := p.ahead("", nil)
-	_, err := tx.ExecContext(ctx, strings.TrimSuffix(q, "; "), a...)
+	_, err := tx.ExecContext(ctx, strings.Join(p.stmts, "; "), p.args...)
+	p.stmts, p.args = nil, nil
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}

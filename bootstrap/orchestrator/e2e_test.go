@@ -227,27 +227,38 @@ func (w *world) stock(t *testing.T, productID int64) int {
 // ordersOf counts the customer's orders through orders-api's GET /orders.
 func (w *world) ordersOf(t *testing.T, customerID int64) []int64 {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/orders?customer_id=%d&limit=100", w.ordersURL, customerID), nil)
+	var body struct {
+		Data []struct {
+			ID int64 `json:"id"`
+		} `json:"data"`
+	}
+	w.userCall(t, http.MethodGet, fmt.Sprintf("%s/orders?customer_id=%d&limit=100", w.ordersURL, customerID), http.StatusOK, &body)
+	ids := make([]int64, len(body.Data))
+	for i, o := range body.Data {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+// userCall sends method url as the logged-in user, fails t unless the answer has status
+// want, and decodes its body into out when out is not nil.
+func (w *world) userCall(t *testing.T, method, url string, want int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
 	req.Header.Set("Authorization", "Bearer "+w.token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var body struct {
-		Data []struct {
-			ID     int64  `json:"id"`
-			Status string `json:"status"`
-		} `json:"data"`
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: got %d, want %d", method, url, res.StatusCode, want)
 	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
-		t.Fatalf("list orders: %d %v", res.StatusCode, err)
+	if out != nil {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
 	}
-	ids := make([]int64, len(body.Data))
-	for i, o := range body.Data {
-		ids[i] = o.ID
-	}
-	return ids
 }
 
 func body(customerID, productID, qty int64, key, corr string) string {
@@ -623,36 +634,18 @@ func closedURL(t *testing.T) string {
 // user would.
 func (w *world) deleteCustomer(t *testing.T, id int64) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/customers/%d", w.customersURL, id), nil)
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusNoContent {
-		t.Fatalf("DELETE customer %d: got %d, want 204", id, res.StatusCode)
-	}
+	w.userCall(t, http.MethodDelete, fmt.Sprintf("%s/customers/%d", w.customersURL, id), http.StatusNoContent, nil)
 }
 
 // orderStatus reads an order's status through orders-api's GET /orders/{id}.
 func (w *world) orderStatus(t *testing.T, id int64) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/orders/%d", w.ordersURL, id), nil)
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
 	var body struct {
 		Data struct {
 			Status string `json:"status"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
-		t.Fatalf("get order %d: %d %v", id, res.StatusCode, err)
-	}
+	w.userCall(t, http.MethodGet, fmt.Sprintf("%s/orders/%d", w.ordersURL, id), http.StatusOK, &body)
 	return body.Data.Status
 }
 
