@@ -89,7 +89,7 @@ func ProvidePasswordChecker(cfg Config) (*bcrypt.PasswordChecker, error) {
 // and 20 per address within a minute. It lives in memory, so with several replicas each
 // counts on its own.
 func ProvideAttemptLimiter() *memory.AttemptLimiter {
-	return memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+	return memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0)
 }
 
 // ProvideLoginCheckLimit lets as many bcrypt checks run at once as Go runs threads

@@ -38,7 +38,7 @@ func newLogin(t *testing.T) (*auth.Login, *jwt.Tokens, *clock) {
 		t.Fatal(err)
 	}
 	clk := &clock{now: time.Now().UTC()}
-	return auth.NewLogin(memory.NewAttemptLimiter(memory.DefaultAttemptPolicy()), checker, tokens, clk.Now,
+	return auth.NewLogin(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), checker, tokens, clk.Now,
 		auth.CheckLimit{Concurrent: 2, Wait: time.Second}), tokens, clk
 }
 

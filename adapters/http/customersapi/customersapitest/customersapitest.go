@@ -105,7 +105,7 @@ func New(tb testing.TB, opts Options) *API {
 		checker = opts.Passwords(checker)
 	}
 	repo := memory.NewCustomerRepository()
-	limiter := memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+	limiter := memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0)
 	svc := customers.NewService(repo, opts.Now)
 	h := customersapi.NewRouter(customersapi.Deps{
 		Customers:    svc,
