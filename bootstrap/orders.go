@@ -119,7 +119,7 @@ func PurgeExpiredKeys(ctx context.Context, svc *orders.Service, logger *slog.Log
 func ExpireOrders(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
 	every(ctx, interval, func() {
 		n, err := svc.ExpireOrders(ctx)
-		logRun(ctx, logger, "expire orders", "expired orders", int64(n), err)
+		logRun(ctx, logger, "expire orders", "expired orders", int64(n.Orders), err)
 	})
 }
 

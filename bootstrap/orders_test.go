@@ -133,7 +133,7 @@ func TestExpireOrders(t *testing.T) {
 	if got, err := svc.GetProduct(t.Context(), p.ID()); err != nil || got.Stock() != 5 {
 		t.Fatalf("stock after the sweep: got %v, %v, want 5", got, err)
 	}
-	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != 0 {
-		t.Fatalf("sweep after the background sweep: got %d, %v, want 0 left", n, err)
+	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != (orders.Sweep{}) {
+		t.Fatalf("sweep after the background sweep: got %+v, %v, want 0 left", n, err)
 	}
 }
