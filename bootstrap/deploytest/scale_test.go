@@ -1,38 +1,16 @@
 package deploytest_test
 
 import (
-	"context"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
-
-// loadScaledCompose loads docker-compose.yml with docker-compose.scale.yml over it, as
-// `docker compose -f docker-compose.yml -f docker-compose.scale.yml` does.
-func loadScaledCompose(t *testing.T, environ map[string]string) *types.Project {
-	t.Helper()
-	var list []string
-	for k, v := range environ {
-		list = append(list, k+"="+v)
-	}
-	opts, err := cli.NewProjectOptions([]string{repoFile(t, "docker-compose.yml"), repoFile(t, "docker-compose.scale.yml")},
-		cli.WithWorkingDirectory(repoFile(t, ".")), cli.WithEnv(list), cli.WithInterpolation(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := opts.LoadProject(context.Background())
-	if err != nil {
-		t.Fatalf("docker-compose.yml with docker-compose.scale.yml does not load: %v", err)
-	}
-	return p
-}
 
 // maxConnections is MySQL's default max_connections, which the compose MySQL keeps.
 const maxConnections = 151
@@ -45,7 +23,7 @@ func TestComposeScaleOverride(t *testing.T) {
 	t.Parallel()
 	for name, environ := range composeEnvironments(t) {
 		t.Run(name, func(t *testing.T) {
-			p := loadScaledCompose(t, environ)
+			p := loadCompose(t, environ, "docker-compose.scale.yml")
 			want := []string{"customers-api", "migrate", "mysql", "orchestrator", "orders-api", "orders-lb"}
 			if got := slices.Sorted(maps.Keys(p.Services)); !slices.Equal(got, want) {
 				t.Fatalf("got services %q, want %q", got, want)
