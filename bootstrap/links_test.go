@@ -26,7 +26,8 @@ func TestBinariesLinkOnlyWhatTheyUse(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("go list needs the go command: %v", err)
 	}
-	t.Parallel()
+	// Not parallel with the package's other tests: while the go commands run, a port that
+	// TestWithPprofOnlyWhenConfigured freed and listens on again could be taken.
 	cases := []struct {
 		pkg       string
 		forbidden []string
