@@ -132,7 +132,9 @@ func TestExpireOrders(t *testing.T) {
 	mu.Unlock()
 
 	m := metrics.New("orders-api")
-	runJob(t, func(ctx context.Context, logger *slog.Logger) { ExpireOrders(ctx, svc, m.Expiries(), logger, time.Hour) },
+	runJob(t, func(ctx context.Context, logger *slog.Logger) {
+		ExpireOrders(ctx, svc, m.Expiries(), logger, time.Hour)
+	},
 		"reservation sweep orders=2 units=4")
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
