@@ -18,7 +18,7 @@ const DeadlineMargin = time.Second
 // deadline, timeout answers instead: the client never waits on a handler blocked in a call
 // that ignores its context (a database driver waiting for its socket read timeout). A
 // panic in next is recovered as in Middleware.
-func guard(w *statusRecorder, r *http.Request, next http.Handler, timeout http.HandlerFunc) {
+func guard(w *statusRecorder, r *http.Request, next http.Handler, timeout http.HandlerFunc, write ErrorWriter) {
 	deadline, ok := r.Context().Deadline()
 	if !ok {
 		next.ServeHTTP(w, r)
@@ -46,7 +46,7 @@ func guard(w *statusRecorder, r *http.Request, next http.Handler, timeout http.H
 	case <-done:
 		g.finish()
 		if panicked != nil {
-			recovered(w, r, panicked, stack)
+			recovered(w, r, panicked, stack, write)
 		}
 	case <-timer.C:
 		g.mu.Lock()
