@@ -12,21 +12,15 @@ package orchestratorapitest
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
@@ -256,34 +250,9 @@ func CheckAnswer(tb testing.TB, status int, header func(string) string, body []b
 	}
 }
 
-// HostileTokens returns, by name, tokens that differ from a valid one in a way the contract
-// names (alg none, HS512, RS256, another key, expired, no exp, another issuer, a crit
-// header, exp as a string, no signature): each must be refused. valid is the same claims
-// signed right.
+// HostileTokens returns, by name, tokens the handler must refuse, and valid, the same claims
+// signed right (see jwttest.Hostile).
 func HostileTokens(tb testing.TB) (hostile map[string]string, valid string) {
 	tb.Helper()
-	secret := []byte(JWTSecret)
-	now := time.Now()
-	good := jwttest.Claims("admin", "customers-api", now)
-	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(good, k, v) }
-	sign := func(m gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-		return jwttest.Sign(tb, m, key, claims)
-	}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	valid = sign(gojwt.SigningMethodHS256, secret, good)
-	return map[string]string{
-		"expired":      sign(gojwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Minute).Unix())),
-		"no exp":       sign(gojwt.SigningMethodHS256, secret, with("exp", nil)),
-		"alg none":     sign(gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, good),
-		"another key":  sign(gojwt.SigningMethodHS256, []byte("another-secret-of-32-bytes-long!"), good),
-		"HS512":        sign(gojwt.SigningMethodHS512, secret, good),
-		"RS256":        sign(gojwt.SigningMethodRS256, rsaKey, good),
-		"wrong issuer": sign(gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
-		"crit header":  jwttest.SignWithHeader(tb, gojwt.SigningMethodHS256, secret, good, map[string]any{"crit": []string{"exp"}}),
-		"exp a string": sign(gojwt.SigningMethodHS256, secret, with("exp", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))),
-		"no signature": strings.Join(strings.Split(valid, ".")[:2], ".") + ".",
-	}, valid
+	return jwttest.Hostile(tb, []byte(JWTSecret), "customers-api")
 }
