@@ -32,6 +32,9 @@ func checkEventAnswer(t *testing.T, out []byte, wantV2 bool) {
 	if _, v2 := keys["cookies"]; v2 != wantV2 {
 		t.Fatalf("got answer %s, want payload v2 %v", out, wantV2)
 	}
+	if a.StatusCode == http.StatusMovedPermanently && a.header("Location") != "" {
+		return // the router redirects an unclean path ("/.") before any route runs, as in the APIs
+	}
 	orchestratorapitest.CheckAnswer(t, a.StatusCode, a.header, []byte(a.Body))
 }
 
