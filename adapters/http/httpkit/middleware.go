@@ -233,11 +233,10 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	write := s.errors()
-	timeoutErr := s.Timeout
-	if timeoutErr == nil {
-		timeoutErr = errRequestTimeout
+	timeout := s.Timeout
+	if timeout == nil {
+		timeout = errRequestTimeout
 	}
-	timeout := func(w http.ResponseWriter, r *http.Request) { write(w, r, timeoutErr) }
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		reqID := CleanID(r.Header.Get(HeaderRequestID))
@@ -280,7 +279,7 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 				s.Observe(route, r.Method, status, elapsed)
 			}
 		}()
-		guard(rec, r, next, timeout, write)
+		guard(rec, r, next, write, timeout)
 	})
 }
 
