@@ -83,10 +83,15 @@ run: build ## start the three services (Ctrl-C stops them); memory adapters unle
 	fi
 	@exec $(BIN)/run $(RUN_SERVICES)
 
-test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tests (MySQL ones need TEST_DATABASE_URL or Docker, else they skip)
+test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tests; ends with "N passed, N failed, N skipped" and says what was skipped
 
+# go test -json through tools/testreport: the output of plain go test (or of -v when TESTFLAGS
+# has it), then "N passed, N failed, N skipped" and, when tests were skipped, a banner saying
+# how many, why and how to run them (plain go test hides a passing package's skips). The MySQL
+# tests use TEST_DATABASE_URL, else root on 127.0.0.1:3306 when it answers, else Docker.
 test-unit:
-	$(GO) test -count=1 $(RACE) -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
+	@mkdir -p $(BIN) && $(GO) build -o $(BIN)/testreport ./tools/testreport
+	$(GO) test -json -count=1 $(RACE) -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./... | $(BIN)/testreport $(filter -v,$(TESTFLAGS))
 
 test-integration: ## the MySQL tests only; fails instead of skipping when no server is reachable
 	@pkgs="$(MYSQL_TEST_PKGS)"; \
