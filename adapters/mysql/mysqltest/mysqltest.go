@@ -1,6 +1,6 @@
 // Package mysqltest gives each test package a fresh, migrated MySQL database. It uses the
 // server named by TEST_DATABASE_URL when set, else a server answering as root without a
-// password on 127.0.0.1:3306 (LocalServer), else starts MySQL 8.4 with dockertest, else the
+// password on 127.0.0.1:3306 (LocalServer), else starts MySQL 8.4 (DockerImage) with dockertest, else the
 // tests skip and say why. With REQUIRE_MYSQL=1 a missing
 // server fails the run instead: CI must never count skipped MySQL tests as passing.
 package mysqltest
@@ -114,8 +114,11 @@ func (e *Env) NewDatabase(tb testing.TB, migrate bool) mysql.DatabaseURL {
 // a development machine's MySQL or MariaDB.
 const LocalServer = "mysql://root@127.0.0.1:3306/"
 
-// dockerImage is the MySQL the tests start when there is no server: the 8.4 LTS.
-const dockerImage, dockerTag = "mysql", "8.4"
+// DockerImage is the MySQL the tests start when there is no server: the 8.4 LTS, the release
+// docker-compose.yml runs (the deploy tests keep them equal).
+const DockerImage = dockerRepository + ":" + dockerTag
+
+const dockerRepository, dockerTag = "mysql", "8.4.11"
 
 func serverURL() (u string, cleanup func(), why string) {
 	if s := os.Getenv("TEST_DATABASE_URL"); s != "" {
@@ -135,9 +138,9 @@ func serverURL() (u string, cleanup func(), why string) {
 	if err != nil {
 		return "", nil, fmt.Sprintf("TEST_DATABASE_URL is not set, no MySQL answers at %s (%v) and Docker is unavailable (%v)", LocalServer, localErr, err)
 	}
-	res, err := pool.Run(dockerImage, dockerTag, []string{"MYSQL_ROOT_PASSWORD=secret"})
+	res, err := pool.Run(dockerRepository, dockerTag, []string{"MYSQL_ROOT_PASSWORD=secret"})
 	if err != nil {
-		return "", nil, fmt.Sprintf("start %s:%s with dockertest: %v", dockerImage, dockerTag, err)
+		return "", nil, fmt.Sprintf("start %s with dockertest: %v", DockerImage, err)
 	}
 	_ = res.Expire(600)
 	u = fmt.Sprintf("mysql://root:secret@127.0.0.1:%s/", res.GetPort("3306/tcp"))
@@ -150,7 +153,7 @@ func serverURL() (u string, cleanup func(), why string) {
 		return db.Close()
 	}); err != nil {
 		_ = pool.Purge(res)
-		return "", nil, fmt.Sprintf("%s:%s did not come up: %v", dockerImage, dockerTag, err)
+		return "", nil, fmt.Sprintf("%s did not come up: %v", DockerImage, err)
 	}
 	return u, func() { _ = pool.Purge(res) }, ""
 }
