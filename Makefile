@@ -140,9 +140,9 @@ seed: migrate ## migrate, then load db/seed.sql (customer 1 ACME, product 2 at 1
 		--protocol=tcp -h "$$host" -P "$$port" -u "$$user" "$$db" < db/seed.sql; \
 	echo "seed: done"
 
-lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into build/lambda/orchestrator.zip
+lambda: ## build the orchestrator for AWS Lambda (provided.al2023, arm64) into build/lambda/orchestrator.zip
 	@mkdir -p build/lambda
-	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o build/lambda/bootstrap ./bootstrap/orchestrator
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o build/lambda/bootstrap ./bootstrap/orchestrator
 	rm -f build/lambda/orchestrator.zip
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
