@@ -37,7 +37,7 @@ MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "
 FAULTTEST_PKG ?= ./bootstrap/faulttest
 
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
-	migrate seed lambda bench profile bench-go fuzz test-faults compose-up compose-down clean
+	migrate seed lambda bench profile bench-go fuzz test-faults walkthrough compose-up compose-down clean
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  %-17s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -219,6 +219,9 @@ test-faults: ## the fault-injection suite (binaries killed, database cut, custom
 		echo "FAULTS=1 go test $(FAULTTEST_PKG)/..."; \
 		FAULTS=1 $(GO) test -count=1 -timeout 10m $(TESTFLAGS) $(FAULTTEST_PKG)/...; \
 	else echo "test-faults: no fault-injection suite in this tree ($(FAULTTEST_PKG) does not exist); nothing ran"; fi
+
+walkthrough: ## run the README's curl walkthrough against `make run` (in memory, free ports) and fail where an answer differs from the README
+	$(GO) run ./tools/walkthrough
 
 compose-up: ## docker compose: build and start MySQL, migrate, the services; wait until healthy
 	docker compose up --build --detach --wait
