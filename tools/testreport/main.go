@@ -103,16 +103,15 @@ func (r *report) handle(e event) {
 	case "output":
 		if r.verbose {
 			fmt.Fprint(r.out, e.Output)
-		} else {
-			r.pending[k] = append(r.pending[k], e.Output)
 		}
+		r.pending[k] = append(r.pending[k], e.Output) // a failure's output, a skip's reason
 	case "pass":
 		r.passed++
 		delete(r.pending, k)
 	case "fail":
 		r.failed++
 		for _, l := range r.pending[k] { // as plain go test shows a failure: no "=== RUN" lines
-			if !strings.HasPrefix(l, "=== ") {
+			if !r.verbose && !strings.HasPrefix(l, "=== ") {
 				fmt.Fprint(r.out, l)
 			}
 		}

@@ -62,14 +62,20 @@ func TestReportVerboseAndBuildFailure(t *testing.T) {
 	var out strings.Builder
 	r := newReport(&out, true)
 	lines := strings.Split(stream, "\n")
-	// Only the passing test and the package that does not build.
-	if err := r.read(strings.NewReader(strings.Join(append(lines[2:6], lines[16:]...), "\n"))); err != nil {
+	// The passing test, the skipped one and the package that does not build.
+	if err := r.read(strings.NewReader(strings.Join(append(append(lines[2:6], lines[10:13]...), lines[16:]...), "\n"))); err != nil {
 		t.Fatal(err)
 	}
 	if r.summary() {
 		t.Error("summary reported success for a package that does not build")
 	}
-	if got := out.String(); !strings.Contains(got, "noise of a passing test") || !strings.Contains(got, "\n1 passed, 0 failed, 0 skipped\n") || strings.Contains(got, "SKIPPED") {
-		t.Errorf("verbose output:\n%s", got)
+	got := out.String()
+	for _, want := range []string{"noise of a passing test", "--- SKIP: TestDB", "\n1 passed, 0 failed, 1 skipped\n", "   1 skipped: MySQL unavailable: no server\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("verbose output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "mysqltest.go:72") != 1 {
+		t.Errorf("verbose output shows the skip's line other than once:\n%s", got)
 	}
 }
