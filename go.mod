@@ -16,7 +16,6 @@ require (
 	github.com/gorilla/mux v1.8.1
 	github.com/ory/dockertest/v3 v3.12.0
 	github.com/prometheus/client_golang v1.23.2
-	github.com/swaggo/files/v2 v2.0.2
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/crypto v0.40.0
 )

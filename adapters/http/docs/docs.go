@@ -1,18 +1,17 @@
 // Package docs serves GET /docs, a page that renders a service's OpenAPI document (its
 // GET /openapi.yaml) with Swagger UI. The page and every file it loads come from the binary
-// (Swagger UI's distribution is embedded by github.com/swaggo/files/v2): no CDN, so it works
-// offline, and its Content-Security-Policy allows nothing from another origin.
+// (the three files of Swagger UI it loads are embedded from swaggerui/, see its README): no
+// CDN, so it works offline, and its Content-Security-Policy allows nothing from another origin.
 package docs
 
 import (
-	_ "embed"
+	"embed"
 	"html"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
-	swaggerfiles "github.com/swaggo/files/v2"
 )
 
 // ContentSecurityPolicy is the page's policy: scripts, styles and requests to its own origin
@@ -22,6 +21,11 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // assets are the files of Swagger UI's distribution the page loads, served at /docs/NAME.
 var assets = []string{"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"}
+
+// swaggerUI holds those files.
+//
+//go:embed swaggerui/swagger-ui.css swaggerui/swagger-ui-bundle.js swaggerui/favicon-32x32.png
+var swaggerUI embed.FS
 
 // initScript starts Swagger UI on the document next to the page. It is a file rather than an
 // inline script so that the policy needs no 'unsafe-inline'. validatorUrl is off: the
@@ -69,7 +73,7 @@ func Register(r *mux.Router, title string) {
 	}).Methods(read...)
 	for _, name := range assets {
 		r.HandleFunc("/docs/"+name, func(w http.ResponseWriter, req *http.Request) {
-			http.ServeFileFS(w, req, swaggerfiles.FS, name)
+			http.ServeFileFS(w, req, swaggerUI, "swaggerui/"+name)
 		}).Methods(read...)
 	}
 }
