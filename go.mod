@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/amacneil/dbmate/v2 v2.28.0
 	github.com/aws/aws-lambda-go v1.55.1
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-json-experiment/json v1.27.2
