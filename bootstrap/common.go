@@ -2,9 +2,11 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -101,15 +103,31 @@ func tuneGC(getenv func(string) string) {
 // start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
 // its Wire injector) and serves until ctx ends.
 func Main(service Service, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
-	cfg, err := LoadConfig(service, os.Getenv)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, service, os.Getenv, os.Stdout, start)
+}
+
+// Run is Main with its context, environment and output given. Everything it reports goes to
+// stdout as the service's JSON log, configuration problems included (exit code 2); an error
+// from start is logged as "exit" (exit code 1).
+func Run(ctx context.Context, service Service, getenv func(string) string, stdout io.Writer,
+	start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
+	cfg, err := LoadConfig(service, getenv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
+		logger := NewLogger(service, slog.LevelInfo, stdout)
+		var invalid *ConfigError
+		if errors.As(err, &invalid) {
+			logger.Error("invalid configuration", slog.Any("problems", invalid.Problems))
+		} else {
+			logger.Error("invalid configuration", slog.String("error", err.Error()))
+		}
 		return 2
 	}
-	tuneGC(os.Getenv)
-	var out io.Writer = os.Stdout
+	tuneGC(getenv)
+	out := stdout
 	if !cfg.Lambda {
-		buffered := newBufferedOutput(os.Stdout)
+		buffered := newBufferedOutput(stdout)
 		defer buffered.Close()
 		out = buffered
 	}
@@ -120,11 +138,19 @@ func Main(service Service, start func(ctx context.Context, cfg Config, logger *s
 	if cfg.DatabaseURL == "" && service != Orchestrator {
 		logger.Warn("no database configured: using in-memory adapters, data is not kept across restarts")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := withPprof(ctx, cfg, logger, start); err != nil {
 		logger.Error("exit", slog.String("error", err.Error()))
 		return 1
 	}
 	return 0
+}
+
+// Listen opens the service's port. The binaries call it before anything else starts, so
+// that a port in use ends start-up at once, before it waits for or migrates the database.
+func Listen(cfg Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return nil, fmt.Errorf("port %d is not free (PORT): %w", cfg.Port, err)
+	}
+	return ln, nil
 }

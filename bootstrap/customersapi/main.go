@@ -17,10 +17,15 @@ func main() { os.Exit(bootstrap.Main(bootstrap.CustomersAPI, start)) }
 // start builds the service on the store the configuration names and serves it until ctx
 // ends, then shuts down gracefully and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
+	ln, err := bootstrap.Listen(cfg) // a port in use ends start-up before the database is touched
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on an early return; serving closes it too
 	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
+	return httpkit.ServeListener(ctx, logger, app.Server, ln, app.Handler)
 }

@@ -73,6 +73,6 @@ func WaitForServer(ctx context.Context, u mysql.DatabaseURL, timeout time.Durati
 	case last != nil && !mysql.Unreachable(last):
 		return last // reached: the server's answer is the cause
 	}
-	return fmt.Errorf("database %s not reachable after %d attempts in %s (DB_CONNECT_TIMEOUT=%s): %w",
-		u.Redacted(), attempts, time.Since(started).Round(100*time.Millisecond), timeout, last)
+	return fmt.Errorf("database not reachable after %d attempts in %s (DB_CONNECT_TIMEOUT=%s): %w",
+		attempts, time.Since(started).Round(100*time.Millisecond), timeout, last) // last names it
 }
