@@ -1,32 +1,20 @@
 package mysql_test
 
 import (
-	"net"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
 )
-
-// closedPort returns a local address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
 
 // TestPingServer: a server that is not there is unreachable, and the error names it without
 // its password; a server that answers is reachable before its database exists, and one that
 // refuses the credentials is an error that is not "unreachable" (waiting would not fix it).
 func TestPingServer(t *testing.T) {
 	t.Parallel()
-	down := mysql.DatabaseURL("mysql://app:s3cret-pw@" + closedPort(t) + "/shop")
+	down := mysql.DatabaseURL("mysql://app:s3cret-pw@" + mysqltest.ClosedAddr(t) + "/shop")
 	err := mysql.PingServer(t.Context(), down, nil)
 	if err == nil || !mysql.Unreachable(err) {
 		t.Fatalf("closed port: got %v, want an unreachable error", err)

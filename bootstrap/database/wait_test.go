@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,36 +21,11 @@ var mysqlEnv mysqltest.Env
 
 func TestMain(m *testing.M) { os.Exit(mysqltest.Run(m, &mysqlEnv)) }
 
-// freeAddr returns a loopback address nothing listens on (yet).
-func freeAddr(t *testing.T) string {
+// logLines parses a JSON log.
+func logLines(t *testing.T, logs *bytes.Buffer) []map[string]any {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
-
-// syncBuffer is a log output several goroutines may write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		if l == "" {
 			continue
 		}
@@ -69,9 +43,9 @@ func (s *syncBuffer) lines(t *testing.T) []map[string]any {
 // database and the cause.
 func TestWaitForServerGivesUpWithTheCause(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	u := mysql.DatabaseURL("mysql://app:hunter2-secret@" + freeAddr(t) + "/backoffice")
+	u := mysql.DatabaseURL("mysql://app:hunter2-secret@" + mysqltest.ClosedAddr(t) + "/backoffice")
 	const timeout = 2 * time.Second
 	began := time.Now()
 	err := database.WaitForServer(t.Context(), u, timeout, logger)
@@ -83,15 +57,15 @@ func TestWaitForServerGivesUpWithTheCause(t *testing.T) {
 		t.Fatalf("gave up after %s, want about %s", took, timeout)
 	}
 	retries := 0
-	for _, l := range logs.lines(t) {
+	for _, l := range logLines(t, &logs) {
 		if l["msg"] == "database not reachable yet, retrying" && l["database"] != nil && l["error"] != nil {
 			retries++
 		}
 	}
 	if retries < 3 {
-		t.Fatalf("got %d logged retries in %s, want at least 3:\n%s", retries, took, logs.b.String())
+		t.Fatalf("got %d logged retries in %s, want at least 3:\n%s", retries, took, logs.String())
 	}
-	if all := logs.b.String() + err.Error(); strings.Contains(all, "hunter2-secret") {
+	if all := logs.String() + err.Error(); strings.Contains(all, "hunter2-secret") {
 		t.Fatalf("the password leaked: %s", all)
 	}
 }
@@ -99,11 +73,11 @@ func TestWaitForServerGivesUpWithTheCause(t *testing.T) {
 // TestWaitForServerOnceWithoutTimeout: DB_CONNECT_TIMEOUT=0 tries once.
 func TestWaitForServerOnceWithoutTimeout(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
-	err := database.WaitForServer(t.Context(), mysql.DatabaseURL("mysql://app@"+freeAddr(t)+"/backoffice"), 0,
+	var logs bytes.Buffer
+	err := database.WaitForServer(t.Context(), mysql.DatabaseURL("mysql://app@"+mysqltest.ClosedAddr(t)+"/backoffice"), 0,
 		slog.New(slog.NewJSONHandler(&logs, nil)))
-	if err == nil || !strings.Contains(err.Error(), "1 attempts") || len(logs.lines(t)) != 0 {
-		t.Fatalf("got %v and logs %q, want one attempt and no retry logged", err, logs.b.String())
+	if err == nil || !strings.Contains(err.Error(), "1 attempts") || len(logLines(t, &logs)) != 0 {
+		t.Fatalf("got %v and logs %q, want one attempt and no retry logged", err, logs.String())
 	}
 }
 
@@ -112,7 +86,7 @@ func TestWaitForServerOnceWithoutTimeout(t *testing.T) {
 func TestWaitForServerWaitsForALateServer(t *testing.T) {
 	t.Parallel()
 	real, _ := url.Parse(string(mysqlEnv.URL(t)))
-	addr := freeAddr(t)
+	addr := mysqltest.ClosedAddr(t)
 	late := *real
 	late.Host = addr
 	go func() {
@@ -131,13 +105,13 @@ func TestWaitForServerWaitsForALateServer(t *testing.T) {
 			go forward(c, real.Host)
 		}
 	}()
-	var logs syncBuffer
+	var logs bytes.Buffer
 	err := database.WaitForServer(t.Context(), mysql.DatabaseURL(late.String()), 30*time.Second, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatalf("got %v, want the late server reached", err)
 	}
-	if !strings.Contains(logs.b.String(), "retrying") || !strings.Contains(logs.b.String(), `"msg":"database reachable"`) {
-		t.Fatalf("got logs %s, want retries and then the database reachable", logs.b.String())
+	if !strings.Contains(logs.String(), "retrying") || !strings.Contains(logs.String(), `"msg":"database reachable"`) {
+		t.Fatalf("got logs %s, want retries and then the database reachable", logs.String())
 	}
 }
 

@@ -274,14 +274,8 @@ func TestStartChecksThePortFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := closed.Addr().String()
-	closed.Close()
 	port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
-	cfg := config(t, map[string]string{"PORT": port, "DATABASE_URL": "mysql://app@" + nobody + "/shop",
+	cfg := config(t, map[string]string{"PORT": port, "DATABASE_URL": "mysql://app@" + mysqltest.ClosedAddr(t) + "/shop",
 		"JWT_SECRET": "a-long-enough-test-secret", "SERVICE_TOKEN": "a-long-enough-service-token", "DB_CONNECT_TIMEOUT": "1m"})
 	began := time.Now()
 	err = start(t.Context(), cfg, discard())
