@@ -99,6 +99,18 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
+// logConfigError writes why the configuration was refused as one line of the services' JSON
+// log (its "error" names every variable at fault), the way CloudWatch and docker logs show
+// every other line.
+func logConfigError(w io.Writer, service Service, err error) {
+	attrs := []any{slog.String("error", err.Error())}
+	var invalid *ConfigError
+	if errors.As(err, &invalid) {
+		attrs = append(attrs, slog.Any("problems", invalid.Problems)) // one entry per problem
+	}
+	NewLogger(service, slog.LevelInfo, w).Error("invalid configuration, not starting", attrs...)
+}
+
 // Main is the body of every binary: it loads the configuration, logs its warnings, runs
 // start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
 // its Wire injector) and serves until ctx ends.
@@ -115,13 +127,7 @@ func Run(ctx context.Context, service Service, getenv func(string) string, stdou
 	start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
 	cfg, err := LoadConfig(service, getenv)
 	if err != nil {
-		logger := NewLogger(service, slog.LevelInfo, stdout)
-		var invalid *ConfigError
-		if errors.As(err, &invalid) {
-			logger.Error("invalid configuration", slog.Any("problems", invalid.Problems))
-		} else {
-			logger.Error("invalid configuration", slog.String("error", err.Error()))
-		}
+		logConfigError(stdout, service, err)
 		return 2
 	}
 	tuneGC(getenv)

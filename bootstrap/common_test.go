@@ -65,7 +65,7 @@ func TestRunLogsConfigurationProblemsAsJSON(t *testing.T) {
 	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &entry) != nil {
 		t.Fatalf("got output %q, want one JSON log line", out.String())
 	}
-	if entry.Level != "ERROR" || entry.Msg != "invalid configuration" || entry.Service != "orders-api" || len(entry.Problems) < 3 {
+	if entry.Level != "ERROR" || entry.Msg != "invalid configuration, not starting" || entry.Service != "orders-api" || len(entry.Problems) < 3 {
 		t.Fatalf("got %+v, want an ERROR entry of orders-api listing each problem", entry)
 	}
 	for _, want := range []string{"PORT must be an integer", "JWT_SECRET must be at least 16 bytes", "SERVICE_TOKEN is required"} {
