@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"testing"
@@ -179,4 +180,17 @@ func freshDatabase(ctx context.Context, server string) (mysql.DatabaseURL, func(
 		root.Close()
 	}
 	return mysql.DatabaseURL(parsed.String()), drop, nil
+}
+
+// ClosedAddr returns a loopback host:port where nothing listens (it was free a moment ago),
+// for tests of a database that cannot be reached.
+func ClosedAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }
