@@ -4,8 +4,8 @@
 #   tools/tidb/build.sh            print the binary's path, building it first if needed
 #
 # TIDB_CACHE (default $HOME/.cache/backoffice-tidb) holds the binary; a cold build takes about
-# 20 minutes and 3.4 GB of memory on two cores and gives a ~265 MB binary, so it is built once
-# and keyed by the module's go.sum. The build runs under `nice -n 19`.
+# 20 minutes and 3.4 GB of memory on two idle cores and gives a ~265 MB binary, so it is built
+# once per go.mod, go.sum and Go version. The build runs under `nice -n 19`.
 #
 # How: tools/tidb/server is a module of its own (the main module never builds it) that requires
 # TiDB and repeats TiDB's replace block. TiDB's pkg/util/hack/map_abi.go panics at start-up on
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mod="$here/server"
 GO=${GO:-go}
 cache=${TIDB_CACHE:-$HOME/.cache/backoffice-tidb}
-key=$( (cat "$mod/go.mod" "$mod/go.sum" "$0"; $GO version) | sha256sum | cut -c1-16)
+key=$( (cat "$mod/go.mod" "$mod/go.sum"; $GO version) | sha256sum | cut -c1-16)
 bin="$cache/tidb-server-$key"
 
 if [[ -x "$bin" ]]; then
