@@ -301,8 +301,8 @@ const (
 
 // Transact runs fn in one transaction at READ COMMITTED (the session isolation of every
 // connection Open makes), committing when fn returns nil and rolling back otherwise. A
-// deadlock, lock-wait timeout or MariaDB's 1020 retries the whole unit with backoff, up to
-// maxAttempts, and only while the context leaves time for an attempt as long as the one
+// deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
+// (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the context leaves time for an attempt as long as the one
 // that failed: a request never starts a lock wait it cannot see to its end. When the
 // retries stop the error is ErrUnavailable. fn must therefore be safe to run again: it must
 // not keep state across attempts.
