@@ -304,8 +304,8 @@ const (
 // deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
 // (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the
 // context leaves time for an attempt as long as the one that failed: a request never starts
-// a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable. fn must therefore be safe to run again: it must
-// not keep state across attempts.
+// a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable.
+// fn must therefore be safe to run again: it must not keep state across attempts.
 func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return TransactObserved(ctx, db, nil, fn)
 }
