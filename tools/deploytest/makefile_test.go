@@ -18,6 +18,7 @@ func TestMakefileTargets(t *testing.T) {
 		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "run=./tools/run", "exec bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003"},
 		"test":             {"tool wire diff", "gofmt -l", "vet ./...", "test -json -count=1", "| bin/testreport"},
 		"test-integration": {"REQUIRE_MYSQL=1"},
+		"test-tidb":        {"tools/tidb/test.sh $pkgs", "github.com/b2b-backoffice/backoffice/adapters/mysql "},
 		"wire":             {"tool wire gen ./bootstrap/..."},
 		"wire-check":       {"tool wire diff ./bootstrap/..."},
 		"vet":              {"vet ./..."},
