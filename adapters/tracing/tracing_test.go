@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/tracing"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing/tracingtest"
 )
 
 const secret = "Bearer secret-token-value"
@@ -42,49 +42,6 @@ func router(routes map[string]http.HandlerFunc) http.Handler {
 		r.HandleFunc(path, h)
 	}
 	return httpkit.WrapRouter(r, nil, nil)
-}
-
-func find(t *testing.T, spans tracetest.SpanStubs, name string) tracetest.SpanStub {
-	t.Helper()
-	for _, s := range spans {
-		if s.Name == name {
-			return s
-		}
-	}
-	var names []string
-	for _, s := range spans {
-		names = append(names, s.Name)
-	}
-	t.Fatalf("no span %q among %q", name, names)
-	return tracetest.SpanStub{}
-}
-
-func attr(s tracetest.SpanStub, key attribute.Key) string {
-	for _, kv := range s.Attributes {
-		if kv.Key == key {
-			return kv.Value.Emit()
-		}
-	}
-	return ""
-}
-
-// noSecret fails when any attribute or event of any span holds text.
-func noSecret(t *testing.T, spans tracetest.SpanStubs, text string) {
-	t.Helper()
-	for _, s := range spans {
-		kvs := append([]attribute.KeyValue(nil), s.Attributes...)
-		for _, e := range s.Events {
-			kvs = append(kvs, e.Attributes...)
-		}
-		for _, kv := range kvs {
-			if strings.Contains(kv.Value.Emit(), text) {
-				t.Errorf("span %q: %s holds %q", s.Name, kv.Key, text)
-			}
-		}
-		if strings.Contains(s.Status.Description, text) || strings.Contains(s.Name, text) {
-			t.Errorf("span %q: status or name holds %q", s.Name, text)
-		}
-	}
 }
 
 // A call from one service's handler to another's through the traced transport is one
@@ -134,9 +91,9 @@ func TestOneTraceAcrossTwoServices(t *testing.T) {
 	if len(spans) != 3 {
 		t.Fatalf("got %d spans, want 3: %v", len(spans), spans)
 	}
-	server := find(t, spans, "POST /orders/{id}/confirm")
-	clientSpan := find(t, spans, "GET")
-	backServer := find(t, spans, "GET /items/{id}")
+	server := tracingtest.Find(t, spans, "POST /orders/{id}/confirm")
+	clientSpan := tracingtest.Find(t, spans, "GET")
+	backServer := tracingtest.Find(t, spans, "GET /items/{id}")
 	for _, s := range spans {
 		if s.SpanContext.TraceID() != server.SpanContext.TraceID() {
 			t.Errorf("span %q is in trace %s, want %s", s.Name, s.SpanContext.TraceID(), server.SpanContext.TraceID())
@@ -154,17 +111,17 @@ func TestOneTraceAcrossTwoServices(t *testing.T) {
 	if !strings.Contains(gotParent, clientSpan.SpanContext.SpanID().String()) {
 		t.Errorf("traceparent %q does not name the client span %s", gotParent, clientSpan.SpanContext.SpanID())
 	}
-	if got := attr(server, "http.route"); got != "/orders/{id}/confirm" {
+	if got := tracingtest.Attr(server, "http.route"); got != "/orders/{id}/confirm" {
 		t.Errorf("http.route = %q, want the template", got)
 	}
-	if got := attr(server, "service.name"); got != "" {
+	if got := tracingtest.Attr(server, "service.name"); got != "" {
 		t.Errorf("service.name is a span attribute %q, want it on the resource only", got)
 	}
-	if got, _ := backServer.Resource.Set().Value("service.name"); got.AsString() != "back" {
-		t.Errorf("back's service.name = %q, want back", got.AsString())
+	if got := tracingtest.Service(backServer); got != "back" {
+		t.Errorf("back's service.name = %q, want back", got)
 	}
-	noSecret(t, spans, "secret-token-value")
-	noSecret(t, spans, "query-secret")
+	tracingtest.NoText(t, spans, "secret-token-value")
+	tracingtest.NoText(t, spans, "query-secret")
 }
 
 // Probes make no span, on either side; a request no route matched is named after its
@@ -278,15 +235,15 @@ func TestSQLSpans(t *testing.T) {
 		t.Fatalf("got %d, want 409", rec.Code)
 	}
 	spans := flushed(t, tr, exp)
-	server := find(t, spans, "POST /customers")
-	exec := find(t, spans, "sql.conn.exec")
+	server := tracingtest.Find(t, spans, "POST /customers")
+	exec := tracingtest.Find(t, spans, "sql.conn.exec")
 	if exec.Parent.SpanID() != server.SpanContext.SpanID() {
 		t.Errorf("the statement's span is not a child of the request's")
 	}
-	if got := attr(exec, "db.query.text"); got != query {
+	if got := tracingtest.Attr(exec, "db.query.text"); got != query {
 		t.Errorf("db.query.text = %q, want %q", got, query)
 	}
-	if got := attr(exec, "db.system.name"); got != "mysql" {
+	if got := tracingtest.Attr(exec, "db.system.name"); got != "mysql" {
 		t.Errorf("db.system.name = %q, want mysql", got)
 	}
 	if exec.Status.Code != codes.Error {
@@ -306,7 +263,7 @@ func TestSQLSpans(t *testing.T) {
 	if !exception {
 		t.Errorf("the failed statement has no exception event: %v", exec.Events)
 	}
-	noSecret(t, spans, "ops@example.com")
+	tracingtest.NoText(t, spans, "ops@example.com")
 }
 
 // fakeDriver answers every statement with a duplicate-key error that quotes the value, as
