@@ -18,6 +18,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 )
 
@@ -27,6 +28,7 @@ var CommonSet = wire.NewSet(
 	wire.Bind(new(auth.TokenVerifier), new(*jwt.Tokens)),
 	ProvideServiceToken,
 	ProvideServerConfig,
+	TracingSet,
 )
 
 // MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
@@ -37,8 +39,9 @@ func NewLogger(service Service, level slog.Level, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})).With(slog.String("service", string(service)))
 }
 
-// ProvideDB migrates (when configured) and opens the pool; the cleanup closes it.
-func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger) (*sql.DB, func(), error) {
+// ProvideDB migrates (when configured) and opens the pool, its statements traced by tr; the
+// cleanup closes it.
+func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger, tr *tracing.Tracing) (*sql.DB, func(), error) {
 	if cfg.MigrateOnStart {
 		if err := mysql.Migrate(ctx, cfg.DatabaseURL, logWriter{logger}); err != nil {
 			return nil, nil, err
@@ -49,6 +52,7 @@ func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger) (*sql.DB, f
 	// A third of REQUEST_TIMEOUT: a statement waiting on a row lock ends on the server (and
 	// the unit may retry once) before the request gives up on it.
 	pool.StatementTimeout = cfg.RequestTimeout / 3
+	pool.OpenDB = tr.OpenDB
 	db, err := mysql.Open(ctx, cfg.DatabaseURL, pool)
 	if err != nil {
 		return nil, nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 )
@@ -35,7 +36,7 @@ var CustomersAPISet = wire.NewSet(
 	ProvideLoginCheckLimit,
 	wire.Bind(new(auth.TokenIssuer), new(*jwt.Tokens)),
 	wire.Struct(new(customersapi.Deps), "*"),
-	customersapi.NewRouter,
+	ProvideCustomersHandler,
 	wire.Struct(new(CustomersAPIApp), "*"),
 )
 
@@ -78,6 +79,12 @@ func ProvideCustomerMySQLRepository(db *sql.DB, m *metrics.Metrics) *mysql.Custo
 type CustomersAPIApp struct {
 	Handler http.Handler
 	Server  httpkit.ServerConfig
+	Tracing *tracing.Tracing // nil: off; Close it when the service stops
+}
+
+// ProvideCustomersHandler is customers-api's router, traced by tr.
+func ProvideCustomersHandler(d customersapi.Deps, tr *tracing.Tracing) http.Handler {
+	return tr.Handler(customersapi.NewRouter(d))
 }
 
 // ProvidePasswordChecker hashes ADMIN_PASSWORD with bcrypt at start-up; only the hash is kept.

@@ -12,6 +12,8 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
+	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 )
 
@@ -44,6 +46,7 @@ type OrchestratorApp struct {
 	Handler *lambda.Handler
 	HTTP    OrchestratorHTTP
 	Server  httpkit.ServerConfig
+	Tracing *tracing.Tracing // nil: off; Close it when the service stops
 }
 
 // OrchestratorHTTP is the local server's handler (a distinct type so Wire cannot confuse it
@@ -51,17 +54,17 @@ type OrchestratorApp struct {
 type OrchestratorHTTP http.Handler
 
 // ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
-// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt).
-func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
+// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt), its calls traced by tr.
+func ProvideCustomersClient(cfg Config, tr *tracing.Tracing) (*customersclient.Client, error) {
 	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: tr.Transport(upstream.NewTransport())})
 }
 
 // ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE, SERVICE_TOKEN (for
-// the stored answers) and UPSTREAM_TIMEOUT.
-func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
+// the stored answers) and UPSTREAM_TIMEOUT, its calls traced by tr.
+func ProvideOrdersClient(cfg Config, tr *tracing.Tracing) (*ordersclient.Client, error) {
 	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, ServiceToken: cfg.ServiceToken,
-		Timeout: cfg.UpstreamTimeout})
+		Timeout: cfg.UpstreamTimeout, Transport: tr.Transport(upstream.NewTransport())})
 }
 
 // ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by
@@ -69,15 +72,15 @@ func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
 // the function's invocations, errors and durations there.
 func ProvideOrchestratorMetrics() *metrics.Metrics { return metrics.New(string(Orchestrator)) }
 
-// ProvideOrchestratorHTTP serves the handler locally and /metrics from m. The orchestrator
+// ProvideOrchestratorHTTP serves the handler locally and /metrics from m, traced by tr. The orchestrator
 // keeps no state, so /ready is 200 whenever it runs (503 while draining); both services are
 // dependencies, reported by /ready?verbose and the backoffice_dependency_up gauge.
-func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics) OrchestratorHTTP {
+func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics, tr *tracing.Tracing) OrchestratorHTTP {
 	checks := httpkit.ReadyChecks{Dependencies: dependencyChecks(m, map[string]httpkit.Check{
 		customersclient.Service: cc.Health,
 		ordersclient.Service:    oc.Health,
 	})}
-	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger, m)
+	return tr.Handler(lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger, m))
 }
 
 // CheckLambdaSecrets refuses to run under AWS Lambda with a missing or weak JWT_SECRET or

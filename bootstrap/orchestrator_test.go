@@ -33,11 +33,11 @@ func TestCheckLambdaSecrets(t *testing.T) {
 func TestOrchestratorProvidersRejectBadBaseURLs(t *testing.T) {
 	t.Parallel()
 	cfg := bootstrap.Config{CustomersAPIBase: "not a url", OrdersAPIBase: "http://127.0.0.1:3002", ServiceToken: "x"}
-	if _, err := bootstrap.ProvideCustomersClient(cfg); err == nil {
+	if _, err := bootstrap.ProvideCustomersClient(cfg, nil); err == nil {
 		t.Error("ProvideCustomersClient: got nil error for a bad base URL")
 	}
 	cfg.OrdersAPIBase = ""
-	if _, err := bootstrap.ProvideOrdersClient(cfg); err == nil {
+	if _, err := bootstrap.ProvideOrdersClient(cfg, nil); err == nil {
 		t.Error("ProvideOrdersClient: got nil error for an empty base URL")
 	}
 }

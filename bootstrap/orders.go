@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 )
 
@@ -29,7 +30,7 @@ var OrdersAPISet = wire.NewSet(
 	ProvideOrdersConfig,
 	orders.NewService,
 	wire.Struct(new(ordersapi.Deps), "*"),
-	ordersapi.NewRouter,
+	ProvideOrdersHandler,
 	wire.Struct(new(OrdersAPIApp), "*"),
 )
 
@@ -59,6 +60,12 @@ type OrdersAPIApp struct {
 	Handler http.Handler
 	Server  httpkit.ServerConfig
 	Orders  *orders.Service
+	Tracing *tracing.Tracing // nil: off; Close it when the service stops
+}
+
+// ProvideOrdersHandler is orders-api's router, traced by tr.
+func ProvideOrdersHandler(d ordersapi.Deps, tr *tracing.Tracing) http.Handler {
+	return tr.Handler(ordersapi.NewRouter(d))
 }
 
 // ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL, ORDER_HOLD_TTL and the clock

@@ -4,8 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/google/wire"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 )
@@ -21,6 +23,9 @@ type TracingConfig struct {
 	// is set, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
 	Enabled bool
 	Service Service // the service.name of the spans
+	// Exporter receives the spans when Enabled; nil means OTLP/HTTP as the OTEL_* variables
+	// configure it. Tests put an in-memory exporter here.
+	Exporter sdktrace.SpanExporter
 }
 
 // tracing reads TracingConfig. Only OTLP over HTTP (protobuf) is built in: a protocol set to
@@ -47,10 +52,35 @@ func ProvideTracing(cfg Config, logger *slog.Logger) (*tracing.Tracing, error) {
 	if !cfg.Tracing.Enabled {
 		return nil, nil
 	}
+	if cfg.Tracing.Exporter != nil {
+		return tracing.New(string(cfg.Tracing.Service), cfg.Tracing.Exporter, logger), nil
+	}
 	tr, err := tracing.NewOTLP(context.Background(), string(cfg.Tracing.Service), logger)
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("tracing: exporting spans over OTLP/HTTP")
 	return tr, nil
+}
+
+// lambdaFlushTimeout bounds the export that ends a Lambda invocation: a collector that does
+// not answer costs each invocation at most this.
+const lambdaFlushTimeout = 2 * time.Second
+
+// FlushAfter returns fn exporting tr's spans after every invocation, before the Lambda
+// environment is frozen (spans left in the batch would wait for the next invocation, or be
+// lost with the environment). With tracing off it returns fn itself.
+func FlushAfter[E, R any](fn func(context.Context, E) (R, error), tr *tracing.Tracing, logger *slog.Logger) func(context.Context, E) (R, error) {
+	if tr == nil {
+		return fn
+	}
+	return func(ctx context.Context, event E) (R, error) {
+		out, err := fn(ctx, event)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lambdaFlushTimeout)
+		defer cancel()
+		if ferr := tr.Flush(fctx); ferr != nil {
+			logger.Warn("tracing: flush after the invocation", slog.String("error", ferr.Error()))
+		}
+		return out, err
+	}
 }

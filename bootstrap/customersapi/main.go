@@ -22,5 +22,6 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 		return err
 	}
 	defer cleanup()
+	defer app.Tracing.Close(logger)
 	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
 }

@@ -46,18 +46,27 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := customersapi.NewRouter(deps)
+	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	if err != nil {
+		return bootstrap.CustomersAPIApp{}, err
+	}
+	handler := bootstrap.ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	customersAPIApp := bootstrap.CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
+		Tracing: tracing,
 	}
 	return customersAPIApp, nil
 }
 
 // initializeMySQL builds customers-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (bootstrap.CustomersAPIApp, func(), error) {
-	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger)
+	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	if err != nil {
+		return bootstrap.CustomersAPIApp{}, nil, err
+	}
+	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger, tracing)
 	if err != nil {
 		return bootstrap.CustomersAPIApp{}, nil, err
 	}
@@ -89,11 +98,12 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := customersapi.NewRouter(deps)
+	handler := bootstrap.ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	customersAPIApp := bootstrap.CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
+		Tracing: tracing,
 	}
 	return customersAPIApp, func() {
 		cleanup()

@@ -22,13 +22,14 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	defer app.Tracing.Close(logger)
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		if err := bootstrap.CheckLambdaSecrets(os.Getenv); err != nil {
 			return err
 		}
 		logger.Info("serving API Gateway events under AWS Lambda",
 			slog.String("customers_api", cfg.CustomersAPIBase), slog.String("orders_api", cfg.OrdersAPIBase))
-		awslambda.StartWithOptions(app.Handler.Handle, awslambda.WithContext(ctx))
+		awslambda.StartWithOptions(bootstrap.FlushAfter(app.Handler.Handle, app.Tracing, logger), awslambda.WithContext(ctx))
 		return nil // not reached: the runtime loop exits the process
 	}
 	logger.Info("serving the function over HTTP", slog.String("route", "POST /orchestrator/create-and-confirm-order"),

@@ -18,11 +18,15 @@ import (
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
 func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstrap.OrchestratorApp, error) {
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	tracing, err := bootstrap.ProvideTracing(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	ordersclientClient, err := bootstrap.ProvideOrdersClient(cfg)
+	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
+	if err != nil {
+		return nil, err
+	}
+	ordersclientClient, err := bootstrap.ProvideOrdersClient(cfg, tracing)
 	if err != nil {
 		return nil, err
 	}
@@ -33,12 +37,13 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 	}
 	handler := lambda.NewHandler(service, tokens, logger)
 	metrics := bootstrap.ProvideOrchestratorMetrics()
-	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics)
+	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	orchestratorApp := &bootstrap.OrchestratorApp{
 		Handler: handler,
 		HTTP:    orchestratorHTTP,
 		Server:  serverConfig,
+		Tracing: tracing,
 	}
 	return orchestratorApp, nil
 }

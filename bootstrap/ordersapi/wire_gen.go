@@ -20,7 +20,11 @@ import (
 // initializeMemory builds orders-api over memory adapters.
 func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.OrdersAPIApp, error) {
 	ordersStore := memory.NewOrdersStore()
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	if err != nil {
+		return bootstrap.OrdersAPIApp{}, err
+	}
+	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
 	if err != nil {
 		return bootstrap.OrdersAPIApp{}, err
 	}
@@ -42,25 +46,30 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := ordersapi.NewRouter(deps)
+	handler := bootstrap.ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	ordersAPIApp := bootstrap.OrdersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Orders:  service,
+		Tracing: tracing,
 	}
 	return ordersAPIApp, nil
 }
 
 // initializeMySQL builds orders-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (bootstrap.OrdersAPIApp, func(), error) {
-	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger)
+	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	if err != nil {
+		return bootstrap.OrdersAPIApp{}, nil, err
+	}
+	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger, tracing)
 	if err != nil {
 		return bootstrap.OrdersAPIApp{}, nil, err
 	}
 	metrics := bootstrap.ProvideOrdersMySQLMetrics(db)
 	ordersStore := bootstrap.ProvideOrdersMySQLStore(db, metrics)
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
 	if err != nil {
 		cleanup()
 		return bootstrap.OrdersAPIApp{}, nil, err
@@ -83,12 +92,13 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := ordersapi.NewRouter(deps)
+	handler := bootstrap.ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	ordersAPIApp := bootstrap.OrdersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Orders:  service,
+		Tracing: tracing,
 	}
 	return ordersAPIApp, func() {
 		cleanup()
