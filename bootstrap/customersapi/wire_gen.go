@@ -13,30 +13,31 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 	"log/slog"
 )
 
 // Injectors from wire.go:
 
 // initializeMemory builds customers-api over memory adapters.
-func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.CustomersAPIApp, error) {
+func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, error) {
 	customerRepository := memory.NewCustomerRepository()
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
-	attemptLimiter := bootstrap.ProvideAttemptLimiter()
-	passwordChecker, err := bootstrap.ProvidePasswordChecker(cfg)
+	attemptLimiter := ProvideAttemptLimiter()
+	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, err
+		return CustomersAPIApp{}, err
 	}
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, err
+		return CustomersAPIApp{}, err
 	}
-	checkLimit := bootstrap.ProvideLoginCheckLimit()
+	checkLimit := ProvideLoginCheckLimit()
 	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideMemoryReadyChecks()
-	metrics := bootstrap.ProvideCustomersMetrics()
+	readyChecks := ProvideMemoryReadyChecks()
+	metrics := ProvideCustomersMetrics()
 	deps := customersapi.Deps{
 		Customers:    service,
 		Login:        login,
@@ -48,11 +49,11 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 	}
 	tracing, err := bootstrap.ProvideTracing(cfg, logger)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, err
+		return CustomersAPIApp{}, err
 	}
-	handler := bootstrap.ProvideCustomersHandler(deps, tracing)
+	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	customersAPIApp := bootstrap.CustomersAPIApp{
+	customersAPIApp := CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Tracing: tracing,
@@ -61,34 +62,34 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 }
 
 // initializeMySQL builds customers-api over MySQL; the cleanup closes the pool.
-func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (bootstrap.CustomersAPIApp, func(), error) {
+func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, func(), error) {
 	tracing, err := bootstrap.ProvideTracing(cfg, logger)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
-	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger, tracing)
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, tracing)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
-	metrics := bootstrap.ProvideCustomersMySQLMetrics(db)
-	customerRepository := bootstrap.ProvideCustomerMySQLRepository(db, metrics)
+	metrics := ProvideCustomersMySQLMetrics(db)
+	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
-	attemptLimiter := bootstrap.ProvideAttemptLimiter()
-	passwordChecker, err := bootstrap.ProvidePasswordChecker(cfg)
+	attemptLimiter := ProvideAttemptLimiter()
+	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
-	checkLimit := bootstrap.ProvideLoginCheckLimit()
+	checkLimit := ProvideLoginCheckLimit()
 	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideMySQLReadyChecks(db)
+	readyChecks := ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{
 		Customers:    service,
 		Login:        login,
@@ -98,9 +99,9 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := bootstrap.ProvideCustomersHandler(deps, tracing)
+	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	customersAPIApp := bootstrap.CustomersAPIApp{
+	customersAPIApp := CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Tracing: tracing,

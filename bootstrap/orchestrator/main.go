@@ -23,10 +23,7 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 		return err
 	}
 	defer app.Tracing.Close(logger)
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		if err := bootstrap.CheckLambdaSecrets(os.Getenv); err != nil {
-			return err
-		}
+	if cfg.Lambda {
 		logger.Info("serving API Gateway events under AWS Lambda",
 			slog.String("customers_api", cfg.CustomersAPIBase), slog.String("orders_api", cfg.OrdersAPIBase))
 		awslambda.StartWithOptions(bootstrap.FlushAfter(app.Handler.Handle, app.Tracing, logger), awslambda.WithContext(ctx))

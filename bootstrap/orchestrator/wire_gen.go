@@ -17,7 +17,7 @@ import (
 
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
-func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstrap.OrchestratorApp, error) {
+func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*OrchestratorApp, error) {
 	tracing, err := bootstrap.ProvideTracing(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 	if err != nil {
 		return nil, err
 	}
-	ordersclientClient, err := bootstrap.ProvideOrdersClient(cfg, tracing)
+	ordersclientClient, err := ProvideOrdersClient(cfg, tracing)
 	if err != nil {
 		return nil, err
 	}
@@ -36,10 +36,10 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 		return nil, err
 	}
 	handler := lambda.NewHandler(service, tokens, logger)
-	metrics := bootstrap.ProvideOrchestratorMetrics()
-	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics, tracing)
+	metrics := ProvideOrchestratorMetrics()
+	orchestratorHTTP := ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	orchestratorApp := &bootstrap.OrchestratorApp{
+	orchestratorApp := &OrchestratorApp{
 		Handler: handler,
 		HTTP:    orchestratorHTTP,
 		Server:  serverConfig,
