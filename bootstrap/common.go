@@ -17,8 +17,6 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
-	"github.com/b2b-backoffice/backoffice/adapters/tracing"
-	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 )
 
@@ -28,7 +26,6 @@ var CommonSet = wire.NewSet(
 	wire.Bind(new(auth.TokenVerifier), new(*jwt.Tokens)),
 	ProvideServiceToken,
 	ProvideServerConfig,
-	TracingSet,
 )
 
 // NewLogger returns the JSON logger of a service, tagged with its name.
@@ -56,11 +53,11 @@ func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 }
 
 // ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
-// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt), its calls traced by tr. orders-api checks
-// customers with it; the orchestrator looks them up.
-func ProvideCustomersClient(cfg Config, tr *tracing.Tracing) (*customersclient.Client, error) {
+// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt), over rt. orders-api checks customers with
+// it; the orchestrator looks them up.
+func ProvideCustomersClient(cfg Config, rt UpstreamTransport) (*customersclient.Client, error) {
 	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: tr.Transport(upstream.NewTransport())})
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: rt})
 }
 
 // Initialize builds a service's app with its memory injector when cfg names no database,

@@ -58,11 +58,12 @@ func New(service string, exp sdktrace.SpanExporter, logger *slog.Logger) *Tracin
 	return &Tracing{provider: provider, propagator: propagation.TraceContext{}}
 }
 
-// NewOTLP returns New with an OTLP/HTTP (protobuf) exporter configured by the standard
-// variables the exporter reads itself: OTEL_EXPORTER_OTLP_ENDPOINT (or
-// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), _HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE.
-func NewOTLP(ctx context.Context, service string, logger *slog.Logger) (*Tracing, error) {
-	exp, err := otlptracehttp.New(ctx)
+// NewOTLP returns New with an OTLP/HTTP (protobuf) exporter posting to endpoint (the full
+// URL, such as http://127.0.0.1:4318/v1/traces). The exporter reads the other standard
+// variables itself: OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE (and
+// their _TRACES_ forms).
+func NewOTLP(ctx context.Context, service, endpoint string, logger *slog.Logger) (*Tracing, error) {
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // CustomersAPISet builds customers-api above its customer store: the customer and login use
@@ -28,6 +29,7 @@ import (
 // CustomersMySQLSet and a clock.
 var CustomersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
+	telemetry.Set,
 	customers.NewService,
 	auth.NewLogin,
 	ProvidePasswordChecker,
@@ -53,6 +55,7 @@ var CustomersMemorySet = wire.NewSet(
 // CustomersMySQLSet keeps customers in MySQL; /ready pings the pool, and the metrics include
 // the pool's gauges and the transaction retries.
 var CustomersMySQLSet = wire.NewSet(
+	telemetry.ProvideOpenDB,
 	ProvideCustomerMySQLRepository,
 	wire.Bind(new(customers.CustomerRepository), new(*mysql.CustomerRepository)),
 	ProvideMySQLReadyChecks,

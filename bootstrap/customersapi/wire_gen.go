@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -47,7 +48,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return CustomersAPIApp{}, err
 	}
@@ -63,18 +64,19 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 
 // initializeMySQL builds customers-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, func(), error) {
-	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return CustomersAPIApp{}, nil, err
 	}
-	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, tracing)
+	v := telemetry.ProvideOpenDB(tracing)
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, v)
 	if err != nil {
 		return CustomersAPIApp{}, nil, err
 	}
 	metrics := ProvideCustomersMySQLMetrics(db)
 	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
-	v := bootstrap.Clock()
-	service := customers.NewService(customerRepository, v)
+	v2 := bootstrap.Clock()
+	service := customers.NewService(customerRepository, v2)
 	attemptLimiter := ProvideAttemptLimiter()
 	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
@@ -87,7 +89,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return CustomersAPIApp{}, nil, err
 	}
 	checkLimit := ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v2, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{

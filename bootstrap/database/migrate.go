@@ -6,6 +6,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,16 +16,15 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
-	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
 
 // MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
 var MySQLSet = wire.NewSet(ProvideDB)
 
-// ProvideDB migrates (when configured) and opens the pool, its statements traced by tr; the
-// cleanup closes it.
-func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger, tr *tracing.Tracing) (*sql.DB, func(), error) {
+// ProvideDB migrates (when configured) and opens the pool with openDB (which traces it when
+// tracing is on: telemetry.ProvideOpenDB); the cleanup closes it.
+func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger, openDB func(driver.Connector) *sql.DB) (*sql.DB, func(), error) {
 	u := mysql.DatabaseURL(cfg.DatabaseURL)
 	if cfg.MigrateOnStart {
 		if err := mysql.Migrate(ctx, u, logWriter{logger}); err != nil {
@@ -32,7 +32,7 @@ func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger, t
 		}
 	}
 	pool := mysql.PoolConfig{MaxOpenConns: cfg.Pool.MaxOpenConns, MaxIdleConns: cfg.Pool.MaxIdleConns,
-		ConnMaxLifetime: cfg.Pool.ConnMaxLifetime, Logger: logger, OpenDB: tr.OpenDB}
+		ConnMaxLifetime: cfg.Pool.ConnMaxLifetime, Logger: logger, OpenDB: openDB}
 	// A third of REQUEST_TIMEOUT: a statement waiting on a row lock ends on the server (and
 	// the unit may retry once) before the request gives up on it.
 	pool.StatementTimeout = cfg.RequestTimeout / 3

@@ -12,9 +12,9 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/tracing"
-	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // CustomersClientSet provides the customers-api client, bound to the orchestrator's customer
@@ -28,6 +28,7 @@ var CustomersClientSet = wire.NewSet(
 // case, the API Gateway handler and the local HTTP server around it. The orchestrator keeps no
 // state of its own (orders-api stores its answers), so there is no memory or MySQL variant.
 var OrchestratorSet = wire.NewSet(
+	telemetry.Set,
 	CustomersClientSet,
 	ProvideOrdersClient,
 	wire.Bind(new(orchestration.OrderService), new(*ordersclient.Client)),
@@ -54,10 +55,10 @@ type OrchestratorApp struct {
 type OrchestratorHTTP http.Handler
 
 // ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE, SERVICE_TOKEN (for
-// the stored answers) and UPSTREAM_TIMEOUT, its calls traced by tr.
-func ProvideOrdersClient(cfg bootstrap.Config, tr *tracing.Tracing) (*ordersclient.Client, error) {
+// the stored answers) and UPSTREAM_TIMEOUT, over rt.
+func ProvideOrdersClient(cfg bootstrap.Config, rt bootstrap.UpstreamTransport) (*ordersclient.Client, error) {
 	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, ServiceToken: cfg.ServiceToken,
-		Timeout: cfg.UpstreamTimeout, Transport: tr.Transport(upstream.NewTransport())})
+		Timeout: cfg.UpstreamTimeout, Transport: rt})
 }
 
 // ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by

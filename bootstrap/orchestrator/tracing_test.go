@@ -28,17 +28,18 @@ import (
 // orders-api's call to customers-api and, on MySQL, orders-api's statements) descends from
 // it through the traceparent each call carried. The three services run in this process as
 // the end-to-end tests run them, each with its own tracer provider and service.name, all
-// exporting to one in-memory exporter.
+// exporting over OTLP/HTTP to one test collector (the orchestrator as its binary does, from
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).
 func TestOneOrchestratorCallIsOneTrace(t *testing.T) {
 	for _, store := range []string{"memory", "mysql"} {
 		t.Run(store, func(t *testing.T) {
-			exp := tracetest.NewInMemoryExporter()
-			ordersTracing := tracing.New("orders-api", exp, nil)
+			collector := tracingtest.NewCollector(t)
+			ordersTracing := otlp(t, "orders-api", collector)
 			var db *sql.DB
 			if store == "mysql" {
 				db = tracedDB(t, ordersTracing)
 			}
-			oneTrace(t, exp, ordersTracing, db)
+			oneTrace(t, collector, ordersTracing, db)
 		})
 	}
 }
@@ -62,12 +63,12 @@ func tracedDB(t *testing.T, tr *tracing.Tracing) *sql.DB {
 
 // oneTrace runs the call and checks its trace; orders-api runs on db when it is not nil
 // (else in memory).
-func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, ordersTracing *tracing.Tracing, db *sql.DB) {
+func oneTrace(t *testing.T, collector *tracingtest.Collector, ordersTracing *tracing.Tracing, db *sql.DB) {
 	var store orders.Store
 	if db != nil {
 		store = mysql.NewOrdersStore(db)
 	}
-	customersTracing := tracing.New("customers-api", exp, nil)
+	customersTracing := otlp(t, "customers-api", collector)
 	customers := customersapitest.New(t, customersapitest.Options{Tracing: customersTracing})
 	csrv := httptest.NewServer(customers.Handler)
 	t.Cleanup(csrv.Close)
@@ -77,7 +78,7 @@ func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, ordersTracing *trac
 	vars := map[string]string{
 		"CUSTOMERS_API_BASE": csrv.URL, "ORDERS_API_BASE": osrv.URL,
 		"JWT_SECRET": customersapitest.DefaultJWTSecret, "SERVICE_TOKEN": customersapitest.DefaultServiceToken,
-		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", // replaced by exp below
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": collector.URL,
 	}
 	cfg, err := bootstrap.LoadConfig(bootstrap.Orchestrator, func(k string) string { return vars[k] })
 	if err != nil {
@@ -86,11 +87,11 @@ func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, ordersTracing *trac
 	if !cfg.Tracing.Enabled {
 		t.Fatal("an OTLP endpoint did not turn tracing on")
 	}
-	cfg.Tracing.Exporter = exp
 	app, err := initializeOrchestrator(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("initializeOrchestrator: %v", err)
 	}
+	t.Cleanup(func() { app.Tracing.Close(nil) })
 	orch := httptest.NewServer(app.HTTP)
 	t.Cleanup(orch.Close)
 
@@ -107,14 +108,14 @@ func oneTrace(t *testing.T, exp *tracetest.InMemoryExporter, ordersTracing *trac
 	}
 	p := ordersAPI.SeedProduct(t, "TRACE-1", "Traced", 2599, 5)
 	flushAll(t, customersTracing, ordersTracing, app.Tracing)
-	exp.Reset() // the login and the seeding are not the call under test
+	collector.Reset() // the login and the seeding are not the call under test
 
 	r := w.post(t, orch, body(customerID, p.ID(), 2, "trace-key-1", ""), w.auth())
 	if r.status != http.StatusCreated {
 		t.Fatalf("got %d %s, want 201", r.status, r.body)
 	}
 	flushAll(t, customersTracing, ordersTracing, app.Tracing)
-	spans := exp.GetSpans()
+	spans := collector.Spans()
 
 	root := tracingtest.Find(t, spans, "POST "+route)
 	if root.Parent.IsValid() || tracingtest.Service(root) != "orchestrator" {
@@ -199,6 +200,17 @@ func sqlUnderOrders(t *testing.T, spans tracetest.SpanStubs, byID map[trace.Span
 	if statements == 0 {
 		t.Errorf("no SQL statement span among %q", tracingtest.Names(spans))
 	}
+}
+
+// otlp returns tracing for service exporting to collector, shut down when t ends.
+func otlp(t *testing.T, service string, collector *tracingtest.Collector) *tracing.Tracing {
+	t.Helper()
+	tr, err := tracing.NewOTLP(context.Background(), service, collector.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close(nil) })
+	return tr
 }
 
 func flushAll(t *testing.T, trs ...*tracing.Tracing) {

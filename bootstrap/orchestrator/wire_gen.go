@@ -10,6 +10,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -18,15 +19,16 @@ import (
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
 func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*OrchestratorApp, error) {
-	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		return nil, err
 	}
-	ordersclientClient, err := ProvideOrdersClient(cfg, tracing)
+	ordersclientClient, err := ProvideOrdersClient(cfg, upstreamTransport)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // OrdersAPISet builds orders-api above its store: the orders use cases with the customers-api
@@ -27,6 +28,7 @@ import (
 // checks and the metrics) and a clock.
 var OrdersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
+	telemetry.Set,
 	bootstrap.ProvideCustomersClient,
 	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	ProvideOrdersConfig,
@@ -49,6 +51,7 @@ var OrdersMemorySet = wire.NewSet(
 // OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
 // the metrics include the pool's gauges and the transaction retries.
 var OrdersMySQLSet = wire.NewSet(
+	telemetry.ProvideOpenDB,
 	ProvideOrdersMySQLStore,
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,

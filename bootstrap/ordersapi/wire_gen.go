@@ -13,6 +13,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -21,11 +22,12 @@ import (
 // initializeMemory builds orders-api over memory adapters.
 func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, error) {
 	ordersStore := memory.NewOrdersStore()
-	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return OrdersAPIApp{}, err
 	}
-	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		return OrdersAPIApp{}, err
 	}
@@ -60,23 +62,25 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 
 // initializeMySQL builds orders-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, func(), error) {
-	tracing, err := bootstrap.ProvideTracing(cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return OrdersAPIApp{}, nil, err
 	}
-	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, tracing)
+	v := telemetry.ProvideOpenDB(tracing)
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, v)
 	if err != nil {
 		return OrdersAPIApp{}, nil, err
 	}
 	metrics := ProvideOrdersMySQLMetrics(db)
 	ordersStore := ProvideOrdersMySQLStore(db, metrics)
-	client, err := bootstrap.ProvideCustomersClient(cfg, tracing)
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		cleanup()
 		return OrdersAPIApp{}, nil, err
 	}
-	v := bootstrap.Clock()
-	config := ProvideOrdersConfig(cfg, v)
+	v2 := bootstrap.Clock()
+	config := ProvideOrdersConfig(cfg, v2)
 	service := orders.NewService(ordersStore, client, config)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
