@@ -7,7 +7,6 @@
 package main
 
 import (
-	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
@@ -37,9 +36,9 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*Orchest
 	if err != nil {
 		return nil, err
 	}
-	handler := lambda.NewHandler(service, tokens, logger)
-	metrics := ProvideOrchestratorMetrics()
-	orchestratorHTTP := ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics, tracing)
+	metrics := ProvideMetrics(client, ordersclientClient)
+	orchestratorHTTP := ProvideOrchestratorHTTP(service, tokens, client, ordersclientClient, logger, metrics, tracing)
+	handler := ProvideLambdaHandler(orchestratorHTTP, cfg)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	orchestratorApp := &OrchestratorApp{
 		Handler: handler,
