@@ -31,15 +31,16 @@ import (
 // exporting over OTLP/HTTP to one test collector (the orchestrator as its binary does, from
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).
 func TestOneOrchestratorCallIsOneTrace(t *testing.T) {
-	for _, store := range []string{"memory", "mysql"} {
-		t.Run(store, func(t *testing.T) {
+	for _, c := range []struct{ store, via string }{{"memory", "http"}, {"memory", "lambda"}, {"mysql", "http"}} {
+		store := c.store
+		t.Run(c.store+" "+c.via, func(t *testing.T) {
 			collector := tracingtest.NewCollector(t)
 			ordersTracing := otlp(t, "orders-api", collector)
 			var db *sql.DB
 			if store == "mysql" {
 				db = tracedDB(t, ordersTracing)
 			}
-			oneTrace(t, collector, ordersTracing, db)
+			oneTrace(t, collector, ordersTracing, db, c.via == "lambda")
 		})
 	}
 }
@@ -62,8 +63,9 @@ func tracedDB(t *testing.T, tr *tracing.Tracing) *sql.DB {
 }
 
 // oneTrace runs the call and checks its trace; orders-api runs on db when it is not nil
-// (else in memory).
-func oneTrace(t *testing.T, collector *tracingtest.Collector, ordersTracing *tracing.Tracing, db *sql.DB) {
+// (else in memory), and the orchestrator is called over HTTP or, with lambda, with an API
+// Gateway event.
+func oneTrace(t *testing.T, collector *tracingtest.Collector, ordersTracing *tracing.Tracing, db *sql.DB, lambda bool) {
 	var store orders.Store
 	if db != nil {
 		store = mysql.NewOrdersStore(db)
@@ -95,7 +97,7 @@ func oneTrace(t *testing.T, collector *tracingtest.Collector, ordersTracing *tra
 	orch := httptest.NewServer(app.HTTP)
 	t.Cleanup(orch.Close)
 
-	w := &world{orders: ordersAPI}
+	w := &world{orders: ordersAPI, app: app}
 	w.token = w.login(t, csrv.URL)
 	customerID := customers.Seed(t, "ACME", "ops@acme.com", "+1 555 0100").ID()
 	if db != nil {
@@ -110,7 +112,13 @@ func oneTrace(t *testing.T, collector *tracingtest.Collector, ordersTracing *tra
 	flushAll(t, customersTracing, ordersTracing, app.Tracing)
 	collector.Reset() // the login and the seeding are not the call under test
 
-	r := w.post(t, orch, body(customerID, p.ID(), 2, "trace-key-1", ""), w.auth())
+	call := body(customerID, p.ID(), 2, "trace-key-1", "")
+	var r reply
+	if lambda {
+		r = w.invokeV1(t, call, w.auth())
+	} else {
+		r = w.post(t, orch, call, w.auth())
+	}
 	if r.status != http.StatusCreated {
 		t.Fatalf("got %d %s, want 201", r.status, r.body)
 	}
