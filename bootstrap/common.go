@@ -107,7 +107,24 @@ func logConfigError(w io.Writer, service Service, err error) {
 // start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
 // its Wire injector) and serves until ctx ends.
 func Main(service Service, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
-	cfg, err := LoadConfig(service, os.Getenv)
+	return MainWithEnv(service, nil, start)
+}
+
+// Environment turns the process environment into the one the configuration is loaded from
+// (the orchestrator reads its secrets from AWS Secrets Manager this way: WithSecrets).
+type Environment func(ctx context.Context, getenv func(string) string) (func(string) string, error)
+
+// MainWithEnv is Main with the configuration loaded from env(os.Getenv) when env is not nil.
+func MainWithEnv(service Service, env Environment, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
+	getenv := os.Getenv
+	if env != nil {
+		var err error
+		if getenv, err = env(context.Background(), os.Getenv); err != nil {
+			logConfigError(os.Stderr, service, err)
+			return 2
+		}
+	}
+	cfg, err := LoadConfig(service, getenv)
 	if err != nil {
 		logConfigError(os.Stderr, service, err)
 		return 2

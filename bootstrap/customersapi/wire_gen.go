@@ -54,10 +54,12 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 	}
 	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	loginPurger := ProvideNoLoginPurge()
 	customersAPIApp := CustomersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Tracing: tracing,
+		Handler:    handler,
+		Server:     serverConfig,
+		LoginPurge: loginPurger,
+		Tracing:    tracing,
 	}
 	return customersAPIApp, nil
 }
@@ -77,7 +79,11 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
 	v2 := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v2)
-	attemptLimiter := ProvideAttemptLimiter()
+	attemptLimiter, err := ProvideMySQLAttemptLimiter(db, metrics)
+	if err != nil {
+		cleanup()
+		return CustomersAPIApp{}, nil, err
+	}
 	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
 		cleanup()
@@ -103,10 +109,12 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	loginPurger := ProvideLoginPurge(attemptLimiter)
 	customersAPIApp := CustomersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Tracing: tracing,
+		Handler:    handler,
+		Server:     serverConfig,
+		LoginPurge: loginPurger,
+		Tracing:    tracing,
 	}
 	return customersAPIApp, func() {
 		cleanup()

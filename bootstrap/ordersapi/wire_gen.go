@@ -51,11 +51,13 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 	}
 	handler := ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Orders:  service,
-		Tracing: tracing,
+		Handler:  handler,
+		Server:   serverConfig,
+		Orders:   service,
+		Expiries: expiries,
+		Tracing:  tracing,
 	}
 	return ordersAPIApp, nil
 }
@@ -99,11 +101,13 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Orders:  service,
-		Tracing: tracing,
+		Handler:  handler,
+		Server:   serverConfig,
+		Orders:   service,
+		Expiries: expiries,
+		Tracing:  tracing,
 	}
 	return ordersAPIApp, func() {
 		cleanup()

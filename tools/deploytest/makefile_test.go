@@ -16,7 +16,7 @@ func TestMakefileTargets(t *testing.T) {
 	}
 	wantIn := map[string][]string{
 		"run":              {"go build -o bin/${s%%=*} ${s#*=}", "customers-api=./bootstrap/customersapi", "run=./tools/run", "exec bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003"},
-		"test":             {"tool wire diff", "gofmt -l", "vet ./...", "test -count=1"},
+		"test":             {"tool wire diff", "gofmt -l", "vet ./...", "test -json -count=1", "| bin/testreport"},
 		"test-integration": {"REQUIRE_MYSQL=1"},
 		"wire":             {"tool wire gen ./bootstrap/..."},
 		"wire-check":       {"tool wire diff ./bootstrap/..."},
@@ -24,7 +24,7 @@ func TestMakefileTargets(t *testing.T) {
 		"fmt-check":        {"gofmt -l"},
 		"migrate":          {"./bootstrap/migrate"},
 		"seed":             {"db/seed.sql", "mysql "},
-		"lambda":           {"GOOS=linux GOARCH=amd64 CGO_ENABLED=0", "-tags lambda.norpc", "-o build/lambda/bootstrap ./bootstrap/orchestrator", "zip -j build/lambda/orchestrator.zip build/lambda/bootstrap"},
+		"lambda":           {"GOOS=linux GOARCH=arm64 CGO_ENABLED=0", "-tags lambda.norpc", "-o build/lambda/bootstrap ./bootstrap/orchestrator", "zip -j build/lambda/orchestrator.zip build/lambda/bootstrap"},
 		"bench": {"loadtest=./tools/loadtest sqlbench=./tools/sqlbench bench=./tools/bench",
 			"bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003 > bin/bench-services.log",
 			"bin/bench -clients 16 -duration 20s", "-mode contention -clients 200", "-mode idempotency -clients 200"},
@@ -32,6 +32,7 @@ func TestMakefileTargets(t *testing.T) {
 			"-duration 15s", "-profile-dir bin/profiles -pprof orders-api=127.0.0.1:6062,customers-api=127.0.0.1:6061", "tool pprof -top -nodecount=25"},
 		"test-faults": {"test-faults"},
 		"clean":       {"rm -rf bin build"},
+		"walkthrough": {"run ./tools/walkthrough"},
 	}
 	for target, wants := range wantIn {
 		t.Run(target, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestCIScript(t *testing.T) {
 		t.Errorf(".ci/run: bash -n: %v\n%s", err, out)
 	}
 	script := string(readRepoFile(t, ".ci/run"))
-	for _, w := range []string{"REQUIRE_MYSQL=1", "TEST_DATABASE_URL=mysql://root@127.0.0.1:3306/", "make test", "mysqltest: SKIPPING"} {
+	for _, w := range []string{"REQUIRE_MYSQL=1", "TEST_DATABASE_URL=mysql://root@127.0.0.1:3306/", "make test", "mysqltest: SKIPPING", "REQUIRE_BROWSER=1", "make walkthrough"} {
 		if !strings.Contains(script, w) {
 			t.Errorf(".ci/run: got no %q", w)
 		}
