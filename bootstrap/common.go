@@ -55,11 +55,11 @@ func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 }
 
 // ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
-// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt). orders-api checks customers with it; the
-// orchestrator looks them up.
-func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
+// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt), over rt. orders-api checks customers with
+// it; the orchestrator looks them up.
+func ProvideCustomersClient(cfg Config, rt UpstreamTransport) (*customersclient.Client, error) {
 	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: rt})
 }
 
 // Initialize builds a service's app with its memory injector when cfg names no database,

@@ -59,6 +59,9 @@ type Config struct {
 	// OrderSweepInterval is how often orders-api expires the orders whose hold has passed
 	// (ORDER_SWEEP_INTERVAL).
 	OrderSweepInterval time.Duration
+
+	// Tracing says whether to export spans (OpenTelemetry's OTEL_* variables).
+	Tracing TracingConfig
 }
 
 // Pool sizes the MySQL connection pool (DB_MAX_OPEN_CONNS, DB_MAX_IDLE_CONNS,
@@ -117,6 +120,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	}
 	c.DatabaseURL = r.databaseURL()
 	c.LogLevel = r.level("LOG_LEVEL")
+	c.Tracing = r.tracing(service)
 	if c.Port < 1 || c.Port > 65535 {
 		r.fail("PORT must be between 1 and 65535")
 	}

@@ -41,6 +41,9 @@ type PoolConfig struct {
 	// Logger receives the driver's own messages (a dropped connection, a bad packet), which
 	// it would otherwise print as plain text on stderr. Nil means slog.Default().
 	Logger *slog.Logger
+	// OpenDB makes the pool on the driver's connector: tracing wraps the connector there.
+	// Nil means sql.OpenDB.
+	OpenDB func(driver.Connector) *sql.DB
 }
 
 // DefaultStatementTimeout is PoolConfig.StatementTimeout when none is given: a third of the
@@ -167,7 +170,11 @@ func Open(ctx context.Context, u DatabaseURL, pool PoolConfig) (*sql.DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := sql.OpenDB(connector)
+	openDB := pool.OpenDB
+	if openDB == nil {
+		openDB = sql.OpenDB
+	}
+	db := openDB(connector)
 	if pool.MaxOpenConns > 0 {
 		db.SetMaxOpenConns(pool.MaxOpenConns)
 	}

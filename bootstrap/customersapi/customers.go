@@ -17,10 +17,12 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // CustomersAPISet builds customers-api above its customer store: the customer and login use
@@ -30,6 +32,7 @@ import (
 // clock.
 var CustomersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
+	telemetry.Set,
 	customers.NewService,
 	auth.NewLogin,
 	ProvidePasswordChecker,
@@ -37,7 +40,7 @@ var CustomersAPISet = wire.NewSet(
 	ProvideLoginCheckLimit,
 	wire.Bind(new(auth.TokenIssuer), new(*jwt.Tokens)),
 	wire.Struct(new(customersapi.Deps), "*"),
-	customersapi.NewRouter,
+	ProvideCustomersHandler,
 	wire.Struct(new(CustomersAPIApp), "*"),
 )
 
@@ -58,6 +61,7 @@ var CustomersMemorySet = wire.NewSet(
 // sees the same; /ready pings the pool, and the metrics include the pool's gauges and the
 // transaction retries.
 var CustomersMySQLSet = wire.NewSet(
+	telemetry.ProvideOpenDB,
 	ProvideCustomerMySQLRepository,
 	wire.Bind(new(customers.CustomerRepository), new(*mysql.CustomerRepository)),
 	ProvideMySQLAttemptLimiter,
@@ -90,6 +94,12 @@ type CustomersAPIApp struct {
 	Handler    http.Handler
 	Server     httpkit.ServerConfig
 	LoginPurge LoginPurger
+	Tracing    *tracing.Tracing // nil: off; Close it when the service stops
+}
+
+// ProvideCustomersHandler is customers-api's router, traced by tr.
+func ProvideCustomersHandler(d customersapi.Deps, tr *tracing.Tracing) http.Handler {
+	return tr.Handler(customersapi.NewRouter(d))
 }
 
 // LoginPurger deletes the login failures that have all left the limiter's window at now and

@@ -29,6 +29,7 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 		return err
 	}
 	defer cleanup()
+	defer app.Tracing.Close(logger)
 	if app.LoginPurge != nil {
 		jobsCtx, stopJobs := context.WithCancel(ctx)
 		var jobs sync.WaitGroup

@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -47,27 +48,37 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := customersapi.NewRouter(deps)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
+	if err != nil {
+		return CustomersAPIApp{}, err
+	}
+	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	loginPurger := ProvideNoLoginPurge()
 	customersAPIApp := CustomersAPIApp{
 		Handler:    handler,
 		Server:     serverConfig,
 		LoginPurge: loginPurger,
+		Tracing:    tracing,
 	}
 	return customersAPIApp, nil
 }
 
 // initializeMySQL builds customers-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, func(), error) {
-	db, cleanup, err := database.ProvideDB(ctx, cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
+	if err != nil {
+		return CustomersAPIApp{}, nil, err
+	}
+	v := telemetry.ProvideOpenDB(tracing)
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, v)
 	if err != nil {
 		return CustomersAPIApp{}, nil, err
 	}
 	metrics := ProvideCustomersMySQLMetrics(db)
 	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
-	v := bootstrap.Clock()
-	service := customers.NewService(customerRepository, v)
+	v2 := bootstrap.Clock()
+	service := customers.NewService(customerRepository, v2)
 	attemptLimiter, err := ProvideMySQLAttemptLimiter(db, metrics)
 	if err != nil {
 		cleanup()
@@ -84,7 +95,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return CustomersAPIApp{}, nil, err
 	}
 	checkLimit := ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v2, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{
@@ -96,13 +107,14 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := customersapi.NewRouter(deps)
+	handler := ProvideCustomersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	loginPurger := ProvideLoginPurge(attemptLimiter)
 	customersAPIApp := CustomersAPIApp{
 		Handler:    handler,
 		Server:     serverConfig,
 		LoginPurge: loginPurger,
+		Tracing:    tracing,
 	}
 	return customersAPIApp, func() {
 		cleanup()

@@ -6,6 +6,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,9 +21,9 @@ import (
 // MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
 var MySQLSet = wire.NewSet(ProvideDB)
 
-// ProvideDB waits for the database server (see WaitForServer), migrates (when configured)
-// and opens the pool; the cleanup closes it.
-func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (*sql.DB, func(), error) {
+// ProvideDB waits for the database server (see WaitForServer), migrates (when configured) and opens the pool with openDB (which traces it when
+// tracing is on: telemetry.ProvideOpenDB); the cleanup closes it.
+func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger, openDB func(driver.Connector) *sql.DB) (*sql.DB, func(), error) {
 	u := mysql.DatabaseURL(cfg.DatabaseURL)
 	if err := WaitForServer(ctx, u, cfg.DBConnectTimeout, logger); err != nil {
 		return nil, nil, err
@@ -33,7 +34,7 @@ func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (
 		}
 	}
 	pool := mysql.PoolConfig{MaxOpenConns: cfg.Pool.MaxOpenConns, MaxIdleConns: cfg.Pool.MaxIdleConns,
-		ConnMaxLifetime: cfg.Pool.ConnMaxLifetime, Logger: logger}
+		ConnMaxLifetime: cfg.Pool.ConnMaxLifetime, Logger: logger, OpenDB: openDB}
 	// A third of REQUEST_TIMEOUT: a statement waiting on a row lock ends on the server (and
 	// the unit may retry once) before the request gives up on it.
 	pool.StatementTimeout = cfg.RequestTimeout / 3

@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/awssecrets"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 func main() { os.Exit(bootstrap.MainWithEnv(bootstrap.Orchestrator, secretsManager, start)) }
@@ -40,10 +41,11 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	defer app.Tracing.Close(logger)
 	if cfg.Lambda {
 		logger.Info("serving API Gateway events under AWS Lambda",
 			slog.String("customers_api", cfg.CustomersAPIBase), slog.String("orders_api", cfg.OrdersAPIBase))
-		awslambda.StartWithOptions(app.Handler.Handle, awslambda.WithContext(ctx))
+		awslambda.StartWithOptions(telemetry.FlushAfter(app.Handler.Handle, app.Tracing, logger), awslambda.WithContext(ctx))
 		return nil // not reached: the runtime loop exits the process
 	}
 	logger.Info("serving the function over HTTP", slog.String("route", "POST /orchestrator/create-and-confirm-order"),

@@ -11,9 +11,11 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // CustomersClientSet provides the customers-api client, bound to the orchestrator's customer
@@ -28,6 +30,7 @@ var CustomersClientSet = wire.NewSet(
 // Lambda. The orchestrator keeps no state of its own (orders-api stores its answers), so there
 // is no memory or MySQL variant.
 var OrchestratorSet = wire.NewSet(
+	telemetry.Set,
 	CustomersClientSet,
 	ProvideOrdersClient,
 	wire.Bind(new(orchestration.OrderService), new(*ordersclient.Client)),
@@ -46,6 +49,7 @@ type OrchestratorApp struct {
 	Handler *lambda.Handler
 	HTTP    OrchestratorHTTP
 	Server  httpkit.ServerConfig
+	Tracing *tracing.Tracing // nil: off; Close it when the service stops
 }
 
 // OrchestratorHTTP is the orchestrator's handler (a distinct type so Wire cannot confuse it
@@ -53,19 +57,20 @@ type OrchestratorApp struct {
 type OrchestratorHTTP http.Handler
 
 // ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE, SERVICE_TOKEN (for
-// the stored answers) and UPSTREAM_TIMEOUT.
-func ProvideOrdersClient(cfg bootstrap.Config) (*ordersclient.Client, error) {
+// the stored answers) and UPSTREAM_TIMEOUT, over rt.
+func ProvideOrdersClient(cfg bootstrap.Config, rt bootstrap.UpstreamTransport) (*ordersclient.Client, error) {
 	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, ServiceToken: cfg.ServiceToken,
-		Timeout: cfg.UpstreamTimeout})
+		Timeout: cfg.UpstreamTimeout, Transport: rt})
 }
 
-// ProvideOrchestratorHTTP returns the handler, with /metrics when m is not nil. The
+// ProvideOrchestratorHTTP returns the handler, with /metrics when m is not nil, traced by tr
+// (over HTTP and under AWS Lambda alike: ProvideLambdaHandler serves this handler). The
 // orchestrator keeps no state, so /ready is 200 whenever it runs (503 while draining); both
 // services are dependencies, reported by /ready?verbose.
 func ProvideOrchestratorHTTP(svc orchestratorapi.CreateAndConfirmer, verifier auth.TokenVerifier,
-	cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m orchestratorapi.Metrics) OrchestratorHTTP {
-	return orchestratorapi.NewRouter(orchestratorapi.Deps{Orchestration: svc, Verifier: verifier, Logger: logger, Metrics: m,
-		Ready: orchestratorapi.ReadyChecks{Dependencies: dependencies(cc, oc)}})
+	cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m orchestratorapi.Metrics, tr *tracing.Tracing) OrchestratorHTTP {
+	return tr.Handler(orchestratorapi.NewRouter(orchestratorapi.Deps{Orchestration: svc, Verifier: verifier, Logger: logger, Metrics: m,
+		Ready: orchestratorapi.ReadyChecks{Dependencies: dependencies(cc, oc)}}))
 }
 
 // dependencies are the health checks of the services the orchestrator calls.

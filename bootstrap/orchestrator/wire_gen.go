@@ -9,6 +9,7 @@ package main
 import (
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -17,11 +18,16 @@ import (
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
 func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*OrchestratorApp, error) {
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	ordersclientClient, err := ProvideOrdersClient(cfg)
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
+	if err != nil {
+		return nil, err
+	}
+	ordersclientClient, err := ProvideOrdersClient(cfg, upstreamTransport)
 	if err != nil {
 		return nil, err
 	}
@@ -31,13 +37,14 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*Orchest
 		return nil, err
 	}
 	metrics := ProvideMetrics(client, ordersclientClient)
-	orchestratorHTTP := ProvideOrchestratorHTTP(service, tokens, client, ordersclientClient, logger, metrics)
+	orchestratorHTTP := ProvideOrchestratorHTTP(service, tokens, client, ordersclientClient, logger, metrics, tracing)
 	handler := ProvideLambdaHandler(orchestratorHTTP, cfg)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	orchestratorApp := &OrchestratorApp{
 		Handler: handler,
 		HTTP:    orchestratorHTTP,
 		Server:  serverConfig,
+		Tracing: tracing,
 	}
 	return orchestratorApp, nil
 }

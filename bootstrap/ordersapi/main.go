@@ -30,6 +30,7 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 		return err
 	}
 	defer cleanup()
+	defer app.Tracing.Close(logger)
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
 	jobs.Go(func() { PurgeExpiredKeys(jobsCtx, app.Orders, logger, KeyPurgeInterval) })

@@ -15,9 +15,11 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 )
 
 // OrdersAPISet builds orders-api above its store: the orders use cases with the customers-api
@@ -26,12 +28,13 @@ import (
 // checks and the metrics) and a clock.
 var OrdersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
+	telemetry.Set,
 	bootstrap.ProvideCustomersClient,
 	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	ProvideOrdersConfig,
 	orders.NewService,
 	wire.Struct(new(ordersapi.Deps), "*"),
-	ordersapi.NewRouter,
+	ProvideOrdersHandler,
 	ProvideExpiries,
 	wire.Struct(new(OrdersAPIApp), "*"),
 )
@@ -49,6 +52,7 @@ var OrdersMemorySet = wire.NewSet(
 // OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
 // the metrics include the pool's gauges and the transaction retries.
 var OrdersMySQLSet = wire.NewSet(
+	telemetry.ProvideOpenDB,
 	ProvideOrdersMySQLStore,
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,
@@ -64,6 +68,12 @@ type OrdersAPIApp struct {
 	Server   httpkit.ServerConfig
 	Orders   *orders.Service
 	Expiries *metrics.Expiries
+	Tracing  *tracing.Tracing // nil: off; Close it when the service stops
+}
+
+// ProvideOrdersHandler is orders-api's router, traced by tr.
+func ProvideOrdersHandler(d ordersapi.Deps, tr *tracing.Tracing) http.Handler {
+	return tr.Handler(ordersapi.NewRouter(d))
 }
 
 // ProvideExpiries registers the reservation sweep's counters in orders-api's metrics.

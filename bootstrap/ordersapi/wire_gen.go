@@ -13,6 +13,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"github.com/b2b-backoffice/backoffice/bootstrap/telemetry"
 	"log/slog"
 )
 
@@ -21,7 +22,12 @@ import (
 // initializeMemory builds orders-api over memory adapters.
 func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, error) {
 	ordersStore := memory.NewOrdersStore()
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
+	if err != nil {
+		return OrdersAPIApp{}, err
+	}
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		return OrdersAPIApp{}, err
 	}
@@ -43,7 +49,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := ordersapi.NewRouter(deps)
+	handler := ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
@@ -51,25 +57,32 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 		Server:   serverConfig,
 		Orders:   service,
 		Expiries: expiries,
+		Tracing:  tracing,
 	}
 	return ordersAPIApp, nil
 }
 
 // initializeMySQL builds orders-api over MySQL; the cleanup closes the pool.
 func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, func(), error) {
-	db, cleanup, err := database.ProvideDB(ctx, cfg, logger)
+	tracing, err := telemetry.ProvideTracing(cfg, logger)
+	if err != nil {
+		return OrdersAPIApp{}, nil, err
+	}
+	v := telemetry.ProvideOpenDB(tracing)
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger, v)
 	if err != nil {
 		return OrdersAPIApp{}, nil, err
 	}
 	metrics := ProvideOrdersMySQLMetrics(db)
 	ordersStore := ProvideOrdersMySQLStore(db, metrics)
-	client, err := bootstrap.ProvideCustomersClient(cfg)
+	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
+	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		cleanup()
 		return OrdersAPIApp{}, nil, err
 	}
-	v := bootstrap.Clock()
-	config := ProvideOrdersConfig(cfg, v)
+	v2 := bootstrap.Clock()
+	config := ProvideOrdersConfig(cfg, v2)
 	service := orders.NewService(ordersStore, client, config)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
@@ -86,7 +99,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Ready:        readyChecks,
 		Metrics:      metrics,
 	}
-	handler := ordersapi.NewRouter(deps)
+	handler := ProvideOrdersHandler(deps, tracing)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
@@ -94,6 +107,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		Server:   serverConfig,
 		Orders:   service,
 		Expiries: expiries,
+		Tracing:  tracing,
 	}
 	return ordersAPIApp, func() {
 		cleanup()

@@ -28,6 +28,7 @@ const (
 	keyState
 	keyDraining
 	keyBaseLogger
+	keyRouteHook
 )
 
 // NewID returns a random 128-bit hex id for requests and correlations.
@@ -136,6 +137,16 @@ func WithRoute(route string, h http.Handler) http.Handler {
 		SetRoute(r.Context(), route)
 		h.ServeHTTP(w, r)
 	})
+}
+
+// RouteHook is told, once per request when its answer is done, the route template that
+// matched it (RouteUnmatched when none did).
+type RouteHook func(route string)
+
+// WithRouteHook returns ctx carrying hook, which Stack calls for the request served with
+// ctx: tracing names its server span after the route this way.
+func WithRouteHook(ctx context.Context, hook RouteHook) context.Context {
+	return context.WithValue(ctx, keyRouteHook, hook)
 }
 
 // RecordCause records why the request failed (a 5xx), printed as "error" on its access log
@@ -277,6 +288,9 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 			Logger(logCtx).LogAttrs(logCtx, slog.LevelInfo, "request", attrs...)
 			if s.Observe != nil {
 				s.Observe(route, r.Method, status, elapsed)
+			}
+			if hook, _ := ctx.Value(keyRouteHook).(RouteHook); hook != nil {
+				hook(route)
 			}
 		}()
 		guard(rec, r, next, write, timeout)

@@ -91,14 +91,14 @@ func methodNotAllowed(router *mux.Router, write ErrorWriter) http.Handler {
 // methodNotAllowedMessage is the 405 message. It names the method only when it is a known
 // one: any other is the caller's text, of any length.
 func methodNotAllowedMessage(m string) string {
-	if knownMethod(m) {
+	if KnownMethod(m) {
 		return "method " + m + " is not allowed here"
 	}
 	return "this method is not allowed here"
 }
 
-// knownMethod reports whether m is one of the methods of RFC 9110 (and PATCH).
-func knownMethod(m string) bool {
+// KnownMethod reports whether m is one of the methods of RFC 9110 (and PATCH).
+func KnownMethod(m string) bool {
 	switch m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:

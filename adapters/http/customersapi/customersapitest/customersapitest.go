@@ -27,6 +27,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
@@ -60,6 +61,8 @@ type Options struct {
 	LoginChecks auth.CheckLimit
 	// Passwords, when set, wraps the bcrypt checker (to count or hold its checks).
 	Passwords func(auth.PasswordChecker) auth.PasswordChecker
+	// Tracing, when set, traces the handler as the binary does; nil: off.
+	Tracing *tracing.Tracing
 	// Customers is the customer store; nil: a new memory.CustomerRepository.
 	Customers customers.CustomerRepository
 	// Limiter counts failed logins; nil: a new memory.AttemptLimiter with the contract's
@@ -128,7 +131,7 @@ func New(tb testing.TB, opts Options) *API {
 		Ready:        opts.Ready,
 		Metrics:      opts.Metrics,
 	})
-	return &API{Handler: h, Customers: svc, Repo: repo, Limiter: limiter, Tokens: tokens, Options: opts}
+	return &API{Handler: opts.Tracing.Handler(h), Customers: svc, Repo: repo, Limiter: limiter, Tokens: tokens, Options: opts}
 }
 
 // Start serves a new API on an httptest server closed when the test ends.

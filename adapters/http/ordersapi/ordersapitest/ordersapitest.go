@@ -26,6 +26,8 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/tracing"
+	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/domain/product"
 )
@@ -67,6 +69,10 @@ type Options struct {
 	// Metrics, when set, receives the request metrics and idempotency counters and is
 	// served at GET /metrics.
 	Metrics ordersapi.Metrics
+	// Tracing, when set, traces the handler and the calls to customers-api as the binary
+	// does (a MySQL Store traces its statements when its pool was opened with
+	// Tracing.OpenDB); nil: off.
+	Tracing *tracing.Tracing
 }
 
 // API is orders-api over the configured store.
@@ -114,7 +120,7 @@ func New(tb testing.TB, opts Options) *API {
 	checker := opts.Customers
 	if opts.CustomersBase != "" {
 		c, err := customersclient.New(customersclient.Config{BaseURL: opts.CustomersBase, ServiceToken: opts.ServiceToken,
-			Timeout: opts.CustomersTimeout, Backoff: 10 * time.Millisecond})
+			Timeout: opts.CustomersTimeout, Backoff: 10 * time.Millisecond, Transport: opts.Tracing.Transport(upstream.NewTransport())})
 		if err != nil {
 			tb.Fatalf("ordersapitest: %v", err)
 		}
@@ -128,7 +134,7 @@ func New(tb testing.TB, opts Options) *API {
 		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL, Clock: opts.Now})
 	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
-	return &API{Handler: h, Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
+	return &API{Handler: opts.Tracing.Handler(h), Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
 }
 
 // Start serves a new API on an httptest server closed when the test ends.
