@@ -139,7 +139,7 @@ func (a *API) UserToken(tb testing.TB) string {
 // Seed creates a customer through the use case and returns it.
 func (a *API) Seed(tb testing.TB, name, email, phone string) *customer.Customer {
 	tb.Helper()
-	c, err := a.Customers.Create(context.Background(), customers.CreateCustomer{Name: name, Email: email, Phone: phone})
+	c, err := a.Customers.CreateCustomer(context.Background(), customers.CreateCustomer{Name: name, Email: email, Phone: phone})
 	if err != nil {
 		tb.Fatalf("customersapitest: seed %s: %v", email, err)
 	}
