@@ -27,7 +27,7 @@ import (
 var CustomersAPISet = wire.NewSet(
 	CommonSet,
 	customers.NewService,
-	auth.NewLogin,
+	auth.NewService,
 	ProvidePasswordChecker,
 	wire.Bind(new(auth.PasswordChecker), new(*bcrypt.PasswordChecker)),
 	ProvideAttemptLimiter,

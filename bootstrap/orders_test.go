@@ -76,7 +76,7 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	store := memory.NewOrdersStore()
 	svc := orders.NewService(store, anyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour, Clock: clock})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestExpireOrders(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	svc := orders.NewService(memory.NewOrdersStore(), anyCustomer{}, orders.Config{CancelWindow: time.Minute,
 		IdempotencyTTL: time.Hour, HoldTTL: 30 * time.Minute, Clock: clock})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

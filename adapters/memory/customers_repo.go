@@ -47,7 +47,9 @@ func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (
 		return nil, customer.ErrEmailTaken
 	}
 	r.nextID++
-	stored := customer.Rehydrate(r.nextID, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt())
+	snap := c.Snapshot()
+	snap.ID = r.nextID
+	stored := customer.Rehydrate(snap)
 	r.rows[stored.ID()] = &customerRow{c: *stored}
 	r.byEmail[key] = stored.ID()
 	return copyCustomer(stored), nil

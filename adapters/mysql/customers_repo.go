@@ -10,6 +10,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // CustomerRepository stores customers in the customers table. Uniqueness of live emails
@@ -56,7 +57,9 @@ func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (
 	if err != nil {
 		return nil, err
 	}
-	return customer.Rehydrate(id, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt()), nil
+	stored := c.Snapshot()
+	stored.ID = id
+	return customer.Rehydrate(stored), nil
 }
 
 // Get implements customers.CustomerRepository.
@@ -122,7 +125,7 @@ func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*cust
 // Delete implements customers.CustomerRepository. Setting deleted_at turns the
 // generated active_email to NULL, which frees the address in the unique index.
 func (r *CustomerRepository) Delete(ctx context.Context, id int64, now time.Time) error {
-	at := now.UTC().Truncate(time.Microsecond)
+	at := timestamp.Of(now)
 	n, err := execAffected(ctx, r.db,
 		"UPDATE customers SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL", at, at, id)
 	if err != nil {
@@ -136,15 +139,14 @@ func (r *CustomerRepository) Delete(ctx context.Context, id int64, now time.Time
 
 func scanCustomer(s rowScanner) (*customer.Customer, error) {
 	var (
-		id                   int64
-		name, email          string
-		phone                sql.NullString
-		createdAt, updatedAt time.Time
+		c     customer.Snapshot
+		phone sql.NullString
 	)
-	if err := s.Scan(&id, &name, &email, &phone, &createdAt, &updatedAt); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Email, &phone, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
-	return customer.Rehydrate(id, name, email, phone.String, createdAt, updatedAt), nil
+	c.Phone = phone.String
+	return customer.Rehydrate(c), nil
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -122,7 +122,7 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	defer db.Close()
 	store := mysql.NewOrdersStore(db)
 	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestOrderForMissingCustomerRow(t *testing.T) {
 	t.Parallel()
 	store := mysql.NewOrdersStore(env.DB(t))
 	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

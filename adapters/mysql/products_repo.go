@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/application/paging"
@@ -34,7 +33,9 @@ func (r *ProductRepository) Create(ctx context.Context, p *product.Product) (*pr
 	if err != nil {
 		return nil, r.c.fail("insert product", err)
 	}
-	return product.Rehydrate(id, p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt()), nil
+	stored := p.Snapshot()
+	stored.ID = id
+	return product.Rehydrate(stored), nil
 }
 
 // Get implements orders.ProductRepository.
@@ -192,14 +193,9 @@ func (r *ProductRepository) allExist(ctx context.Context, q queryer, lines []ord
 }
 
 func scanProduct(s rowScanner) (*product.Product, error) {
-	var (
-		id, priceCents       int64
-		sku, name            string
-		stock                int
-		createdAt, updatedAt time.Time
-	)
-	if err := s.Scan(&id, &sku, &name, &priceCents, &stock, &createdAt, &updatedAt); err != nil {
+	var p product.Snapshot
+	if err := s.Scan(&p.ID, &p.SKU, &p.Name, &p.PriceCents, &p.Stock, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
-	return product.Rehydrate(id, sku, name, priceCents, stock, createdAt, updatedAt), nil
+	return product.Rehydrate(p), nil
 }

@@ -74,7 +74,7 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
 	var lines []order.Line
 	for range 2 {
-		p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "count-" + mysqltest.Unique(), Name: "count", PriceCents: 10, Stock: 5})
+		p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "count-" + mysqltest.Unique(), Name: "count", PriceCents: 10, Stock: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestOrderNeverCommitsAfterCustomerDeletion(t *testing.T) {
 	t.Parallel()
 	db := env.DB(t)
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "del-" + mysqltest.Unique(), Name: "del", PriceCents: 10, Stock: 1000})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "del-" + mysqltest.Unique(), Name: "del", PriceCents: 10, Stock: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestCanceledRequestLeavesNoStatementOnServer(t *testing.T) {
 	}
 	defer other.Close()
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 100})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,7 +152,7 @@ func (h *ordersHarness) key(name string) idempotency.Key {
 func (h *ordersHarness) product(priceCents int64, stock int) *product.Product {
 	h.t.Helper()
 	n := h.products.Add(1)
-	p, err := h.svc.CreateProduct(h.t.Context(), orders.NewProduct{
+	p, err := h.svc.CreateProduct(h.t.Context(), orders.CreateProduct{
 		SKU: h.tok + "-sku-" + strconv.FormatInt(n, 10), Name: "Product " + h.tok + " " + strconv.FormatInt(n, 10),
 		PriceCents: priceCents, Stock: stock,
 	})
@@ -207,7 +207,7 @@ func (h *ordersHarness) customerOrders(f orders.OrderFilter) []*order.Order {
 	var all []*order.Order
 	page := paging.Request{Limit: paging.MaxLimit}
 	for {
-		p, err := h.svc.ListOrders(h.t.Context(), orders.OrderQuery{Filter: f, Page: page})
+		p, err := h.svc.ListOrders(h.t.Context(), orders.ListOrders{Filter: f, Page: page})
 		if err != nil {
 			h.t.Fatalf("ListOrders: %v", err)
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 	"github.com/b2b-backoffice/backoffice/domain/order"
-	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // RunIdempotency runs the idempotency contract of confirmation and keyed creation through
@@ -84,7 +84,7 @@ func testIdemConfirmReplay(t *testing.T, h *ordersHarness) {
 		t.Fatalf("first confirm: got %+v", first)
 	}
 	at, ok := first.Order.ConfirmedAt()
-	if !ok || !at.Equal(product.Timestamp(h.clock.Now())) || !first.Order.UpdatedAt().Equal(at) {
+	if !ok || !at.Equal(timestamp.Of(h.clock.Now())) || !first.Order.UpdatedAt().Equal(at) {
 		t.Fatalf("first confirm: got %s", describeOrder(first.Order))
 	}
 	if first.Response.Status != 200 || len(first.Response.Body) == 0 {

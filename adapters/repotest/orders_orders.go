@@ -14,6 +14,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // RunOrders runs the order contract: creation with stock reservation, reads, lists and
@@ -81,7 +82,7 @@ func testOrderCreate(t *testing.T, h *ordersHarness) {
 	h.assertStock(b.ID(), 2)
 	assertSameOrder(t, h.getOrder(o.ID()), o)
 	// Prices are copies: changing the product later does not change the order.
-	if _, err := h.svc.PatchProduct(t.Context(), a.ID(), product.Patch{PriceCents: refOf(int64(1)), Name: refOf("new name")}); err != nil {
+	if _, err := h.svc.UpdateProduct(t.Context(), a.ID(), product.Changes{PriceCents: refOf(int64(1)), Name: refOf("new name")}); err != nil {
 		t.Fatal(err)
 	}
 	assertSameOrder(t, h.getOrder(o.ID()), o)
@@ -295,7 +296,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 	h.customer = mine
 	// Keyset pages of 3, newest first.
 	page := paging.Request{Limit: 3}
-	p1, err := h.svc.ListOrders(t.Context(), orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
+	p1, err := h.svc.ListOrders(t.Context(), orders.ListOrders{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 		t.Fatalf("page 1: got %v has_more %v next %d", orderIDs(p1.Items), p1.HasMore, p1.Next)
 	}
 	page.After = p1.Next
-	p2, err := h.svc.ListOrders(t.Context(), orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
+	p2, err := h.svc.ListOrders(t.Context(), orders.ListOrders{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +322,7 @@ func testOrderCancelCreated(t *testing.T, h *ordersHarness) {
 		t.Fatalf("CancelOrder: %v", err)
 	}
 	at, ok := got.CanceledAt()
-	if got.Status() != order.Canceled || !ok || !at.Equal(product.Timestamp(h.clock.Now())) || !got.UpdatedAt().Equal(at) {
+	if got.Status() != order.Canceled || !ok || !at.Equal(timestamp.Of(h.clock.Now())) || !got.UpdatedAt().Equal(at) {
 		t.Fatalf("got %s", describeOrder(got))
 	}
 	h.assertStock(a.ID(), 10)
@@ -348,7 +349,7 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 	a, b := h.product(100, 10), h.product(50, 10)
 	o := h.createOrder(order.Line{ProductID: a.ID(), Qty: 3}, order.Line{ProductID: b.ID(), Qty: 4})
 	full := product.MaxStock - 3 // 4 units do not fit back
-	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &full}); err != nil {
+	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &full}); err != nil {
 		t.Fatalf("PatchProduct: %v", err)
 	}
 	_, err := h.svc.CancelOrder(t.Context(), o.ID())
@@ -362,7 +363,7 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 		t.Fatalf("got %s after the refused cancel, want it CREATED", describeOrder(got))
 	}
 	lower := 100
-	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &lower}); err != nil {
+	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &lower}); err != nil {
 		t.Fatalf("PatchProduct: %v", err)
 	}
 	if _, err := h.svc.CancelOrder(t.Context(), o.ID()); err != nil {

@@ -80,8 +80,8 @@ type Outcome struct {
 
 // ---- products ----
 
-// NewProduct is the input of CreateProduct.
-type NewProduct struct {
+// CreateProduct is the input of CreateProduct.
+type CreateProduct struct {
 	SKU        string
 	Name       string
 	PriceCents int64
@@ -89,7 +89,7 @@ type NewProduct struct {
 }
 
 // CreateProduct validates and stores a product. Errors: KindInvalid, product.ErrSKUTaken.
-func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*product.Product, error) {
+func (s *Service) CreateProduct(ctx context.Context, in CreateProduct) (*product.Product, error) {
 	p, err := product.New(in.SKU, in.Name, in.PriceCents, in.Stock, s.now())
 	if err != nil {
 		return nil, err
@@ -117,16 +117,16 @@ func (s *Service) GetProduct(ctx context.Context, id int64) (*product.Product, e
 	return p, nil
 }
 
-// PatchProduct changes any of a product's name, price and stock. Errors: KindInvalid
+// UpdateProduct changes any of a product's name, price and stock. Errors: KindInvalid
 // (including an empty patch), product.ErrNotFound.
-func (s *Service) PatchProduct(ctx context.Context, id int64, patch product.Patch) (*product.Product, error) {
+func (s *Service) UpdateProduct(ctx context.Context, id int64, patch product.Changes) (*product.Product, error) {
 	if id <= 0 {
 		return nil, product.ErrNotFound
 	}
 	var saved *product.Product
 	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
 		var err error
-		saved, err = r.Products.Update(ctx, id, func(p *product.Product) error { return p.Apply(patch, s.now()) })
+		saved, err = r.Products.Update(ctx, id, func(p *product.Product) error { return p.Update(patch, s.now()) })
 		return err
 	})
 	if err != nil {
@@ -135,15 +135,15 @@ func (s *Service) PatchProduct(ctx context.Context, id int64, patch product.Patc
 	return saved, nil
 }
 
-// ProductQuery is the input of ListProducts.
-type ProductQuery struct {
+// ListProducts is the input of ListProducts.
+type ListProducts struct {
 	Filter ProductFilter
 	Page   paging.Request
 }
 
 // ListProducts returns one page of products in id order. The search follows the text policy
 // (domain/text), as the customers' does: a term no stored field could hold is refused.
-func (s *Service) ListProducts(ctx context.Context, q ProductQuery) (paging.Page[*product.Product], error) {
+func (s *Service) ListProducts(ctx context.Context, q ListProducts) (paging.Page[*product.Product], error) {
 	if err := text.Search(q.Filter.Search); err != nil {
 		return paging.Page[*product.Product]{}, err
 	}
@@ -284,8 +284,8 @@ func (s *Service) GetOrder(ctx context.Context, id int64) (*order.Order, error) 
 	return o.AsOf(s.now()), nil
 }
 
-// OrderQuery is the input of ListOrders.
-type OrderQuery struct {
+// ListOrders is the input of ListOrders.
+type ListOrders struct {
 	Filter OrderFilter
 	Page   paging.Request
 }
@@ -303,7 +303,7 @@ var (
 // GetOrder); a status filter selects by that status too. From and To bound created_at, both
 // inclusive; From after To gives an empty page. A negative customer id, or a bound outside
 // 1000-01-01..9999-12-31 UTC, is KindInvalid.
-func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*order.Order], error) {
+func (s *Service) ListOrders(ctx context.Context, q ListOrders) (paging.Page[*order.Order], error) {
 	if err := validPage(q.Page); err != nil {
 		return paging.Page[*order.Order]{}, err
 	}

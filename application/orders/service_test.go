@@ -82,7 +82,7 @@ func newFixture(t *testing.T, unknown map[int64]error) *fixture {
 
 func (f *fixture) product(t *testing.T, sku string, price int64, stock int) *product.Product {
 	t.Helper()
-	p, err := f.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: sku, Name: sku, PriceCents: price, Stock: stock})
+	p, err := f.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: sku, Name: sku, PriceCents: price, Stock: stock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,15 +195,15 @@ func TestErrorsReachTheClientAsTheContractSays(t *testing.T) {
 	a := f.product(t, "A", 100, 1)
 	ctx := t.Context()
 
-	_, err := f.svc.CreateProduct(ctx, orders.NewProduct{SKU: "A", Name: "dup", PriceCents: 1, Stock: 1})
+	_, err := f.svc.CreateProduct(ctx, orders.CreateProduct{SKU: "A", Name: "dup", PriceCents: 1, Stock: 1})
 	assertAnswer(t, "duplicate sku", err, 409, "sku_taken", nil)
-	_, err = f.svc.CreateProduct(ctx, orders.NewProduct{SKU: "", Name: "x", PriceCents: 1, Stock: 1})
+	_, err = f.svc.CreateProduct(ctx, orders.CreateProduct{SKU: "", Name: "x", PriceCents: 1, Stock: 1})
 	assertAnswer(t, "empty sku", err, 400, "invalid_request", nil)
 	_, err = f.svc.GetProduct(ctx, 999)
 	assertAnswer(t, "unknown product", err, 404, "product_not_found", nil)
-	_, err = f.svc.PatchProduct(ctx, 999, product.Patch{})
+	_, err = f.svc.UpdateProduct(ctx, 999, product.Changes{})
 	assertAnswer(t, "patch unknown product", err, 404, "product_not_found", nil)
-	_, err = f.svc.PatchProduct(ctx, a.ID(), product.Patch{})
+	_, err = f.svc.UpdateProduct(ctx, a.ID(), product.Changes{})
 	assertAnswer(t, "empty patch", err, 400, "invalid_request", nil)
 
 	_, err = f.svc.CreateOrder(ctx, orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: 998, Qty: 1}, {ProductID: 999, Qty: 1}, {ProductID: a.ID(), Qty: 1}}})
@@ -232,11 +232,11 @@ func TestErrorsReachTheClientAsTheContractSays(t *testing.T) {
 	_, err = f.svc.CancelOrder(ctx, id)
 	assertAnswer(t, "late cancel", err, 409, "cancel_window_expired", nil)
 
-	_, err = f.svc.ListOrders(ctx, orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: -1}, Page: paging.Request{Limit: 20}})
+	_, err = f.svc.ListOrders(ctx, orders.ListOrders{Filter: orders.OrderFilter{CustomerID: -1}, Page: paging.Request{Limit: 20}})
 	assertAnswer(t, "negative customer filter", err, 400, "invalid_request", nil)
-	_, err = f.svc.ListOrders(ctx, orders.OrderQuery{Page: paging.Request{Limit: 0}})
+	_, err = f.svc.ListOrders(ctx, orders.ListOrders{Page: paging.Request{Limit: 0}})
 	assertAnswer(t, "page without a limit", err, 400, "invalid_request", nil)
-	_, err = f.svc.ListProducts(ctx, orders.ProductQuery{Page: paging.Request{Limit: 101}})
+	_, err = f.svc.ListProducts(ctx, orders.ListProducts{Page: paging.Request{Limit: 101}})
 	assertAnswer(t, "page too large", err, 400, "invalid_request", nil)
 }
 
@@ -338,7 +338,7 @@ func TestDefaultClockIsUTC(t *testing.T) {
 	t.Parallel()
 	svc := orders.NewService(memory.NewOrdersStore(), customers{&journal{}, nil}, orders.Config{})
 	before := time.Now().Add(-time.Second)
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "A", Name: "A", PriceCents: 1, Stock: 1})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "A", Name: "A", PriceCents: 1, Stock: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
+
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
-	"log/slog"
 )
 
 // Injectors from wire.go:
@@ -33,7 +34,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 		return bootstrap.CustomersAPIApp{}, err
 	}
 	checkLimit := bootstrap.ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	login := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideMemoryReadyChecks()
 	metrics := bootstrap.ProvideCustomersMetrics()
@@ -77,7 +78,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return bootstrap.CustomersAPIApp{}, nil, err
 	}
 	checkLimit := bootstrap.ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	login := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := bootstrap.ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // MaxKeyLength is the longest key accepted.
@@ -130,7 +131,7 @@ type Record struct {
 // response is not known yet (Completed is false) until Complete is called. target names the
 // resource the request acts on ("" when there is none yet, as for a creation).
 func NewRecord(op Operation, key Key, target, fingerprint string, now time.Time, ttl time.Duration) *Record {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = timestamp.Of(now)
 	return &Record{operation: op, key: key, target: target, fingerprint: fingerprint,
 		createdAt: now, expiresAt: now.Add(ttl)}
 }

@@ -14,7 +14,7 @@ import (
 
 type handlers struct {
 	customers *customers.Service
-	login     *auth.Login
+	login     *auth.Service
 }
 
 // loginHandler answers the flat OAuth2-style token object. The client address is the TCP
@@ -26,7 +26,7 @@ func (h *handlers) loginHandler(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	tok, err := h.login.Handle(r.Context(), auth.LoginCommand{
+	tok, err := h.login.Login(r.Context(), auth.Login{
 		Username: body.Username, Password: body.Password, Address: clientAddress(r)})
 	if err != nil {
 		httpkit.WriteError(w, r, err)

@@ -41,7 +41,7 @@ type Metrics interface {
 // hand (see the customersapitest package for a ready-made one over memory adapters).
 type Deps struct {
 	Customers    *customers.Service
-	Login        *auth.Login
+	Login        *auth.Service
 	Verifier     auth.TokenVerifier
 	ServiceToken httpkit.ServiceToken
 	Logger       *slog.Logger

@@ -97,18 +97,18 @@ type createProductRequest struct {
 	Stock      *int    `json:"stock"`
 }
 
-func (b createProductRequest) command() (orders.NewProduct, error) {
+func (b createProductRequest) command() (orders.CreateProduct, error) {
 	switch {
 	case b.SKU == nil:
-		return orders.NewProduct{}, errs.Invalid("sku is required")
+		return orders.CreateProduct{}, errs.Invalid("sku is required")
 	case b.Name == nil:
-		return orders.NewProduct{}, errs.Invalid("name is required")
+		return orders.CreateProduct{}, errs.Invalid("name is required")
 	case b.PriceCents == nil:
-		return orders.NewProduct{}, errs.Invalid("price_cents is required")
+		return orders.CreateProduct{}, errs.Invalid("price_cents is required")
 	case b.Stock == nil:
-		return orders.NewProduct{}, errs.Invalid("stock is required")
+		return orders.CreateProduct{}, errs.Invalid("stock is required")
 	}
-	return orders.NewProduct{SKU: *b.SKU, Name: *b.Name, PriceCents: *b.PriceCents, Stock: *b.Stock}, nil
+	return orders.CreateProduct{SKU: *b.SKU, Name: *b.Name, PriceCents: *b.PriceCents, Stock: *b.Stock}, nil
 }
 
 // patchProductRequest is the body of PATCH /products/{id}. The sku is named so that sending
@@ -120,11 +120,11 @@ type patchProductRequest struct {
 	Stock      optional[int]    `json:"stock"`
 }
 
-func (b patchProductRequest) patch() (product.Patch, error) {
+func (b patchProductRequest) patch() (product.Changes, error) {
 	if b.SKU != nil {
-		return product.Patch{}, errs.Invalid("sku cannot change")
+		return product.Changes{}, errs.Invalid("sku cannot change")
 	}
-	var p product.Patch
+	var p product.Changes
 	var err error
 	if p.Name, err = b.Name.ptr("name"); err != nil {
 		return p, err

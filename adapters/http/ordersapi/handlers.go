@@ -97,7 +97,7 @@ func (h *handlers) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.ListProducts(r.Context(), orders.ProductQuery{
+	p, err := h.orders.ListProducts(r.Context(), orders.ListProducts{
 		Filter: orders.ProductFilter{Search: r.URL.Query().Get("search")}, Page: page})
 	if err != nil {
 		h.fail(w, r, err)
@@ -140,7 +140,7 @@ func (h *handlers) patchProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.PatchProduct(r.Context(), id, patch)
+	p, err := h.orders.UpdateProduct(r.Context(), id, patch)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -208,7 +208,7 @@ func (h *handlers) listOrders(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.ListOrders(r.Context(), orders.OrderQuery{Filter: f, Page: page})
+	p, err := h.orders.ListOrders(r.Context(), orders.ListOrders{Filter: f, Page: page})
 	if err != nil {
 		h.fail(w, r, err)
 		return

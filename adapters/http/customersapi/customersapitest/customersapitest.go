@@ -109,7 +109,7 @@ func New(tb testing.TB, opts Options) *API {
 	svc := customers.NewService(repo, opts.Now)
 	h := customersapi.NewRouter(customersapi.Deps{
 		Customers:    svc,
-		Login:        auth.NewLogin(limiter, checker, tokens, opts.Now, opts.LoginChecks),
+		Login:        auth.NewService(limiter, checker, tokens, opts.Now, opts.LoginChecks),
 		Verifier:     tokens,
 		ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger:       opts.Logger,

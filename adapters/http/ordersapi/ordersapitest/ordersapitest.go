@@ -151,7 +151,7 @@ func (a *API) UserToken(tb testing.TB) string {
 // SeedProduct creates a product through the use case and returns it.
 func (a *API) SeedProduct(tb testing.TB, sku, name string, priceCents int64, stock int) *product.Product {
 	tb.Helper()
-	p, err := a.Orders.CreateProduct(context.Background(), orders.NewProduct{SKU: sku, Name: name, PriceCents: priceCents, Stock: stock})
+	p, err := a.Orders.CreateProduct(context.Background(), orders.CreateProduct{SKU: sku, Name: name, PriceCents: priceCents, Stock: stock})
 	if err != nil {
 		tb.Fatalf("ordersapitest: seed product %s: %v", sku, err)
 	}
