@@ -397,7 +397,5 @@ func (r IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, erro
 }
 
 func copyRecord(rec *idempotency.Record) *idempotency.Record {
-	resp := rec.Response()
-	return idempotency.Rehydrate(rec.Operation(), rec.Key().String(), rec.Target(), rec.Fingerprint(),
-		resp.Status, resp.Body, rec.CreatedAt(), rec.ExpiresAt())
+	return idempotency.Rehydrate(rec.Snapshot())
 }

@@ -206,7 +206,7 @@ func TestIdempotencyKeysComparedExactly(t *testing.T) {
 			if existing != nil {
 				return fmt.Errorf("key %q: found the record of %q", s, existing.Key().String())
 			}
-			rec.Complete(idempotency.Response{Status: 200, Body: []byte(s)})
+			rec.Complete(0, idempotency.Response{Status: 200, Body: []byte(s)})
 			return r.Idempotency.Complete(ctx, rec)
 		})
 		if err != nil {

@@ -59,10 +59,10 @@ func NewService(store Store, customers CustomerChecker, cfg Config) *Service {
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
 
-// Encoder turns the order a successful request produced into the response the client gets
-// (HTTP status and the exact body bytes). The HTTP layer supplies it; the use case stores
-// its result under the idempotency key in the same transaction as the change, and a replay
-// returns those very bytes. An encoder error rolls the whole request back.
+// Encoder turns the order a successful request produced into the response the client gets,
+// opaque to the use case. The transport supplies it; the use case stores its result under
+// the idempotency key in the same transaction as the change, and a replay returns those very
+// bytes. An encoder error rolls the whole request back.
 type Encoder func(o *order.Order) (idempotency.Response, error)
 
 // Outcome is the result of an idempotent use case.
@@ -76,6 +76,9 @@ type Outcome struct {
 	// Replayed is true when Response is a stored response (the HTTP layer then adds
 	// Idempotent-Replayed: true).
 	Replayed bool
+	// OrderID is the id of the order the request created or confirmed, on a first run and on
+	// a replay alike (0 when there is none, as for a stored orchestrator answer).
+	OrderID int64
 }
 
 // ---- products ----

@@ -148,9 +148,9 @@ func TestNewErrors(t *testing.T) {
 	t.Parallel()
 	a := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A", Name: "A", PriceCents: 100, Stock: 2, CreatedAt: t0, UpdatedAt: t0})
 	b := product.Rehydrate(product.Snapshot{ID: 2, SKU: "B", Name: "B", PriceCents: 100, Stock: 0, CreatedAt: t0, UpdatedAt: t0})
-	pricey := product.Rehydrate(product.Snapshot{ID: 3, SKU: "P", Name: "P", PriceCents: math.MaxInt64/2+1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
-	half := product.Rehydrate(product.Snapshot{ID: 4, SKU: "H", Name: "H", PriceCents: math.MaxInt64/2, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
-	pricey2 := product.Rehydrate(product.Snapshot{ID: 5, SKU: "Q", Name: "Q", PriceCents: math.MaxInt64/2+1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	pricey := product.Rehydrate(product.Snapshot{ID: 3, SKU: "P", Name: "P", PriceCents: math.MaxInt64/2 + 1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	half := product.Rehydrate(product.Snapshot{ID: 4, SKU: "H", Name: "H", PriceCents: math.MaxInt64 / 2, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	pricey2 := product.Rehydrate(product.Snapshot{ID: 5, SKU: "Q", Name: "Q", PriceCents: math.MaxInt64/2 + 1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
 
 	t.Run("unknown products, all listed, before stock", func(t *testing.T) {
 		t.Parallel()

@@ -1,7 +1,6 @@
 package ordersapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -174,27 +173,10 @@ func (h *handlers) createOrder(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if id := createdID(out); id > 0 {
-		w.Header().Set("Location", "/orders/"+strconv.FormatInt(id, 10))
+	if out.OrderID > 0 {
+		w.Header().Set("Location", "/orders/"+strconv.FormatInt(out.OrderID, 10))
 	}
 	h.writeOutcome(w, out)
-}
-
-// createdID is the id of the order a creation answered: from the order itself, or from the
-// stored body of a replay.
-func createdID(out orders.Outcome) int64 {
-	if out.Order != nil {
-		return out.Order.ID()
-	}
-	var stored struct {
-		Data struct {
-			ID int64 `json:"id"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(out.Response.Body, &stored) != nil {
-		return 0
-	}
-	return stored.Data.ID
 }
 
 func (h *handlers) listOrders(w http.ResponseWriter, r *http.Request) {
