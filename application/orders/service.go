@@ -199,11 +199,7 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 	}
 	var fp string
 	if !cmd.Key.IsZero() {
-		parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
-		for _, l := range lines {
-			parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
-		}
-		fp = idempotency.Fingerprint(parts...)
+		fp = cmd.fingerprint(lines)
 		// A completed creation replays before the customer is checked: its answer stands
 		// even once the customer is deleted or customers-api is down.
 		out, found, err := s.stored(ctx, idempotency.OpCreateOrder, cmd.Key, "", fp)
@@ -232,6 +228,17 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 		return Outcome{}, fmt.Errorf("create order: %w", err)
 	}
 	return out, nil
+}
+
+// fingerprint identifies the request among those sent with one key: every field of cmd but
+// Key and Encode, with lines (cmd.Lines merged by order.Merge) in place of cmd.Lines.
+// TestCreateOrderFingerprintCoversEveryField fails when a field is added and not covered.
+func (cmd CreateOrder) fingerprint(lines []order.Line) string {
+	parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
+	for _, l := range lines {
+		parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
+	}
+	return idempotency.Fingerprint(parts...)
 }
 
 // createOrder is the transactional part of CreateOrder. Products are locked in id ascending
