@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
@@ -33,7 +34,7 @@ type Metrics interface {
 
 // errTimeout is the local server's answer when the handler has not answered by the
 // request's deadline (REQUEST_TIMEOUT) plus httpkit.DeadlineMargin.
-var errTimeout = errs.New(errs.KindTimeout, "gateway_timeout", "the request timed out, try again with the same idempotency_key")
+var errTimeout = errs.New(httperr.KindTimeout, "gateway_timeout", "the request timed out, try again with the same idempotency_key")
 
 // LocalServer serves fn over plain HTTP the way serverless-offline serves a function: each
 // request to Route becomes a REST API (v1) proxy event and the event's answer is written

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -521,7 +522,7 @@ func testIdemCreateReplayWithoutCustomer(t *testing.T, h *ordersHarness) {
 	}
 	for _, cause := range []error{
 		fmt.Errorf("customer %d: %w", h.customer, customer.ErrNotFound), // deleted since
-		errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached"),
+		errs.New(httperr.KindBadGateway, "bad_gateway", "customers-api could not be reached"),
 	} {
 		h.customers.fail(cause)
 		calls := h.customers.count()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
@@ -150,7 +151,7 @@ func testOrderCustomerCheck(t *testing.T, h *ordersHarness) {
 	}{
 		{fmt.Errorf("customers-api said 404: %w", customer.ErrNotFound), order.ErrCustomerNotFound},
 		{errors.New("connection refused"), order.ErrCustomersUnavailable},
-		{errs.New(errs.KindTimeout, "upstream_timeout", "timeout"), order.ErrCustomersUnavailable},
+		{errs.New(httperr.KindTimeout, "upstream_timeout", "timeout"), order.ErrCustomersUnavailable},
 	} {
 		h.customers.fail(c.cause)
 		_, err := h.svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: h.customer, Lines: lines,

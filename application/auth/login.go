@@ -33,7 +33,7 @@ type CheckLimit struct {
 	// Concurrent is how many checks may run at once (at least 1).
 	Concurrent int
 	// Wait is how long a login waits for a free slot before it is refused with
-	// *TooManyAttemptsError (429, Retry-After: 1); the waiting is bounded, never a queue.
+	// *TooManyAttemptsError (retry after a second); the waiting is bounded, never a queue.
 	Wait time.Duration
 }
 

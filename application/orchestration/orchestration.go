@@ -123,7 +123,7 @@ func NewService(customers CustomerDirectory, orders OrderService, answers Answer
 // and stores that answer before answering it.
 //
 // Idempotency of the writes lives in orders-api: the create key makes orders-api replay the
-// first order for the same body (and answer 422 idempotency_key_reused for another body), and
+// first order for the same body (and answer idempotency_key_reused for another body), and
 // the confirm key makes the confirmation replay. So a retry after a failure anywhere in the
 // flow lands on the order the first attempt created, with no second order and no second
 // stock decrement; and when the answer could not be stored (Outcome.NotSaved), a retry

@@ -241,10 +241,10 @@ func TestSameKeyOtherBodyIsReused(t *testing.T) {
 func TestRetryAfterFailedConfirmCompletesTheSameOrder(t *testing.T) {
 	t.Parallel()
 	svc, _, orders := setup()
-	timeout := errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	timeout := errs.New(errs.KindUnavailable, "upstream_timeout", "orders-api did not answer in time")
 	orders.confirmErrs = []error{timeout}
 	_, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
-	if errs.KindOf(err) != errs.KindTimeout || !errors.Is(err, timeout) {
+	if errs.KindOf(err) != errs.KindUnavailable || !errors.Is(err, timeout) {
 		t.Fatalf("got %v, want the confirm timeout", err)
 	}
 	out, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
@@ -266,9 +266,9 @@ func TestCustomerErrorsStopTheFlow(t *testing.T) {
 		t.Fatalf("got %v, want customer.ErrNotFound", err)
 	}
 	svc2, cs2, orders2 := setup()
-	cs2.err = errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached")
+	cs2.err = errs.New(errs.KindUnavailable, "bad_gateway", "customers-api could not be reached")
 	_, err = svc2.CreateAndConfirm(context.Background(), cmd("k1"))
-	if errs.KindOf(err) != errs.KindBadGateway {
+	if errs.KindOf(err) != errs.KindUnavailable {
 		t.Fatalf("got %v, want bad gateway", err)
 	}
 	if len(orders.tokens)+len(orders2.tokens) != 0 {
@@ -365,7 +365,7 @@ func TestRetryAnswersTheStoredBodyWhateverHappenedToTheCustomer(t *testing.T) {
 	t.Parallel()
 	for name, gone := range map[string]func(*fakeCustomers){
 		"customer deleted":   func(cs *fakeCustomers) { delete(cs.known, 1) },
-		"customers-api down": func(cs *fakeCustomers) { cs.err = errs.New(errs.KindBadGateway, "bad_gateway", "down") },
+		"customers-api down": func(cs *fakeCustomers) { cs.err = errs.New(errs.KindUnavailable, "bad_gateway", "down") },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -449,7 +449,7 @@ func TestAnswerLookupFailureStops(t *testing.T) {
 func TestAnswerNotSavedStillAnswers(t *testing.T) {
 	t.Parallel()
 	svc, _, orders, answers := setupWithAnswers()
-	answers.saveErr = errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	answers.saveErr = errs.New(errs.KindUnavailable, "upstream_timeout", "orders-api did not answer in time")
 	first, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
 	if err != nil || first.Result == nil || len(first.Body) == 0 || !errors.Is(first.NotSaved, answers.saveErr) {
 		t.Fatalf("got %+v, %v, want the answer with NotSaved set", first, err)

@@ -178,9 +178,8 @@ type CreateOrder struct {
 // the stock. With a key whose creation already completed for the same request, the stored
 // answer is replayed first, before the customer is asked about.
 //
-// Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound (422);
-// order.ErrCustomersUnavailable (503); *order.UnknownProductsError (422 product_not_found);
-// *order.InsufficientStockError (409); with a key, idempotency.ErrKeyReused when the key
+// Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound;
+// order.ErrCustomersUnavailable; *order.UnknownProductsError; *order.InsufficientStockError; with a key, idempotency.ErrKeyReused when the key
 // was used with another body and idempotency.ErrInProgress.
 //
 // With a key, the fingerprint is that of the normalized request: the customer id and the

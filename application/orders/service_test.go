@@ -116,8 +116,8 @@ func TestCustomerCheckedBeforeAnyTransaction(t *testing.T) {
 	f := newFixture(t, map[int64]error{
 		2: fmt.Errorf("customers-api: %w", customer.ErrNotFound),
 		3: errors.New("dial tcp: connection refused"),
-		4: errs.New(errs.KindTimeout, "upstream_timeout", "customers-api timed out"),
-		5: errs.New(errs.KindBadGateway, "bad_gateway", "customers-api answered 500"),
+		4: errs.New(errs.KindUnavailable, "upstream_timeout", "customers-api timed out"),
+		5: errs.New(errs.KindInternal, "bad_gateway", "customers-api answered 500"),
 	})
 	p := f.product(t, "A", 100, 10)
 	lines := []order.Line{{ProductID: p.ID(), Qty: 1}}

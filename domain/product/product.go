@@ -12,7 +12,7 @@ import (
 )
 
 // Limits of a product's fields. Stock and quantities fit the database's INT column, so a
-// value the database would refuse is a client mistake (400), never a 500.
+// value the database would refuse is a client mistake (KindInvalid), never an internal error.
 const (
 	MaxSKULength  = 100
 	MaxNameLength = 255

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
@@ -42,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		switch errs.KindOf(err) {
-		case errs.KindInvalid, errs.KindTooLarge:
+		case errs.KindInvalid, httperr.KindTooLarge:
 		default:
 			t.Fatalf("body %q: got unclassified error %v", b, err)
 		}
