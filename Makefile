@@ -34,7 +34,7 @@ MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "
 	awk '/adapters\/mysql\/mysqltest/ { print $$1 }')
 
 # The fault-injection suite (make test-faults).
-FAULTTEST_PKG ?= ./bootstrap/faulttest
+FAULTTEST_PKG ?= ./tools/faulttest
 
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
 	migrate seed lambda bench profile bench-go fuzz test-faults compose-up compose-down clean
@@ -152,7 +152,7 @@ for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
 	$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "$@: nothing healthy on port $$port; see $(BIN)/bench-services.log" >&2; exit 1; }; \
 done
 endef
-BENCH_TOOLS := loadtest=./bootstrap/loadtest sqlbench=./bootstrap/sqlbench bench=./tools/bench
+BENCH_TOOLS := loadtest=./tools/loadtest sqlbench=./tools/sqlbench bench=./tools/bench
 BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.0.1:$(ORDERS_PORT)
 
 # bench: with the services up (START_SERVICES), tools/bench runs at BENCH_CLIENTS for

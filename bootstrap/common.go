@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/google/wire"
 
+	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
-	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 )
 
@@ -29,32 +28,9 @@ var CommonSet = wire.NewSet(
 	ProvideServerConfig,
 )
 
-// MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
-var MySQLSet = wire.NewSet(ProvideDB)
-
 // NewLogger returns the JSON logger of a service, tagged with its name.
 func NewLogger(service Service, level slog.Level, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})).With(slog.String("service", string(service)))
-}
-
-// ProvideDB migrates (when configured) and opens the pool; the cleanup closes it.
-func ProvideDB(ctx context.Context, cfg Config, logger *slog.Logger) (*sql.DB, func(), error) {
-	if cfg.MigrateOnStart {
-		if err := mysql.Migrate(ctx, cfg.DatabaseURL, logWriter{logger}); err != nil {
-			return nil, nil, err
-		}
-	}
-	pool := cfg.Pool
-	pool.Logger = logger
-	// A third of REQUEST_TIMEOUT: a statement waiting on a row lock ends on the server (and
-	// the unit may retry once) before the request gives up on it.
-	pool.StatementTimeout = cfg.RequestTimeout / 3
-	db, err := mysql.Open(ctx, cfg.DatabaseURL, pool)
-	if err != nil {
-		return nil, nil, err
-	}
-	logger.Info("using MySQL", slog.Int("max_open_conns", pool.MaxOpenConns), slog.Duration("statement_timeout", pool.StatementTimeout))
-	return db, func() { _ = db.Close() }, nil
 }
 
 // ProvideTokens builds the JWT issuer and verifier from the configuration.
@@ -76,6 +52,14 @@ func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 	return sc
 }
 
+// ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
+// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt). orders-api checks customers with it; the
+// orchestrator looks them up.
+func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
+	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
+}
+
 // Initialize builds a service's app with its memory injector when cfg names no database,
 // else with its MySQL injector. The cleanup is never nil: the MySQL injector's closes the
 // pool, the memory one's does nothing.
@@ -92,21 +76,6 @@ func Initialize[App any](ctx context.Context, cfg Config, logger *slog.Logger,
 
 // Clock returns the current time in UTC; use cases receive it as a function.
 func Clock() func() time.Time { return func() time.Time { return time.Now().UTC() } }
-
-// logWriter sends dbmate's progress lines to the structured log.
-type logWriter struct{ l *slog.Logger }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.l.Info("migrate", slog.String("output", string(trimNewline(p))))
-	return len(p), nil
-}
-
-func trimNewline(p []byte) []byte {
-	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
-		p = p[:len(p)-1]
-	}
-	return p
-}
 
 // Garbage collector defaults of the services, unless GOGC or GOMEMLIMIT say otherwise. A
 // service's live heap is a few MiB, so the runtime's default (collect when the heap has
@@ -139,7 +108,7 @@ func Main(service Service, start func(ctx context.Context, cfg Config, logger *s
 	}
 	tuneGC(os.Getenv)
 	var out io.Writer = os.Stdout
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+	if !cfg.Lambda {
 		buffered := newBufferedOutput(os.Stdout)
 		defer buffered.Close()
 		out = buffered

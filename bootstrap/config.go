@@ -1,5 +1,7 @@
-// Package bootstrap reads configuration and wires the adapters into the use cases with
-// Wire. It is the only package that reads the environment or imports Wire.
+// Package bootstrap is what the binaries under bootstrap/ share: the configuration (the only
+// code reading the environment), the body of a service's main and the providers more than one
+// binary needs. It imports no database driver, dbmate, bcrypt or Prometheus: those belong to
+// the binaries that use them (bootstrap/database holds the MySQL pieces two of them share).
 package bootstrap
 
 import (
@@ -10,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 )
 
 // The seed's example secrets, used only when nothing is configured and no database is used.
@@ -26,8 +26,8 @@ const (
 // Config is every setting of the three services, read once at start-up.
 type Config struct {
 	Port             int
-	DatabaseURL      mysql.DatabaseURL // empty: in-memory adapters
-	Pool             mysql.PoolConfig
+	DatabaseURL      string // mysql://user:pass@host:port/db; empty: in-memory adapters
+	Pool             Pool
 	MigrateOnStart   bool
 	JWTSecret        string
 	JWTIssuer        string
@@ -46,8 +46,11 @@ type Config struct {
 	ShutdownDrainDelay time.Duration
 	RequestTimeout     time.Duration
 	LogLevel           slog.Level
-	PprofAddr          string   // host:port of the opt-in net/http/pprof listener; empty: none
-	Warnings           []string // non-fatal findings to log at start-up
+	PprofAddr          string // host:port of the opt-in net/http/pprof listener; empty: none
+	// Lambda is true under AWS Lambda (the runtime sets AWS_LAMBDA_RUNTIME_API): the
+	// orchestrator then serves API Gateway events, and the demo secrets are refused.
+	Lambda   bool
+	Warnings []string // non-fatal findings to log at start-up
 
 	// OrderHoldTTL is how long a new order holds its stock while CREATED (ORDER_HOLD_TTL);
 	// 0: orders never expire.
@@ -55,6 +58,14 @@ type Config struct {
 	// OrderSweepInterval is how often orders-api expires the orders whose hold has passed
 	// (ORDER_SWEEP_INTERVAL).
 	OrderSweepInterval time.Duration
+}
+
+// Pool sizes the MySQL connection pool (DB_MAX_OPEN_CONNS, DB_MAX_IDLE_CONNS,
+// DB_CONN_MAX_LIFETIME).
+type Pool struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
 }
 
 // Service names a binary, for defaults that differ between them.
@@ -92,7 +103,8 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 		ShutdownDrainDelay: r.duration("SHUTDOWN_DRAIN_DELAY", 5*time.Second),
 		MigrateOnStart:     r.bool("MIGRATE_ON_START", true),
 		PprofAddr:          getenv("PPROF_ADDR"),
-		Pool: mysql.PoolConfig{
+		Lambda:             getenv("AWS_LAMBDA_RUNTIME_API") != "",
+		Pool: Pool{
 			MaxOpenConns:    r.int("DB_MAX_OPEN_CONNS", 32),
 			MaxIdleConns:    r.int("DB_MAX_IDLE_CONNS", 32),
 			ConnMaxLifetime: r.duration("DB_CONN_MAX_LIFETIME", 5*time.Minute),
@@ -136,8 +148,17 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// secrets fills demo values in memory mode and insists on strong ones with a database.
+// secrets fills demo values in memory mode and insists on strong ones with a database or
+// under AWS Lambda. The orchestrator never has a database, so without the Lambda rule a
+// deployed function would run on the seed's demo secrets.
 func (c *Config) secrets(service Service, r *reader) {
+	if c.Lambda {
+		for _, s := range []struct{ name, v string }{{"JWT_SECRET", c.JWTSecret}, {"SERVICE_TOKEN", c.ServiceToken}} {
+			if len(s.v) < minSecretBytes {
+				r.fail(fmt.Sprintf("%s must be set to at least %d bytes under AWS Lambda", s.name, minSecretBytes))
+			}
+		}
+	}
 	demo := []struct {
 		name   string
 		v      *string
@@ -167,6 +188,21 @@ func (c *Config) secrets(service Service, r *reader) {
 	if len(defaulted) > 0 {
 		r.warn("using the seed's example values for " + strings.Join(defaulted, ", ") + ": fine for a demo, never for production")
 	}
+}
+
+// LoadMigrateConfig reads only what the migrate command needs: the database, named by
+// DATABASE_URL or the DB_* set exactly as the services read them. Unlike LoadConfig it asks
+// for no secrets, since migrating serves no requests.
+func LoadMigrateConfig(getenv func(string) string) (string, error) {
+	r := reader{getenv: getenv}
+	u := r.databaseURL()
+	if len(r.problems) == 0 && u == "" {
+		r.fail("DATABASE_URL (mysql://user:pass@host:port/db) or DB_HOST and DB_NAME is required")
+	}
+	if len(r.problems) > 0 {
+		return "", fmt.Errorf("configuration: %s", strings.Join(r.problems, "; "))
+	}
+	return u, nil
 }
 
 type reader struct {
@@ -233,14 +269,14 @@ func (r *reader) level(name string) slog.Level {
 
 // databaseURL reads DATABASE_URL, else builds one from the DB_* set. DB_HOST alone (or
 // DB_NAME alone) is enough to mean "use MySQL"; the others default to the seed's values.
-func (r *reader) databaseURL() mysql.DatabaseURL {
+func (r *reader) databaseURL() string {
 	if v := r.getenv("DATABASE_URL"); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || u.Scheme != "mysql" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
 			r.fail("DATABASE_URL must look like mysql://user:pass@host:port/db")
 			return ""
 		}
-		return mysql.DatabaseURL(v)
+		return v
 	}
 	host, name := r.getenv("DB_HOST"), r.getenv("DB_NAME")
 	if host == "" && name == "" {
@@ -261,5 +297,5 @@ func (r *reader) databaseURL() mysql.DatabaseURL {
 	} else {
 		u.User = url.User(user)
 	}
-	return mysql.DatabaseURL(u.String())
+	return u.String()
 }

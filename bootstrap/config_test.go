@@ -10,6 +10,42 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// TestLoadConfigUnderLambda: under AWS Lambda the orchestrator, which has no database, must
+// not fall back to the demo secrets.
+func TestLoadConfigUnderLambda(t *testing.T) {
+	t.Parallel()
+	strong := "0123456789abcdef"
+	cases := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"both strong", map[string]string{"JWT_SECRET": strong, "SERVICE_TOKEN": strong}, ""},
+		{"none", map[string]string{}, "JWT_SECRET must be set to at least 16 bytes under AWS Lambda"},
+		{"weak jwt", map[string]string{"JWT_SECRET": strong[:15], "SERVICE_TOKEN": strong}, "JWT_SECRET must be set"},
+		{"no service token", map[string]string{"JWT_SECRET": strong}, "SERVICE_TOKEN must be set"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
+			c, err := bootstrap.LoadConfig(bootstrap.Orchestrator, env(tc.env))
+			if tc.wantErr == "" {
+				if err != nil || !c.Lambda || c.JWTSecret != strong {
+					t.Fatalf("got %+v, %v; want the Lambda configuration with the given secrets", c, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	if c, err := bootstrap.LoadConfig(bootstrap.Orchestrator, env(nil)); err != nil || c.Lambda {
+		t.Fatalf("outside Lambda: got Lambda %v, %v; want the demo secrets accepted", c.Lambda, err)
+	}
+}
+
 func TestLoadConfigDefaultsInMemory(t *testing.T) {
 	t.Parallel()
 	c, err := bootstrap.LoadConfig(bootstrap.CustomersAPI, env(nil))
@@ -102,9 +138,6 @@ func TestLoadConfigOrderHold(t *testing.T) {
 			if err != nil || got.OrderHoldTTL != c.hold || got.OrderSweepInterval != c.sweep {
 				t.Fatalf("got hold %v sweep %v (%v), want %v %v", got.OrderHoldTTL, got.OrderSweepInterval, err, c.hold, c.sweep)
 			}
-			if cfg := bootstrap.ProvideOrdersConfig(got, nil); cfg.HoldTTL != c.hold {
-				t.Fatalf("the use cases got hold %v, want %v", cfg.HoldTTL, c.hold)
-			}
 		})
 	}
 }
@@ -137,5 +170,38 @@ func TestShutdownDrainDelay(t *testing.T) {
 	if _, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, env(map[string]string{"SHUTDOWN_DRAIN_DELAY": "-1s"})); err == nil ||
 		!strings.Contains(err.Error(), "SHUTDOWN_DRAIN_DELAY") {
 		t.Errorf("SHUTDOWN_DRAIN_DELAY=-1s: got %v, want an error naming it", err)
+	}
+}
+
+func TestLoadMigrateConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr string
+	}{
+		{name: "nothing configured", env: nil, wantErr: "DATABASE_URL"},
+		{name: "url", env: map[string]string{"DATABASE_URL": "mysql://app:pw@db:3306/backoffice"}, want: "mysql://app:pw@db:3306/backoffice"},
+		{name: "bad url", env: map[string]string{"DATABASE_URL": "postgres://db/x"}, wantErr: "DATABASE_URL must look like"},
+		{name: "db set", env: map[string]string{"DB_HOST": "db", "DB_USER": "app", "DB_PASSWORD": "pw", "DB_NAME": "backoffice"}, want: "mysql://app:pw@db:3306/backoffice"},
+		{name: "host without name", env: map[string]string{"DB_HOST": "db"}, wantErr: "DB_NAME is required"},
+		// The migrate command needs no secrets, unlike a service on MySQL.
+		{name: "no secrets needed", env: map[string]string{"DB_NAME": "backoffice"}, want: "mysql://root@127.0.0.1:3306/backoffice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := bootstrap.LoadMigrateConfig(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("got %q, %v; want %q, nil", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -2,7 +2,7 @@
 -- (mysql DBNAME < db/schema.sql). It is not applied by the services: they run the migrations.
 -- Loading it also fills schema_migrations, so a later migrate applies only newer files.
 --
--- Kept in sync by bootstrap/deploytest (TestSchemaMatchesMigrations): it migrates one fresh
+-- Kept in sync by tools/deploytest (TestSchemaMatchesMigrations): it migrates one fresh
 -- database, loads this file into another, and compares SHOW CREATE TABLE of every table.
 -- Written for both MySQL 8 and MariaDB 10.11. After adding a migration, add its table changes
 -- and its version here.

@@ -20,7 +20,7 @@ var benchOrdersPool = mysql.PoolConfig{MaxOpenConns: 32, MaxIdleConns: 32, ConnM
 
 // BenchmarkOrdersCreateConfirmMySQL runs create order + confirm (with a key) through the
 // real orders.Service over the MySQL store with 16 goroutines (repotest.BenchCreateConfirm:
-// the 16 clients of bootstrap/loadtest's flow mode and of bootstrap/sqlbench, so that the
+// the 16 clients of tools/loadtest's flow mode and of tools/sqlbench, so that the
 // figures compare) on a pool sized like orders-api's. "shared_product": every flow buys the
 // same product (one hot row lock, as loadtest -products 1); "own_product": each goroutine
 // buys its own (loadtest's default).
@@ -88,7 +88,7 @@ func benchOrdersOpen(b *testing.B, interpolate bool) *sql.DB {
 }
 
 // benchOrdersCustomers says yes to every customer: the benchmark measures the orders side
-// only (orders-api asks customers-api over HTTP; bootstrap/loadtest includes that).
+// only (orders-api asks customers-api over HTTP; tools/loadtest includes that).
 type benchOrdersCustomers struct{}
 
 func (benchOrdersCustomers) CheckCustomer(context.Context, int64) error { return nil }

@@ -18,11 +18,11 @@ import (
 )
 
 // benchClients is how many goroutines BenchCreateConfirm runs at once: the 16 clients of
-// bootstrap/loadtest's flow mode and of bootstrap/sqlbench, so that the figures compare.
+// tools/loadtest's flow mode and of tools/sqlbench, so that the figures compare.
 const benchClients = 16
 
 // BenchCreateConfirm runs b.N create+confirm flows through svc on ~16 goroutines and
-// reports flows/s. Each flow is what bootstrap/loadtest's flow mode asks over HTTP: create
+// reports flows/s. Each flow is what tools/loadtest's flow mode asks over HTTP: create
 // an order of one unit of a product for customerID without a key, then confirm it with a
 // fresh key. With shared every flow buys the same product (one hot row, as loadtest
 // -products 1); without, each goroutine buys a product of its own (loadtest's default).

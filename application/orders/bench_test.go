@@ -17,7 +17,7 @@ func (okCustomers) CheckCustomer(context.Context, int64) error { return nil }
 
 // BenchmarkCreateConfirmMemory runs create order + confirm (with a key) through the real
 // orders.Service over the memory store with 16 goroutines (repotest.BenchCreateConfirm, the
-// 16 clients of bootstrap/loadtest's flow mode, so that the figures compare).
+// 16 clients of tools/loadtest's flow mode, so that the figures compare).
 // "shared_product": every flow buys the same product (loadtest -products 1); "own_product":
 // each goroutine buys a product of its own (loadtest's default).
 //

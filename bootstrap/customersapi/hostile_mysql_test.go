@@ -12,7 +12,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
-	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
 
 // hostileCustomerRequests are the inputs only a real database could choke on: columns filled
@@ -97,7 +96,7 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 	var results map[string][]string // what the searches of the first app found
 	for _, app := range []struct {
 		name string
-		app  bootstrap.CustomersAPIApp
+		app  CustomersAPIApp
 	}{{"memory", mem}, {"mysql", sql}} {
 		send := func(method, target, body, auth string) (int, string) {
 			t.Helper()

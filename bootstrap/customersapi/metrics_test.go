@@ -12,7 +12,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
-	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 )
 
@@ -39,8 +38,8 @@ func TestMetricsCountRequestsAndRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m := bootstrap.ProvideCustomersMySQLMetrics(db)
-	repo := bootstrap.ProvideCustomerMySQLRepository(db, m)
+	m := ProvideCustomersMySQLMetrics(db)
+	repo := ProvideCustomerMySQLRepository(db, m)
 	c, err := customer.NewCustomer("Retry", "retry@acme.com", "", time.Now())
 	if err != nil {
 		t.Fatal(err)

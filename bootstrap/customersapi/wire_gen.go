@@ -8,39 +8,39 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi"
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
+	"log/slog"
 )
 
 // Injectors from wire.go:
 
 // initializeMemory builds customers-api over memory adapters.
-func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.CustomersAPIApp, error) {
+func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, error) {
 	customerRepository := memory.NewCustomerRepository()
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
-	attemptLimiter := bootstrap.ProvideAttemptLimiter()
-	passwordChecker, err := bootstrap.ProvidePasswordChecker(cfg)
+	attemptLimiter := ProvideAttemptLimiter()
+	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, err
+		return CustomersAPIApp{}, err
 	}
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, err
+		return CustomersAPIApp{}, err
 	}
-	checkLimit := bootstrap.ProvideLoginCheckLimit()
-	login := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	checkLimit := ProvideLoginCheckLimit()
+	authService := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideMemoryReadyChecks()
-	metrics := bootstrap.ProvideCustomersMetrics()
+	readyChecks := ProvideMemoryReadyChecks()
+	metrics := ProvideCustomersMetrics()
 	deps := customersapi.Deps{
 		Customers:    service,
-		Login:        login,
+		Login:        authService,
 		Verifier:     tokens,
 		ServiceToken: serviceToken,
 		Logger:       logger,
@@ -49,7 +49,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	customersAPIApp := bootstrap.CustomersAPIApp{
+	customersAPIApp := CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 	}
@@ -57,33 +57,33 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Cust
 }
 
 // initializeMySQL builds customers-api over MySQL; the cleanup closes the pool.
-func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (bootstrap.CustomersAPIApp, func(), error) {
-	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger)
+func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIApp, func(), error) {
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger)
 	if err != nil {
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
-	metrics := bootstrap.ProvideCustomersMySQLMetrics(db)
-	customerRepository := bootstrap.ProvideCustomerMySQLRepository(db, metrics)
+	metrics := ProvideCustomersMySQLMetrics(db)
+	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
-	attemptLimiter := bootstrap.ProvideAttemptLimiter()
-	passwordChecker, err := bootstrap.ProvidePasswordChecker(cfg)
+	attemptLimiter := ProvideAttemptLimiter()
+	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.CustomersAPIApp{}, nil, err
+		return CustomersAPIApp{}, nil, err
 	}
-	checkLimit := bootstrap.ProvideLoginCheckLimit()
-	login := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	checkLimit := ProvideLoginCheckLimit()
+	authService := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideMySQLReadyChecks(db)
+	readyChecks := ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{
 		Customers:    service,
-		Login:        login,
+		Login:        authService,
 		Verifier:     tokens,
 		ServiceToken: serviceToken,
 		Logger:       logger,
@@ -92,7 +92,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	customersAPIApp := bootstrap.CustomersAPIApp{
+	customersAPIApp := CustomersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 	}

@@ -10,12 +10,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := bootstrap.MigrateMain(ctx, os.Getenv, os.Stdout, os.Stderr)
+	code := database.MigrateMain(ctx, os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

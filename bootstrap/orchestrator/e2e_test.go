@@ -67,7 +67,7 @@ type world struct {
 	customersURL  string
 	ordersURL     string
 	seen          *seen
-	app           *bootstrap.OrchestratorApp
+	app           *OrchestratorApp
 	token         string
 	customerID    int64
 }

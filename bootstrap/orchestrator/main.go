@@ -22,10 +22,7 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		if err := bootstrap.CheckLambdaSecrets(os.Getenv); err != nil {
-			return err
-		}
+	if cfg.Lambda {
 		logger.Info("serving API Gateway events under AWS Lambda",
 			slog.String("customers_api", cfg.CustomersAPIBase), slog.String("orders_api", cfg.OrdersAPIBase))
 		awslambda.StartWithOptions(app.Handler.Handle, awslambda.WithContext(ctx))

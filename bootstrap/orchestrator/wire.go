@@ -12,7 +12,7 @@ import (
 
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
-func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstrap.OrchestratorApp, error) {
-	wire.Build(bootstrap.CommonSet, bootstrap.OrchestratorSet)
+func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*OrchestratorApp, error) {
+	wire.Build(bootstrap.CommonSet, OrchestratorSet)
 	return nil, nil
 }

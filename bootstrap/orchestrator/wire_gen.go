@@ -17,12 +17,12 @@ import (
 
 // initializeOrchestrator builds the orchestrator over the real customers-api and orders-api
 // clients.
-func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstrap.OrchestratorApp, error) {
+func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*OrchestratorApp, error) {
 	client, err := bootstrap.ProvideCustomersClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ordersclientClient, err := bootstrap.ProvideOrdersClient(cfg)
+	ordersclientClient, err := ProvideOrdersClient(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -32,10 +32,10 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*bootstr
 		return nil, err
 	}
 	handler := lambda.NewHandler(service, tokens, logger)
-	metrics := bootstrap.ProvideOrchestratorMetrics()
-	orchestratorHTTP := bootstrap.ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics)
+	metrics := ProvideOrchestratorMetrics()
+	orchestratorHTTP := ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	orchestratorApp := &bootstrap.OrchestratorApp{
+	orchestratorApp := &OrchestratorApp{
 		Handler: handler,
 		HTTP:    orchestratorHTTP,
 		Server:  serverConfig,

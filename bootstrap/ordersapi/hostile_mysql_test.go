@@ -12,7 +12,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
-	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
 
 // TestHostileInputOnMySQLAndMemory sends, to orders-api built by its MySQL injector and by
@@ -110,7 +109,7 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 	var results map[string][]string // what its searches found
 	for _, a := range []struct {
 		name string
-		app  bootstrap.OrdersAPIApp
+		app  OrdersAPIApp
 	}{{"memory", mem}, {"mysql", app}} {
 		send := func(method, target, body string, header ...string) (int, string) {
 			t.Helper()

@@ -27,8 +27,8 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	defer cleanup()
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
-	jobs.Go(func() { bootstrap.PurgeExpiredKeys(jobsCtx, app.Orders, logger, bootstrap.KeyPurgeInterval) })
-	jobs.Go(func() { bootstrap.ExpireOrders(jobsCtx, app.Orders, logger, cfg.OrderSweepInterval) })
+	jobs.Go(func() { PurgeExpiredKeys(jobsCtx, app.Orders, logger, KeyPurgeInterval) })
+	jobs.Go(func() { ExpireOrders(jobsCtx, app.Orders, logger, cfg.OrderSweepInterval) })
 	defer func() { stopJobs(); jobs.Wait() }()
 	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
 }

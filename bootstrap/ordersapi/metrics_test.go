@@ -11,7 +11,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/apitest"
 	"github.com/b2b-backoffice/backoffice/application/orders"
-	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
 
 // TestMySQLStoreCountsTransactionRetries: the store the MySQL injector builds reports every
@@ -22,8 +21,8 @@ func TestMySQLStoreCountsTransactionRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := bootstrap.ProvideOrdersMySQLMetrics(db)
-	store := bootstrap.ProvideOrdersMySQLStore(db, m)
+	m := ProvideOrdersMySQLMetrics(db)
+	store := ProvideOrdersMySQLStore(db, m)
 	const retries = `backoffice_events_total{event="transaction_retry",service="orders-api"} `
 	if text := apitest.MetricsText(t, m.Handler()); !strings.Contains(text, retries+"0") {
 		t.Fatalf("before any retry: metrics lack %q", retries+"0")

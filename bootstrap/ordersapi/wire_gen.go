@@ -12,28 +12,29 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 	"log/slog"
 )
 
 // Injectors from wire.go:
 
 // initializeMemory builds orders-api over memory adapters.
-func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.OrdersAPIApp, error) {
+func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, error) {
 	ordersStore := memory.NewOrdersStore()
 	client, err := bootstrap.ProvideCustomersClient(cfg)
 	if err != nil {
-		return bootstrap.OrdersAPIApp{}, err
+		return OrdersAPIApp{}, err
 	}
 	v := bootstrap.Clock()
-	config := bootstrap.ProvideOrdersConfig(cfg, v)
+	config := ProvideOrdersConfig(cfg, v)
 	service := orders.NewService(ordersStore, client, config)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
-		return bootstrap.OrdersAPIApp{}, err
+		return OrdersAPIApp{}, err
 	}
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	metrics := bootstrap.ProvideOrdersMetrics()
-	readyChecks := bootstrap.ProvideOrdersMemoryReadyChecks(client, metrics)
+	metrics := ProvideOrdersMetrics()
+	readyChecks := ProvideOrdersMemoryReadyChecks(client, metrics)
 	deps := ordersapi.Deps{
 		Orders:       service,
 		Verifier:     tokens,
@@ -44,7 +45,7 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	ordersAPIApp := bootstrap.OrdersAPIApp{
+	ordersAPIApp := OrdersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Orders:  service,
@@ -53,28 +54,28 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (bootstrap.Orde
 }
 
 // initializeMySQL builds orders-api over MySQL; the cleanup closes the pool.
-func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (bootstrap.OrdersAPIApp, func(), error) {
-	db, cleanup, err := bootstrap.ProvideDB(ctx, cfg, logger)
+func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, func(), error) {
+	db, cleanup, err := database.ProvideDB(ctx, cfg, logger)
 	if err != nil {
-		return bootstrap.OrdersAPIApp{}, nil, err
+		return OrdersAPIApp{}, nil, err
 	}
-	metrics := bootstrap.ProvideOrdersMySQLMetrics(db)
-	ordersStore := bootstrap.ProvideOrdersMySQLStore(db, metrics)
+	metrics := ProvideOrdersMySQLMetrics(db)
+	ordersStore := ProvideOrdersMySQLStore(db, metrics)
 	client, err := bootstrap.ProvideCustomersClient(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.OrdersAPIApp{}, nil, err
+		return OrdersAPIApp{}, nil, err
 	}
 	v := bootstrap.Clock()
-	config := bootstrap.ProvideOrdersConfig(cfg, v)
+	config := ProvideOrdersConfig(cfg, v)
 	service := orders.NewService(ordersStore, client, config)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		cleanup()
-		return bootstrap.OrdersAPIApp{}, nil, err
+		return OrdersAPIApp{}, nil, err
 	}
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
-	readyChecks := bootstrap.ProvideOrdersMySQLReadyChecks(db, client, metrics)
+	readyChecks := ProvideOrdersMySQLReadyChecks(db, client, metrics)
 	deps := ordersapi.Deps{
 		Orders:       service,
 		Verifier:     tokens,
@@ -85,7 +86,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
-	ordersAPIApp := bootstrap.OrdersAPIApp{
+	ordersAPIApp := OrdersAPIApp{
 		Handler: handler,
 		Server:  serverConfig,
 		Orders:  service,

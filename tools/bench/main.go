@@ -43,7 +43,7 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the "mysql" driver of sql.Open
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
-	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
+	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
 type options struct {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
+	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
 // With BENCHTEST_TOOL set the test binary is a fake load tool: it prints the ready line,

@@ -17,7 +17,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
-	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 	"github.com/b2b-backoffice/backoffice/db"
 )
 
@@ -225,7 +225,7 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	for run, wantApplying := range []bool{true, false} {
 		var stdout, stderr bytes.Buffer
-		if code := bootstrap.MigrateMain(context.Background(), getenv, &stdout, &stderr); code != 0 {
+		if code := database.MigrateMain(context.Background(), getenv, &stdout, &stderr); code != 0 {
 			t.Fatalf("run %d: got exit code %d, want 0\nstdout: %s\nstderr: %s", run+1, code, stdout.String(), stderr.String())
 		}
 		if got := strings.Contains(stdout.String(), "Applying"); got != wantApplying {

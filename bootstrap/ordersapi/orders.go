@@ -1,4 +1,4 @@
-package bootstrap
+package main
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 )
 
 // OrdersAPISet builds orders-api above its store: the orders use cases with the customers-api
@@ -23,8 +25,8 @@ import (
 // Pair it with OrdersMemorySet or OrdersMySQLSet (each brings the store, the readiness
 // checks and the metrics) and a clock.
 var OrdersAPISet = wire.NewSet(
-	CommonSet,
-	ProvideCustomersClient,
+	bootstrap.CommonSet,
+	bootstrap.ProvideCustomersClient,
 	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	ProvideOrdersConfig,
 	orders.NewService,
@@ -63,18 +65,18 @@ type OrdersAPIApp struct {
 
 // ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL, ORDER_HOLD_TTL and the clock
 // to the use cases.
-func ProvideOrdersConfig(cfg Config, clock func() time.Time) orders.Config {
+func ProvideOrdersConfig(cfg bootstrap.Config, clock func() time.Time) orders.Config {
 	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL,
 		Clock: clock}
 }
 
 // ProvideOrdersMetrics returns orders-api's own registry, served at GET /metrics.
-func ProvideOrdersMetrics() *metrics.Metrics { return metrics.New(string(OrdersAPI)) }
+func ProvideOrdersMetrics() *metrics.Metrics { return metrics.New(string(bootstrap.OrdersAPI)) }
 
 // ProvideOrdersMySQLMetrics is ProvideOrdersMetrics with the pool's gauges.
 func ProvideOrdersMySQLMetrics(db *sql.DB) *metrics.Metrics {
 	m := ProvideOrdersMetrics()
-	m.WatchDB(db, string(OrdersAPI))
+	m.WatchDB(db, string(bootstrap.OrdersAPI))
 	return m
 }
 
@@ -82,6 +84,15 @@ func ProvideOrdersMySQLMetrics(db *sql.DB) *metrics.Metrics {
 // (deadlocks, lock-wait timeouts) in m.
 func ProvideOrdersMySQLStore(db *sql.DB, m *metrics.Metrics) *mysql.OrdersStore {
 	return mysql.NewOrdersStore(db).ObserveRetries(func() { m.Count(metrics.EventTransactionRetry) })
+}
+
+// dependencyChecks returns checks as readiness dependencies (reported by /ready?verbose,
+// never failing /ready) and exports each as backoffice_dependency_up in m.
+func dependencyChecks(m *metrics.Metrics, checks map[string]httpkit.Check) map[string]httpkit.Check {
+	for name, check := range checks {
+		m.WatchDependency(name, check)
+	}
+	return checks
 }
 
 // ProvideOrdersMemoryReadyChecks reports customers-api as a dependency (in /ready?verbose
@@ -95,7 +106,7 @@ func ProvideOrdersMemoryReadyChecks(cc *customersclient.Client, m *metrics.Metri
 // dependency.
 func ProvideOrdersMySQLReadyChecks(db *sql.DB, cc *customersclient.Client, m *metrics.Metrics) ordersapi.ReadyChecks {
 	checks := ProvideOrdersMemoryReadyChecks(cc, m)
-	checks.Own = databaseCheck(db)
+	checks.Own = database.ReadyCheck(db)
 	return checks
 }
 

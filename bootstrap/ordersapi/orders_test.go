@@ -1,4 +1,4 @@
-package bootstrap_test
+package main
 
 import (
 	"context"
@@ -98,7 +98,7 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	mu.Unlock()
 
 	runJob(t, func(ctx context.Context, logger *slog.Logger) {
-		bootstrap.PurgeExpiredKeys(ctx, svc, logger, time.Hour)
+		PurgeExpiredKeys(ctx, svc, logger, time.Hour)
 	},
 		"purged expired idempotency keys count=2")
 	if n, err := svc.PurgeExpiredKeys(t.Context()); err != nil || n != 0 {
@@ -128,12 +128,28 @@ func TestExpireOrders(t *testing.T) {
 	now = now.Add(time.Hour)
 	mu.Unlock()
 
-	runJob(t, func(ctx context.Context, logger *slog.Logger) { bootstrap.ExpireOrders(ctx, svc, logger, time.Hour) },
+	runJob(t, func(ctx context.Context, logger *slog.Logger) { ExpireOrders(ctx, svc, logger, time.Hour) },
 		"expired orders count=2")
 	if got, err := svc.GetProduct(t.Context(), p.ID()); err != nil || got.Stock() != 5 {
 		t.Fatalf("stock after the sweep: got %v, %v, want 5", got, err)
 	}
 	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != 0 {
 		t.Fatalf("sweep after the background sweep: got %d, %v, want 0 left", n, err)
+	}
+}
+
+// TestProvideOrdersConfig: the use cases get ORDER_HOLD_TTL, CANCEL_WINDOW and
+// IDEMPOTENCY_TTL as configured.
+func TestProvideOrdersConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, func(k string) string {
+		return map[string]string{"ORDER_HOLD_TTL": "0", "CANCEL_WINDOW": "3m", "IDEMPOTENCY_TTL": "2h"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ProvideOrdersConfig(cfg, nil)
+	if got.HoldTTL != 0 || got.CancelWindow != 3*time.Minute || got.IdempotencyTTL != 2*time.Hour {
+		t.Fatalf("got %+v, want hold 0, cancel window 3m, idempotency TTL 2h", got)
 	}
 }

@@ -1,5 +1,5 @@
 // Command loadtest drives the real services over HTTP and prints one summary line per run
-// that a script can read ("BENCH key=value ...", see bootstrap/benchstat). Modes:
+// that a script can read ("BENCH key=value ...", see tools/benchstat). Modes:
 //
 //	flow         create+confirm flows at -clients concurrency for -duration, each order of 1
 //	             to 3 random products of -products: ops/s and p50/p95/p99 per request kind
@@ -15,7 +15,7 @@
 // (status_5xx), and exit non-zero when there is any. With -wait they print
 // benchstat.ReadyLine once set up and start the load when a line arrives on stdin.
 //
-// It uses only the standard library (and this module's bootstrap/benchstat) so that anyone
+// It uses only the standard library (and this module's tools/benchstat) so that anyone
 // can rerun it: make bench.
 package main
 
@@ -35,7 +35,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
+	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
 type options struct {

@@ -1,5 +1,5 @@
-// Package benchstat is what bootstrap/loadtest (the services over HTTP) and
-// bootstrap/sqlbench (their bare-SQL ceiling) share, so that their figures compare: the load
+// Package benchstat is what tools/loadtest (the services over HTTP) and
+// tools/sqlbench (their bare-SQL ceiling) share, so that their figures compare: the load
 // loop (Run), the latencies per kind, the "BENCH key=value ..." line and its parser, the
 // start handshake, and how an order picks its products. It uses only the standard library,
 // so that loadtest keeps doing so too.

@@ -25,7 +25,7 @@ func TestMakefileTargets(t *testing.T) {
 		"migrate":          {"./bootstrap/migrate"},
 		"seed":             {"db/seed.sql", "mysql "},
 		"lambda":           {"GOOS=linux GOARCH=amd64 CGO_ENABLED=0", "-tags lambda.norpc", "-o build/lambda/bootstrap ./bootstrap/orchestrator", "zip -j build/lambda/orchestrator.zip build/lambda/bootstrap"},
-		"bench": {"loadtest=./bootstrap/loadtest sqlbench=./bootstrap/sqlbench bench=./tools/bench",
+		"bench": {"loadtest=./tools/loadtest sqlbench=./tools/sqlbench bench=./tools/bench",
 			"bin/run customers=bin/customers-api,PORT=3001 orders=bin/orders-api,PORT=3002 orchestrator=bin/orchestrator,PORT=3003 > bin/bench-services.log",
 			"bin/bench -clients 16 -duration 20s", "-mode contention -clients 200", "-mode idempotency -clients 200"},
 		"profile": {"customers=bin/customers-api,PORT=3001,PPROF_ADDR=127.0.0.1:6061 orders=bin/orders-api,PORT=3002,PPROF_ADDR=127.0.0.1:6062 orchestrator=bin/orchestrator,PORT=3003 ",

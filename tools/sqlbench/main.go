@@ -1,8 +1,8 @@
 // Command sqlbench is the ceiling `make bench` compares the services with: the fewest SQL
-// statements the contract allows for each operation bootstrap/loadtest sends, run as bare
+// statements the contract allows for each operation tools/loadtest sends, run as bare
 // SQL from Go (database/sql, go-sql-driver with interpolateParams, a pool as large as the
 // clients) on the database the services use, at -clients concurrency for -duration. It
-// prints one line in loadtest's format (bootstrap/benchstat):
+// prints one line in loadtest's format (tools/benchstat):
 //
 //	BENCH mode=sql-flow clients=16 seconds=20.0 ops=N ops_per_s=X errors=0 status_5xx=0 confirm_p50_ms=.. ... products=64 pool=16 pool_waits=0 pool_wait_ms=0
 //
@@ -36,7 +36,7 @@
 // With -wait it prints benchstat.ReadyLine once set up and starts when a line arrives on
 // stdin (tools/bench reads the server's statement counter around the load alone).
 //
-//	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./bootstrap/sqlbench -mode flow -clients 16 -duration 10s
+//	DATABASE_URL=mysql://root@127.0.0.1:3306/bench go run ./tools/sqlbench -mode flow -clients 16 -duration 10s
 package main
 
 import (
@@ -57,8 +57,8 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
-	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
 type options struct {

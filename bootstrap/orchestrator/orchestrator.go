@@ -1,7 +1,6 @@
-package bootstrap
+package main
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -13,12 +12,13 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
 
 // CustomersClientSet provides the customers-api client, bound to the orchestrator's customer
 // directory port. orders-api binds the same *customersclient.Client to its own checker port.
 var CustomersClientSet = wire.NewSet(
-	ProvideCustomersClient,
+	bootstrap.ProvideCustomersClient,
 	wire.Bind(new(orchestration.CustomerDirectory), new(*customersclient.Client)),
 )
 
@@ -50,16 +50,9 @@ type OrchestratorApp struct {
 // with another http.Handler).
 type OrchestratorHTTP http.Handler
 
-// ProvideCustomersClient builds the customers-api client from CUSTOMERS_API_BASE,
-// SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt).
-func ProvideCustomersClient(cfg Config) (*customersclient.Client, error) {
-	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout})
-}
-
 // ProvideOrdersClient builds the orders-api client from ORDERS_API_BASE, SERVICE_TOKEN (for
 // the stored answers) and UPSTREAM_TIMEOUT.
-func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
+func ProvideOrdersClient(cfg bootstrap.Config) (*ordersclient.Client, error) {
 	return ordersclient.New(ordersclient.Config{BaseURL: cfg.OrdersAPIBase, ServiceToken: cfg.ServiceToken,
 		Timeout: cfg.UpstreamTimeout})
 }
@@ -67,32 +60,18 @@ func ProvideOrdersClient(cfg Config) (*ordersclient.Client, error) {
 // ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by
 // the local server. Under AWS Lambda there is no HTTP server to scrape: CloudWatch reports
 // the function's invocations, errors and durations there.
-func ProvideOrchestratorMetrics() *metrics.Metrics { return metrics.New(string(Orchestrator)) }
+func ProvideOrchestratorMetrics() *metrics.Metrics {
+	return metrics.New(string(bootstrap.Orchestrator))
+}
 
 // ProvideOrchestratorHTTP serves the handler locally and /metrics from m. The orchestrator
 // keeps no state, so /ready is 200 whenever it runs (503 while draining); both services are
 // dependencies, reported by /ready?verbose and the backoffice_dependency_up gauge.
 func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics) OrchestratorHTTP {
-	checks := httpkit.ReadyChecks{Dependencies: dependencyChecks(m, map[string]httpkit.Check{
-		customersclient.Service: cc.Health,
-		ordersclient.Service:    oc.Health,
-	})}
-	return lambda.LocalServer(h.Handle, string(Orchestrator), checks, logger, m)
-}
-
-// CheckLambdaSecrets refuses to run under AWS Lambda with a missing or weak JWT_SECRET or
-// SERVICE_TOKEN. LoadConfig fills the seed's demo secrets whenever no database is configured,
-// which is always the orchestrator's case; that is fine for a local run, never for a deployed
-// function.
-func CheckLambdaSecrets(getenv func(string) string) error {
-	var problems []string
-	for _, name := range []string{"JWT_SECRET", "SERVICE_TOKEN"} {
-		if len(getenv(name)) < minSecretBytes {
-			problems = append(problems, fmt.Sprintf("%s must be set to at least %d bytes under AWS Lambda", name, minSecretBytes))
-		}
+	deps := map[string]httpkit.Check{customersclient.Service: cc.Health, ordersclient.Service: oc.Health}
+	for name, check := range deps {
+		m.WatchDependency(name, check)
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("configuration: %v", problems)
-	}
-	return nil
+	checks := httpkit.ReadyChecks{Dependencies: deps}
+	return lambda.LocalServer(h.Handle, string(bootstrap.Orchestrator), checks, logger, m)
 }

@@ -1,7 +1,6 @@
-package bootstrap
+package main
 
 import (
-	"context"
 	"database/sql"
 	"net/http"
 	"runtime"
@@ -18,6 +17,8 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
+	"github.com/b2b-backoffice/backoffice/bootstrap"
+	"github.com/b2b-backoffice/backoffice/bootstrap/database"
 )
 
 // CustomersAPISet builds customers-api above its customer store: the customer and login use
@@ -25,7 +26,7 @@ import (
 // (the JWT service both issues and verifies here). Pair it with CustomersMemorySet or
 // CustomersMySQLSet and a clock.
 var CustomersAPISet = wire.NewSet(
-	CommonSet,
+	bootstrap.CommonSet,
 	customers.NewService,
 	auth.NewService,
 	ProvidePasswordChecker,
@@ -59,12 +60,12 @@ var CustomersMySQLSet = wire.NewSet(
 )
 
 // ProvideCustomersMetrics returns customers-api's own registry, served at GET /metrics.
-func ProvideCustomersMetrics() *metrics.Metrics { return metrics.New(string(CustomersAPI)) }
+func ProvideCustomersMetrics() *metrics.Metrics { return metrics.New(string(bootstrap.CustomersAPI)) }
 
 // ProvideCustomersMySQLMetrics is ProvideCustomersMetrics with the pool's gauges.
 func ProvideCustomersMySQLMetrics(db *sql.DB) *metrics.Metrics {
 	m := ProvideCustomersMetrics()
-	m.WatchDB(db, string(CustomersAPI))
+	m.WatchDB(db, string(bootstrap.CustomersAPI))
 	return m
 }
 
@@ -81,7 +82,7 @@ type CustomersAPIApp struct {
 }
 
 // ProvidePasswordChecker hashes ADMIN_PASSWORD with bcrypt at start-up; only the hash is kept.
-func ProvidePasswordChecker(cfg Config) (*bcrypt.PasswordChecker, error) {
+func ProvidePasswordChecker(cfg bootstrap.Config) (*bcrypt.PasswordChecker, error) {
 	return bcrypt.NewPasswordChecker(cfg.AdminUser, cfg.AdminPassword, bcrypt.DefaultCost)
 }
 
@@ -105,19 +106,5 @@ func ProvideMemoryReadyChecks() customersapi.ReadyChecks { return customersapi.R
 
 // ProvideMySQLReadyChecks makes /ready ping the database.
 func ProvideMySQLReadyChecks(db *sql.DB) customersapi.ReadyChecks {
-	return customersapi.ReadyChecks{Own: databaseCheck(db)}
-}
-
-// databaseCheck is the readiness check of a service on MySQL: the pool answers a ping.
-func databaseCheck(db *sql.DB) map[string]httpkit.Check {
-	return map[string]httpkit.Check{"database": func(ctx context.Context) error { return mysql.Ping(ctx, db) }}
-}
-
-// dependencyChecks returns checks as readiness dependencies (reported by /ready?verbose,
-// never failing /ready) and exports each as backoffice_dependency_up in m.
-func dependencyChecks(m *metrics.Metrics, checks map[string]httpkit.Check) map[string]httpkit.Check {
-	for name, check := range checks {
-		m.WatchDependency(name, check)
-	}
-	return checks
+	return customersapi.ReadyChecks{Own: database.ReadyCheck(db)}
 }

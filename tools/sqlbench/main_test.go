@@ -14,7 +14,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
-	"github.com/b2b-backoffice/backoffice/bootstrap/benchstat"
+	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
 var env mysqltest.Env
