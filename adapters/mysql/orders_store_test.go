@@ -121,7 +121,7 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	}
 	defer db.Close()
 	store := mysql.NewOrdersStore(db)
-	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestIdempotencyKeysComparedExactly(t *testing.T) {
 func TestOrderForMissingCustomerRow(t *testing.T) {
 	t.Parallel()
 	store := mysql.NewOrdersStore(env.DB(t))
-	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)

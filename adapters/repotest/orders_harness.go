@@ -124,8 +124,8 @@ func newOrdersHarness(t *testing.T, store orders.Store, newCustomer NewCustomerI
 // orders holding their stock for hold (0: no expiry).
 func (h *ordersHarness) service(hold time.Duration) *orders.Service {
 	return orders.NewService(h.store, h.customers, orders.Config{
-		CancelWindow: ordersCancelWindow, IdempotencyTTL: ordersKeyTTL, HoldTTL: hold, Clock: h.clock.Now,
-	})
+		CancelWindow: ordersCancelWindow, IdempotencyTTL: ordersKeyTTL, HoldTTL: hold,
+	}, h.clock.Now)
 }
 
 // ordersToken returns a random lower-case word for data that must not collide with other

@@ -15,7 +15,7 @@ import (
 // store, not a 500 on MySQL only; the range's own ends are accepted.
 func TestListOrdersRefusesBoundsOutsideDatetime(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(memory.NewOrdersStore(), nil, orders.Config{})
+	svc := orders.NewService(memory.NewOrdersStore(), nil, orders.Config{}, time.Now)
 	page := paging.Request{Limit: 10}
 	for _, tc := range []struct {
 		name     string

@@ -20,8 +20,9 @@ type CustomerChecker interface {
 	CheckCustomer(ctx context.Context, id int64) error
 }
 
-// ProductRepository stores products. Inside Store.Transact it acts within the transaction
-// and its locks hold until the transaction ends; on Store.Repos each call stands alone.
+// ProductRepository stores products. Inside Store.Transact it acts within the unit of work
+// and its locks hold until the unit ends; on Store.Repos each call is atomic on its own
+// (Update locks, calls fn and saves in a transaction of its own).
 // Any error not listed is an infrastructure failure (an adapter maps an unreachable or busy
 // store to a KindUnavailable error, everything else is internal).
 type ProductRepository interface {
@@ -35,7 +36,7 @@ type ProductRepository interface {
 	// Update loads the product, locked against other changes until the unit of work ends,
 	// calls fn with it and, when fn returns nil, saves its name, price, stock and update time;
 	// the SKU is never written. Returns the product as saved, product.ErrNotFound, or fn's error
-	// unchanged (nothing saved). Call it inside Store.Transact.
+	// unchanged (nothing saved). fn may run more than once (a unit of work may be retried).
 	Update(ctx context.Context, id int64, fn func(p *product.Product) error) (*product.Product, error)
 
 	// List returns up to page.Limit+1 products in id ascending order with id > page.After
@@ -89,7 +90,7 @@ type OrderRepository interface {
 	// work ends, calls fn with it and, when fn returns nil, saves its status, update,
 	// confirmation and cancellation times and cancel reason (items, total, customer and expires_at never change).
 	// Returns the order as saved, order.ErrNotFound, or fn's error unchanged (nothing saved).
-	// Call it inside Store.Transact.
+	// Call it inside Store.Transact, with the other changes of the unit (stock, idempotency record).
 	Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error)
 
 	// List returns up to page.Limit+1 orders with their items, newest first (id descending),

@@ -32,8 +32,6 @@ type Config struct {
 	// 30 minutes); past it the order expires. Zero: new orders never expire. Each order
 	// keeps the expiry it was created with.
 	HoldTTL time.Duration
-	// Clock returns the current time; nil means time.Now in UTC.
-	Clock func() time.Time
 }
 
 // Service runs the use cases. It is safe for concurrent use: all shared state is in the
@@ -47,14 +45,11 @@ type Service struct {
 	clock     func() time.Time
 }
 
-// NewService returns the use cases over store, asking customers about customers.
-func NewService(store Store, customers CustomerChecker, cfg Config) *Service {
-	clock := cfg.Clock
-	if clock == nil {
-		clock = func() time.Time { return time.Now().UTC() }
-	}
+// NewService returns the use cases over store, asking customers about customers; now is
+// the clock.
+func NewService(store Store, customers CustomerChecker, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, customers: customers, window: cfg.CancelWindow, ttl: cfg.IdempotencyTTL, hold: cfg.HoldTTL,
-		clock: clock}
+		clock: now}
 }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
@@ -97,11 +92,7 @@ func (s *Service) CreateProduct(ctx context.Context, in CreateProduct) (*product
 	if err != nil {
 		return nil, err
 	}
-	var stored *product.Product
-	err = s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
-		stored, err = r.Products.Create(ctx, p)
-		return err
-	})
+	stored, err := s.store.Repos().Products.Create(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("create product: %w", err)
 	}
@@ -120,20 +111,16 @@ func (s *Service) GetProduct(ctx context.Context, id int64) (*product.Product, e
 	return p, nil
 }
 
-// UpdateProduct changes any of a product's name, price and stock. Errors: KindInvalid
-// (including an empty patch), product.ErrNotFound.
-func (s *Service) UpdateProduct(ctx context.Context, id int64, patch product.Changes) (*product.Product, error) {
+// UpdateProduct changes any of a product's name, price and stock: one aggregate, so the
+// repository's Update is the whole transaction. Errors: KindInvalid (including empty
+// changes), product.ErrNotFound.
+func (s *Service) UpdateProduct(ctx context.Context, id int64, ch product.Changes) (*product.Product, error) {
 	if id <= 0 {
 		return nil, product.ErrNotFound
 	}
-	var saved *product.Product
-	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
-		var err error
-		saved, err = r.Products.Update(ctx, id, func(p *product.Product) error { return p.Update(patch, s.now()) })
-		return err
-	})
+	saved, err := s.store.Repos().Products.Update(ctx, id, func(p *product.Product) error { return p.Update(ch, s.now()) })
 	if err != nil {
-		return nil, fmt.Errorf("patch product %d: %w", id, err)
+		return nil, fmt.Errorf("update product %d: %w", id, err)
 	}
 	return saved, nil
 }

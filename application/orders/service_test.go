@@ -76,7 +76,7 @@ func newFixture(t *testing.T, unknown map[int64]error) *fixture {
 	t.Helper()
 	f := &fixture{store: memory.NewOrdersStore(), j: &journal{}, now: t0}
 	f.svc = orders.NewService(journaledStore{f.store, f.j}, customers{f.j, unknown},
-		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: time.Hour, Clock: func() time.Time { return f.now }})
+		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: time.Hour}, func() time.Time { return f.now })
 	return f
 }
 
@@ -325,7 +325,7 @@ func (failingStore) Transact(context.Context, func(context.Context, orders.Repos
 
 func TestStoreFailureIsNotAClientError(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(failingStore{memory.NewOrdersStore()}, customers{&journal{}, nil}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	svc := orders.NewService(failingStore{memory.NewOrdersStore()}, customers{&journal{}, nil}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	_, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: 1, Qty: 1}}})
 	assertAnswer(t, "create", err, 503, "database_unavailable", nil)
 	_, err = svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: 1, Key: key(t, "k"), Encode: encode(200)})
@@ -336,7 +336,7 @@ func TestStoreFailureIsNotAClientError(t *testing.T) {
 
 func TestDefaultClockIsUTC(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(memory.NewOrdersStore(), customers{&journal{}, nil}, orders.Config{})
+	svc := orders.NewService(memory.NewOrdersStore(), customers{&journal{}, nil}, orders.Config{}, time.Now)
 	before := time.Now().Add(-time.Second)
 	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "A", Name: "A", PriceCents: 1, Stock: 1})
 	if err != nil {

@@ -63,11 +63,10 @@ type OrdersAPIApp struct {
 	Orders  *orders.Service
 }
 
-// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL, ORDER_HOLD_TTL and the clock
-// to the use cases.
-func ProvideOrdersConfig(cfg bootstrap.Config, clock func() time.Time) orders.Config {
-	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL,
-		Clock: clock}
+// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL and ORDER_HOLD_TTL to the use
+// cases.
+func ProvideOrdersConfig(cfg bootstrap.Config) orders.Config {
+	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL}
 }
 
 // ProvideOrdersMetrics returns orders-api's own registry, served at GET /metrics.

@@ -18,10 +18,14 @@ import (
 // ServiceName is the name /health reports.
 const ServiceName = "customers-api"
 
-// OpenAPI is the service's OpenAPI 3 description, served at GET /openapi.yaml.
+// spec is the service's OpenAPI 3 description, served at GET /openapi.yaml. It must say what
+// the contract says; the tests validate every recorded answer against it.
 //
 //go:embed openapi.yaml
-var OpenAPI []byte
+var spec []byte
+
+// Spec returns a copy of the OpenAPI document, for tests elsewhere that validate answers.
+func Spec() []byte { return append([]byte(nil), spec...) }
 
 //go:embed docs.html
 var docsPage []byte
@@ -87,7 +91,7 @@ func NewRouter(d Deps) http.Handler {
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
-	_, _ = w.Write(OpenAPI)
+	_, _ = w.Write(spec)
 }
 
 func serveDocs(w http.ResponseWriter, _ *http.Request) {

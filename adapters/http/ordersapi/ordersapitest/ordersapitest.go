@@ -125,7 +125,7 @@ func New(tb testing.TB, opts Options) *API {
 	}
 	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	svc := orders.NewService(opts.Store, checker, orders.Config{
-		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL, Clock: opts.Now})
+		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL}, opts.Now)
 	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
 	return &API{Handler: h, Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
