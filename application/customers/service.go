@@ -7,7 +7,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
-	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/text"
 )
 
@@ -83,7 +82,8 @@ func (s *Service) ListCustomers(ctx context.Context, q ListCustomers) (paging.Pa
 // UpdateCustomer applies a partial change: at least one field, each valid.
 func (s *Service) UpdateCustomer(ctx context.Context, id int64, ch customer.Changes) (*customer.Customer, error) {
 	if ch.Empty() {
-		return nil, errs.Invalid("at least one of name, email or phone must be given")
+		// Before the id: empty changes are a bad request whatever they would apply to.
+		return nil, customer.ErrNoChanges
 	}
 	if id <= 0 {
 		return nil, customer.ErrNotFound

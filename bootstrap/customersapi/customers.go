@@ -46,7 +46,7 @@ var CustomersMemorySet = wire.NewSet(
 	wire.Bind(new(customers.CustomerRepository), new(*memory.CustomerRepository)),
 	ProvideMemoryReadyChecks,
 	ProvideCustomersMetrics,
-	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // CustomersMySQLSet keeps customers in MySQL; /ready pings the pool, and the metrics include
@@ -56,7 +56,7 @@ var CustomersMySQLSet = wire.NewSet(
 	wire.Bind(new(customers.CustomerRepository), new(*mysql.CustomerRepository)),
 	ProvideMySQLReadyChecks,
 	ProvideCustomersMySQLMetrics,
-	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // ProvideCustomersMetrics returns customers-api's own registry, served at GET /metrics.

@@ -42,7 +42,7 @@ var OrdersMemorySet = wire.NewSet(
 	wire.Bind(new(orders.Store), new(*memory.OrdersStore)),
 	ProvideOrdersMemoryReadyChecks,
 	ProvideOrdersMetrics,
-	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
@@ -52,7 +52,7 @@ var OrdersMySQLSet = wire.NewSet(
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,
 	ProvideOrdersMySQLMetrics,
-	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // OrdersAPIApp is what the orders-api binary runs: the handler on Server.Addr, and the use

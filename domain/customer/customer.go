@@ -83,6 +83,9 @@ type Changes struct {
 	Phone *string
 }
 
+// ErrNoChanges: an update must set at least one field.
+var ErrNoChanges = errs.Invalid("at least one of name, email or phone must be given")
+
 // Empty reports whether the changes set nothing.
 func (c Changes) Empty() bool { return c.Name == nil && c.Email == nil && c.Phone == nil }
 
@@ -90,7 +93,7 @@ func (c Changes) Empty() bool { return c.Name == nil && c.Email == nil && c.Phon
 // valid; on error the customer is unchanged.
 func (c *Customer) Update(ch Changes, now time.Time) error {
 	if ch.Empty() {
-		return errs.Invalid("at least one of name, email or phone must be given")
+		return ErrNoChanges
 	}
 	name, email, phone := c.name, c.email, c.phone
 	var err error

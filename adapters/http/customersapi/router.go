@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -34,13 +33,6 @@ var docsPage []byte
 // memory adapters.
 type ReadyChecks httpkit.ReadyChecks
 
-// Metrics is what the router reports to, when given: per-route request counts and
-// latencies, served at GET /metrics. adapters/metrics implements it.
-type Metrics interface {
-	Observe(route, method string, status int, elapsed time.Duration)
-	Handler() http.Handler
-}
-
 // Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by
 // hand (see the customersapitest package for a ready-made one over memory adapters).
 type Deps struct {
@@ -50,7 +42,7 @@ type Deps struct {
 	ServiceToken httpkit.ServiceToken
 	Logger       *slog.Logger
 	Ready        ReadyChecks
-	Metrics      Metrics // nil: no /metrics
+	Metrics      httpkit.Metrics // nil: no /metrics
 }
 
 // NewRouter returns the whole customers-api handler: the routes of the contract wrapped in

@@ -12,10 +12,13 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 )
 
-// RouterMetrics is what a router reports to: per-request counts and latencies by route
-// template, method and status. adapters/metrics implements it.
-type RouterMetrics interface {
+// Metrics is what a service's router reports to and serves at GET /metrics: per-request
+// counts and latencies by route template, method and status, and business events by name
+// (replays, idempotency conflicts). adapters/metrics implements it; every service takes it.
+type Metrics interface {
 	Observe(route, method string, status int, elapsed time.Duration)
+	Count(event string)
+	Handler() http.Handler
 }
 
 // WrapRouter finishes a service's router: unknown routes answer NotFound, known routes with
@@ -23,7 +26,7 @@ type RouterMetrics interface {
 // request (for the metrics and the access log, so nothing matches a request twice), and
 // the whole is wrapped in Middleware with logger (nil: discarded) and, when m is not nil,
 // m's observer.
-func WrapRouter(r *mux.Router, logger *slog.Logger, m RouterMetrics) http.Handler {
+func WrapRouter(r *mux.Router, logger *slog.Logger, m Metrics) http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(NotFound)
 	r.MethodNotAllowedHandler = MethodNotAllowed(r)
 	r.Use(recordRoute)

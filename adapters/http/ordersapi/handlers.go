@@ -24,7 +24,7 @@ const (
 
 type handlers struct {
 	orders  *orders.Service
-	metrics Metrics
+	metrics httpkit.Metrics
 }
 
 func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {

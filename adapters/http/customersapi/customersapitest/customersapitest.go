@@ -54,7 +54,7 @@ type Options struct {
 	// Ready are readiness checks for GET /ready; default none (always ready).
 	Ready customersapi.ReadyChecks
 	// Metrics, when set, receives the request metrics and is served at GET /metrics.
-	Metrics customersapi.Metrics
+	Metrics httpkit.Metrics
 	// LoginChecks bounds the password checks; default 4 at once, waiting up to a second.
 	LoginChecks auth.CheckLimit
 	// Passwords, when set, wraps the bcrypt checker (to count or hold its checks).

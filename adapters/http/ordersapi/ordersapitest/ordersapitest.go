@@ -66,7 +66,7 @@ type Options struct {
 	Ready ordersapi.ReadyChecks
 	// Metrics, when set, receives the request metrics and idempotency counters and is
 	// served at GET /metrics.
-	Metrics ordersapi.Metrics
+	Metrics httpkit.Metrics
 }
 
 // API is orders-api over the configured store.
