@@ -178,8 +178,6 @@ type bench struct {
 	seq         atomic.Int64
 }
 
-// stamp is how the domain stamps times: UTC at microsecond precision (DATETIME(6)).
-
 func (b *bench) setUp(ctx context.Context, customers, products int) error {
 	now := timestamp.Of(time.Now())
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
