@@ -301,12 +301,6 @@ type Error struct {
 	retry   bool
 }
 
-// NewError returns an Error; clients use it to reclassify an upstream answer (for example a
-// 401 on a service-to-service route, which is the caller's configuration, not the user's fault).
-func NewError(service string, status int, kind errs.Kind, code, message string) *Error {
-	return &Error{Service: service, Status: status, kind: kind, code: code, message: message}
-}
-
 func (e *Error) Error() string           { return e.message }
 func (e *Error) Kind() errs.Kind         { return e.kind }
 func (e *Error) Code() string            { return e.code }
