@@ -135,9 +135,13 @@ seed: migrate ## migrate, then load db/seed.sql (customer 1 ACME, product 2 at 1
 		--protocol=tcp -h "$$host" -P "$$port" -u "$$user" "$$db" < db/seed.sql; \
 	echo "seed: done"
 
+# LAMBDA_TAGS: lambda.norpc drops aws-lambda-go's legacy RPC mode (provided.al2023 does not use
+# it); lambda leaves out the local server's Prometheus /metrics (bootstrap/orchestrator's
+# metrics.go): under AWS Lambda nothing scrapes it, CloudWatch counts the invocations.
+LAMBDA_TAGS := lambda.norpc,lambda
 lambda: ## build the orchestrator for AWS Lambda (provided.al2023, x86_64) into build/lambda/orchestrator.zip
 	@mkdir -p build/lambda
-	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o build/lambda/bootstrap ./bootstrap/orchestrator
+	GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(LAMBDA_TAGS) -trimpath -ldflags="-s -w" -o build/lambda/bootstrap ./bootstrap/orchestrator
 	rm -f build/lambda/orchestrator.zip
 	zip -j build/lambda/orchestrator.zip build/lambda/bootstrap
 
@@ -200,7 +204,7 @@ bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATAB
 
 FUZZTIME ?= 20s
 fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in make test)
-	@for p in ./domain/idempotency ./adapters/http/httpkit ./adapters/http/customersapi ./adapters/http/ordersapi ./adapters/lambda; do \
+	@for p in ./domain/idempotency ./adapters/http/httpkit ./adapters/http/customersapi ./adapters/http/ordersapi ./adapters/http/orchestratorapi ./adapters/lambda; do \
 		for f in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
 			echo "fuzz: $$p $$f"; \
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$p || exit 1; \

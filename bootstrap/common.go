@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -97,13 +96,20 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
+// logConfigError writes why the configuration was refused as one line of the services' JSON
+// log (its "error" names every variable at fault), the way CloudWatch and docker logs show
+// every other line.
+func logConfigError(w io.Writer, service Service, err error) {
+	NewLogger(service, slog.LevelInfo, w).Error("invalid configuration, not starting", slog.String("error", err.Error()))
+}
+
 // Main is the body of every binary: it loads the configuration, logs its warnings, runs
 // start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
 // its Wire injector) and serves until ctx ends.
 func Main(service Service, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
 	cfg, err := LoadConfig(service, os.Getenv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", service, err)
+		logConfigError(os.Stderr, service, err)
 		return 2
 	}
 	tuneGC(os.Getenv)

@@ -5,131 +5,42 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
+	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi/orchestratorapitest"
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
-	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
-	"github.com/b2b-backoffice/backoffice/application/orchestration"
-	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
-// fakeCustomers and fakeOrders stand in for the two services; each records its calls.
-type fakeCustomers struct {
-	mu    sync.Mutex
-	calls int
-	err   error
-}
-
-func (f *fakeCustomers) GetCustomer(_ context.Context, id int64) (orchestration.Customer, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	if f.err != nil {
-		return orchestration.Customer{}, f.err
-	}
-	if id != 1 {
-		return orchestration.Customer{}, fmt.Errorf("customer %d: %w", id, customer.ErrNotFound)
-	}
-	phone := "+34 600"
-	return orchestration.Customer{ID: 1, Name: "ACME", Email: "ops@acme.com", Phone: &phone}, nil
-}
-
-type fakeOrders struct {
-	mu        sync.Mutex
-	calls     int
-	tokens    []string
-	createErr error
-	lastReq   orchestration.CreateOrderRequest
-}
-
-func (f *fakeOrders) CreateOrder(_ context.Context, token string, req orchestration.CreateOrderRequest, _ string) (orchestration.Order, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	f.tokens = append(f.tokens, token)
-	f.lastReq = req
-	if f.createErr != nil {
-		return orchestration.Order{}, f.createErr
-	}
-	return orchestration.Order{ID: 101, CustomerID: req.CustomerID, Status: "CREATED"}, nil
-}
-
-func (f *fakeOrders) ConfirmOrder(_ context.Context, token string, id int64, _ string) (orchestration.Order, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls++
-	f.tokens = append(f.tokens, token)
-	return orchestration.Order{ID: id, CustomerID: 1, Status: "CONFIRMED", TotalCents: 389700,
-		Items: []orchestration.OrderItem{{ProductID: 2, Qty: 3, UnitPriceCents: 129900, SubtotalCents: 389700}}}, nil
-}
-
-// fakeAnswers stands in for orders-api's stored answers: the first answer of a key stays.
-type fakeAnswers struct {
-	mu      sync.Mutex
-	stored  map[string]orchestration.StoredAnswer
-	saveErr error
-}
-
-func (f *fakeAnswers) Answer(_ context.Context, key string) (orchestration.StoredAnswer, bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	a, ok := f.stored[key]
-	return a, ok, nil
-}
-
-func (f *fakeAnswers) SaveAnswer(_ context.Context, key string, a orchestration.StoredAnswer) (orchestration.StoredAnswer, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.saveErr != nil {
-		return orchestration.StoredAnswer{}, f.saveErr
-	}
-	if cur, ok := f.stored[key]; ok {
-		return cur, nil
-	}
-	f.stored[key] = a
-	return a, nil
-}
-
+// fixture is the orchestrator's handler over fake services, behind the translator.
 type fixture struct {
-	customers *fakeCustomers
-	orders    *fakeOrders
-	answers   *fakeAnswers
-	handler   *lambda.Handler
-	token     string
+	*orchestratorapitest.API
+	handler *lambda.Handler
+	token   string
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	tokens, err := jwt.NewTokens(jwt.Secret("test-secret-0123456789"), jwt.Issuer("customers-api"), jwt.Lifetime(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokens.Issue("admin", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{customers: &fakeCustomers{}, orders: &fakeOrders{}, answers: &fakeAnswers{stored: map[string]orchestration.StoredAnswer{}},
-		token: tok.Value}
-	f.handler = lambda.NewHandler(orchestration.NewService(f.customers, f.orders, f.answers), tokens, slog.New(slog.DiscardHandler))
-	return f
+	api := orchestratorapitest.New(t, orchestratorapitest.Options{})
+	return &fixture{API: api, handler: lambda.NewHandler(api.Handler), token: api.Token}
 }
 
-const goodBody = `{"customer_id":1,"items":[{"product_id":2,"qty":3}],"idempotency_key":"abc-123","correlation_id":"req-789"}`
+const (
+	goodBody    = orchestratorapitest.GoodBody
+	wantSuccess = orchestratorapitest.WantSuccess
+	route       = orchestratorapi.Route
+)
 
 // v1 builds a REST API event.
 func v1(method, body string, headers map[string]string) string {
 	headers = withJSONType(body, headers)
-	e := map[string]any{"resource": lambda.Route, "path": lambda.Route, "httpMethod": method,
+	e := map[string]any{"resource": route, "path": route, "httpMethod": method,
 		"headers": headers, "body": body, "isBase64Encoded": false,
 		"requestContext": map[string]any{"requestId": "gw-req-1", "stage": "prod"}}
 	b, _ := json.Marshal(e)
@@ -139,9 +50,9 @@ func v1(method, body string, headers map[string]string) string {
 // v2 builds an HTTP API event (headers lower-case, as HTTP API sends them).
 func v2(method, body string, b64 bool, headers map[string]string) string {
 	headers = withJSONType(body, headers)
-	e := map[string]any{"version": "2.0", "routeKey": "POST " + lambda.Route, "rawPath": lambda.Route,
+	e := map[string]any{"version": "2.0", "routeKey": "POST " + route, "rawPath": route,
 		"headers": headers, "body": body, "isBase64Encoded": b64,
-		"requestContext": map[string]any{"requestId": "gw-req-2", "http": map[string]any{"method": method, "path": lambda.Route}}}
+		"requestContext": map[string]any{"requestId": "gw-req-2", "http": map[string]any{"method": method, "path": route}}}
 	b, _ := json.Marshal(e)
 	return string(b)
 }
@@ -162,12 +73,15 @@ func withJSONType(body string, headers map[string]string) map[string]string {
 	return out
 }
 
-// answer is what both response versions share.
+// answer is what both response versions share: v1 answers carry multiValueHeaders, v2
+// answers headers.
 type answer struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
-	v2         bool              // the answer has v2's "cookies" key
+	StatusCode        int                 `json:"statusCode"`
+	Headers           map[string]string   `json:"headers"`
+	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+	Body              string              `json:"body"`
+	IsBase64Encoded   bool                `json:"isBase64Encoded"`
+	v2                bool                // the answer has v2's "cookies" key
 }
 
 func invoke(t *testing.T, f *fixture, event string) answer {
@@ -188,16 +102,21 @@ func invoke(t *testing.T, f *fixture, event string) answer {
 	return a
 }
 
+// header returns the named header of either payload version, joined as API Gateway joins
+// repeated ones.
 func (a answer) header(name string) string {
 	for k, v := range a.Headers {
 		if strings.EqualFold(k, name) {
 			return v
 		}
 	}
+	for k, vs := range a.MultiValueHeaders {
+		if strings.EqualFold(k, name) {
+			return strings.Join(vs, ",")
+		}
+	}
 	return ""
 }
-
-const wantSuccess = `{"success":true,"correlationId":"req-789","data":{"customer":{"id":1,"name":"ACME","email":"ops@acme.com","phone":"+34 600"},"order":{"id":101,"status":"CONFIRMED","total_cents":389700,"items":[{"product_id":2,"qty":3,"unit_price_cents":129900,"subtotal_cents":389700}]}}}`
 
 func TestV1HappyPath(t *testing.T) {
 	t.Parallel()
@@ -212,8 +131,8 @@ func TestV1HappyPath(t *testing.T) {
 	if a.header("X-Request-ID") != "rid-1" || a.header("X-Correlation-ID") != "req-789" || a.header("Content-Type") != "application/json" {
 		t.Errorf("got headers %v, want the caller's request id, the correlation id and JSON", a.Headers)
 	}
-	if strings.Join(f.orders.tokens, ",") != f.token+","+f.token {
-		t.Errorf("got tokens %v passed to orders-api, want the caller's JWT twice", f.orders.tokens)
+	if got := f.Orders.Tokens(); strings.Join(got, ",") != f.token+","+f.token {
+		t.Errorf("got tokens %v passed to orders-api, want the caller's JWT twice", got)
 	}
 }
 
@@ -269,19 +188,17 @@ func TestRetryAnswersTheStoredBody(t *testing.T) {
 	f := newFixture(t)
 	auth := "Bearer " + f.token
 	first := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": auth}))
-	if first.StatusCode != 201 || first.Body != wantSuccess || first.header(lambda.HeaderReplayed) != "" {
+	if first.StatusCode != 201 || first.Body != wantSuccess || first.header(orchestratorapi.HeaderReplayed) != "" {
 		t.Fatalf("got %d %s %v, want 201 %s, not replayed", first.StatusCode, first.Body, first.Headers, wantSuccess)
 	}
-	f.customers.mu.Lock()
-	f.customers.err = errs.New(httperr.KindBadGateway, "bad_gateway", "customers-api could not be reached")
-	f.customers.mu.Unlock()
+	f.Customers.Fail(errs.New(httperr.KindBadGateway, "bad_gateway", "customers-api could not be reached"))
 	retry := strings.Replace(goodBody, `"req-789"`, `"req-790"`, 1)
 	for _, event := range []string{
 		v1("POST", retry, map[string]string{"Authorization": auth}),
 		v2("POST", retry, false, map[string]string{"authorization": auth}),
 	} {
 		a := invoke(t, f, event)
-		if a.StatusCode != 201 || a.Body != first.Body || a.header(lambda.HeaderReplayed) != "true" {
+		if a.StatusCode != 201 || a.Body != first.Body || a.header(orchestratorapi.HeaderReplayed) != "true" {
 			t.Fatalf("retry: got %d %s %v, want 201 with the first body, replayed", a.StatusCode, a.Body, a.Headers)
 		}
 		if a.header("X-Correlation-ID") != "req-790" {
@@ -299,9 +216,9 @@ func TestRetryAnswersTheStoredBody(t *testing.T) {
 func TestAnswerNotStored(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.answers.saveErr = errs.New(httperr.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	f.Answers.FailSave(errs.New(httperr.KindTimeout, "upstream_timeout", "orders-api did not answer in time"))
 	a := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": "Bearer " + f.token}))
-	if a.StatusCode != 201 || a.Body != wantSuccess || a.header(lambda.HeaderReplayed) != "" {
+	if a.StatusCode != 201 || a.Body != wantSuccess || a.header(orchestratorapi.HeaderReplayed) != "" {
 		t.Fatalf("got %d %s, want 201 %s", a.StatusCode, a.Body, wantSuccess)
 	}
 }
@@ -370,7 +287,8 @@ func TestErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			f.orders.createErr, f.customers.err = tc.createErr, tc.custErr
+			f.Orders.FailCreate(tc.createErr)
+			f.Customers.Fail(tc.custErr)
 			h := map[string]string{"X-Correlation-ID": "c-1"}
 			switch tc.auth {
 			case "":
@@ -405,19 +323,50 @@ func TestErrors(t *testing.T) {
 					t.Errorf("got %s, want the upstream's details kept", a.Body)
 				}
 			}
-			if !tc.callsAllow && f.customers.calls+f.orders.calls != 0 {
-				t.Fatalf("services called %d+%d times for a request refused locally", f.customers.calls, f.orders.calls)
+			if n := f.Calls(); !tc.callsAllow && n != 0 {
+				t.Fatalf("services called %d times for a request refused locally", n)
 			}
 		})
 	}
 }
 
+// TestBase64Bodies: a body API Gateway sent base64-encoded (a v1 or a v2 event) is decoded
+// before the handler reads it.
+func TestBase64Bodies(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	body := base64.StdEncoding.EncodeToString([]byte(goodBody))
+	var e map[string]any
+	if err := json.Unmarshal([]byte(v1("POST", body, map[string]string{"Authorization": "Bearer " + f.token})), &e); err != nil {
+		t.Fatal(err)
+	}
+	e["isBase64Encoded"] = true
+	event, _ := json.Marshal(e)
+	if a := invoke(t, f, string(event)); a.StatusCode != 201 || a.Body != wantSuccess || a.v2 {
+		t.Fatalf("v1: got %d %s, want 201 %s", a.StatusCode, a.Body, wantSuccess)
+	}
+	if a := invoke(t, f, v2("POST", body, true, map[string]string{"authorization": "Bearer " + f.token})); a.StatusCode != 201 || a.Body != wantSuccess || !a.v2 {
+		t.Fatalf("v2: got %d %s, want 201 %s", a.StatusCode, a.Body, wantSuccess)
+	}
+}
+
+// TestBadBase64: a body flagged base64 that is not base64 is no request API Gateway sends
+// (it encodes the bodies itself): the event is refused like any malformed event, with an
+// error and no call to the services.
 func TestBadBase64(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	a := invoke(t, f, v2("POST", "!!!not base64", true, map[string]string{"authorization": "Bearer " + f.token}))
-	if a.StatusCode != 400 || !strings.Contains(a.Body, `"invalid_request"`) {
-		t.Fatalf("got %d %s, want 400 invalid_request", a.StatusCode, a.Body)
+	for _, event := range []string{
+		v2("POST", "!!!not base64", true, map[string]string{"authorization": "Bearer " + f.token}),
+		strings.Replace(v1("POST", "!!!not base64", map[string]string{"Authorization": "Bearer " + f.token}), `"isBase64Encoded":false`, `"isBase64Encoded":true`, 1),
+	} {
+		out, err := awslambda.NewHandler(f.handler.Handle).Invoke(context.Background(), []byte(event))
+		if err == nil || !strings.Contains(err.Error(), "base64") {
+			t.Errorf("got %s, %v; want an error naming base64", out, err)
+		}
+	}
+	if n := f.Calls(); n != 0 {
+		t.Fatalf("got %d calls to the services, want none", n)
 	}
 }
 
@@ -434,7 +383,7 @@ func TestBodyTooLarge(t *testing.T) {
 func TestNotAnAPIGatewayEvent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	for _, event := range []string{`{"Records":[]}`, `[1,2]`, `"x"`} {
+	for _, event := range []string{`{"Records":[]}`, `[1,2]`, `"x"`, `{"version":"2.0","requestContext":{"http":{"method":""}}}`} {
 		if _, err := awslambda.NewHandler(f.handler.Handle).Invoke(context.Background(), []byte(event)); err == nil {
 			t.Errorf("event %s: got no error, want one", event)
 		}
@@ -444,7 +393,7 @@ func TestNotAnAPIGatewayEvent(t *testing.T) {
 func TestRepeatedHeadersV1(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	e := map[string]any{"httpMethod": "POST", "path": lambda.Route, "body": goodBody,
+	e := map[string]any{"httpMethod": "POST", "path": route, "body": goodBody,
 		"multiValueHeaders": map[string][]string{"authorization": {"Bearer " + f.token}, "content-type": {"application/json"}}}
 	b, _ := json.Marshal(e)
 	if a := invoke(t, f, string(b)); a.StatusCode != 201 {

@@ -178,10 +178,11 @@ func (w *world) invoke(t *testing.T, event []byte) reply {
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
-	var r struct {
-		StatusCode int               `json:"statusCode"`
-		Headers    map[string]string `json:"headers"`
-		Body       string            `json:"body"`
+	var r struct { // v1 answers carry multiValueHeaders, v2 answers headers
+		StatusCode        int                 `json:"statusCode"`
+		Headers           map[string]string   `json:"headers"`
+		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
+		Body              string              `json:"body"`
 	}
 	if err := json.Unmarshal(out, &r); err != nil {
 		t.Fatal(err)
@@ -189,6 +190,11 @@ func (w *world) invoke(t *testing.T, event []byte) reply {
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
+	}
+	for k, vs := range r.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
 	}
 	return reply{status: r.StatusCode, header: h, body: r.Body}
 }

@@ -8,9 +8,10 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
-	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
+	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
@@ -23,30 +24,31 @@ var CustomersClientSet = wire.NewSet(
 )
 
 // OrchestratorSet builds the orchestrator: the two service clients, the create-and-confirm use
-// case, the API Gateway handler and the local HTTP server around it. The orchestrator keeps no
-// state of its own (orders-api stores its answers), so there is no memory or MySQL variant.
+// case and its HTTP handler, served over HTTP locally and to API Gateway events under AWS
+// Lambda. The orchestrator keeps no state of its own (orders-api stores its answers), so there
+// is no memory or MySQL variant.
 var OrchestratorSet = wire.NewSet(
 	CustomersClientSet,
 	ProvideOrdersClient,
 	wire.Bind(new(orchestration.OrderService), new(*ordersclient.Client)),
 	wire.Bind(new(orchestration.AnswerStore), new(*ordersclient.Client)),
 	orchestration.NewService,
-	wire.Bind(new(lambda.CreateAndConfirmer), new(*orchestration.Service)),
-	lambda.NewHandler,
-	ProvideOrchestratorMetrics,
+	wire.Bind(new(orchestratorapi.CreateAndConfirmer), new(*orchestration.Service)),
+	ProvideMetrics,
 	ProvideOrchestratorHTTP,
+	ProvideLambdaHandler,
 	wire.Struct(new(OrchestratorApp), "*"),
 )
 
-// OrchestratorApp is what the orchestrator binary runs: Handler under AWS Lambda, HTTP on
-// Server.Addr otherwise.
+// OrchestratorApp is what the orchestrator binary runs: HTTP on Server.Addr, or under AWS
+// Lambda the same handler behind Handler, the API Gateway event translator.
 type OrchestratorApp struct {
 	Handler *lambda.Handler
 	HTTP    OrchestratorHTTP
 	Server  httpkit.ServerConfig
 }
 
-// OrchestratorHTTP is the local server's handler (a distinct type so Wire cannot confuse it
+// OrchestratorHTTP is the orchestrator's handler (a distinct type so Wire cannot confuse it
 // with another http.Handler).
 type OrchestratorHTTP http.Handler
 
@@ -57,21 +59,23 @@ func ProvideOrdersClient(cfg bootstrap.Config) (*ordersclient.Client, error) {
 		Timeout: cfg.UpstreamTimeout})
 }
 
-// ProvideOrchestratorMetrics returns the orchestrator's registry, served at GET /metrics by
-// the local server. Under AWS Lambda there is no HTTP server to scrape: CloudWatch reports
-// the function's invocations, errors and durations there.
-func ProvideOrchestratorMetrics() *metrics.Metrics {
-	return metrics.New(string(bootstrap.Orchestrator))
+// ProvideOrchestratorHTTP returns the handler, with /metrics when m is not nil. The
+// orchestrator keeps no state, so /ready is 200 whenever it runs (503 while draining); both
+// services are dependencies, reported by /ready?verbose.
+func ProvideOrchestratorHTTP(svc orchestratorapi.CreateAndConfirmer, verifier auth.TokenVerifier,
+	cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m httpkit.Metrics) OrchestratorHTTP {
+	return orchestratorapi.NewRouter(orchestratorapi.Deps{Orchestration: svc, Verifier: verifier, Logger: logger, Metrics: m,
+		Ready: orchestratorapi.ReadyChecks{Dependencies: dependencies(cc, oc)}})
 }
 
-// ProvideOrchestratorHTTP serves the handler locally and /metrics from m. The orchestrator
-// keeps no state, so /ready is 200 whenever it runs (503 while draining); both services are
-// dependencies, reported by /ready?verbose and the backoffice_dependency_up gauge.
-func ProvideOrchestratorHTTP(h *lambda.Handler, cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m *metrics.Metrics) OrchestratorHTTP {
-	deps := map[string]httpkit.Check{customersclient.Service: cc.Health, ordersclient.Service: oc.Health}
-	for name, check := range deps {
-		m.WatchDependency(name, check)
-	}
-	checks := httpkit.ReadyChecks{Dependencies: deps}
-	return lambda.LocalServer(h.Handle, string(bootstrap.Orchestrator), checks, logger, m)
+// dependencies are the health checks of the services the orchestrator calls.
+func dependencies(cc *customersclient.Client, oc *ordersclient.Client) map[string]httpkit.Check {
+	return map[string]httpkit.Check{customersclient.Service: cc.Health, ordersclient.Service: oc.Health}
+}
+
+// ProvideLambdaHandler serves h to API Gateway events, each with REQUEST_TIMEOUT as over HTTP
+// (httpkit.Serve sets it there): past it the middleware answers 504 gateway_timeout, well
+// before the function's own timeout ends the invocation without an answer.
+func ProvideLambdaHandler(h OrchestratorHTTP, cfg bootstrap.Config) *lambda.Handler {
+	return lambda.NewHandler(httpkit.WithDeadline(cfg.RequestTimeout, h))
 }

@@ -7,7 +7,6 @@
 package main
 
 import (
-	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"log/slog"
@@ -31,9 +30,9 @@ func initializeOrchestrator(cfg bootstrap.Config, logger *slog.Logger) (*Orchest
 	if err != nil {
 		return nil, err
 	}
-	handler := lambda.NewHandler(service, tokens, logger)
-	metrics := ProvideOrchestratorMetrics()
-	orchestratorHTTP := ProvideOrchestratorHTTP(handler, client, ordersclientClient, logger, metrics)
+	metrics := ProvideMetrics(client, ordersclientClient)
+	orchestratorHTTP := ProvideOrchestratorHTTP(service, tokens, client, ordersclientClient, logger, metrics)
+	handler := ProvideLambdaHandler(orchestratorHTTP, cfg)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
 	orchestratorApp := &OrchestratorApp{
 		Handler: handler,

@@ -15,10 +15,10 @@ const DeadlineMargin = time.Second
 
 // guard serves next on w. When r's context has a deadline, next runs in its own goroutine
 // behind a guardedWriter, and if it has not started its answer DeadlineMargin after the
-// deadline, timeout answers instead: the client never waits on a handler blocked in a call
-// that ignores its context (a database driver waiting for its socket read timeout). A
+// deadline, write answers timeout instead: the client never waits on a handler blocked in a
+// call that ignores its context (a database driver waiting for its socket read timeout). A
 // panic in next is recovered as in Middleware.
-func guard(w *statusRecorder, r *http.Request, next http.Handler, timeout http.HandlerFunc) {
+func guard(w *statusRecorder, r *http.Request, next http.Handler, write ErrorWriter, timeout error) {
 	deadline, ok := r.Context().Deadline()
 	if !ok {
 		next.ServeHTTP(w, r)
@@ -46,14 +46,14 @@ func guard(w *statusRecorder, r *http.Request, next http.Handler, timeout http.H
 	case <-done:
 		g.finish()
 		if panicked != nil {
-			recovered(w, r, panicked, stack)
+			recovered(w, r, panicked, stack, write)
 		}
 	case <-timer.C:
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		g.timedOut = true
 		if !g.wroteHeader {
-			timeout(w, r)
+			write(w, r, timeout)
 		}
 		// Otherwise the handler had started its answer and nothing more can be said: the
 		// server ends the response as it is.

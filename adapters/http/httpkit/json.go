@@ -77,8 +77,9 @@ func decodeBytes(b []byte, dst any) error {
 	return checkFieldNames(b, dst)
 }
 
-// DecodeBytes is Decode for a body already in memory (the Lambda adapter's case); the
-// caller checks the Content-Type with CheckJSONContentType.
+// DecodeBytes is Decode for a body already in memory (the orchestrator reads its body first,
+// for the correlation_id every answer carries); the caller checks the Content-Type with
+// CheckJSONContentType.
 func DecodeBytes(b []byte, dst any) error {
 	if len(b) > MaxBodyBytes {
 		return ErrBodyTooLarge

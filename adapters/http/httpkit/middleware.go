@@ -27,6 +27,7 @@ const (
 	keyCorrelationID
 	keyState
 	keyDraining
+	keyBaseLogger
 )
 
 // NewID returns a random 128-bit hex id for requests and correlations.
@@ -58,6 +59,7 @@ func CorrelationID(ctx context.Context) string {
 func WithIDs(ctx context.Context, logger *slog.Logger, requestID, correlationID string) context.Context {
 	ctx = context.WithValue(ctx, keyRequestID, requestID)
 	ctx = context.WithValue(ctx, keyCorrelationID, correlationID)
+	ctx = context.WithValue(ctx, keyBaseLogger, logger)
 	attrs := []any{slog.String("request_id", requestID)}
 	if correlationID != "" {
 		attrs = append(attrs, slog.String("correlation_id", correlationID))
@@ -65,10 +67,30 @@ func WithIDs(ctx context.Context, logger *slog.Logger, requestID, correlationID 
 	return context.WithValue(ctx, keyLogger, logger.With(attrs...))
 }
 
-// cleanID accepts a caller's id only when it is short printable ASCII, so that a header
-// cannot forge log lines.
-func cleanID(s string) string {
-	if len(s) == 0 || len(s) > 128 {
+// WithCorrelationID replaces the correlation id that Middleware read from X-Correlation-ID
+// with one the handler found elsewhere (the orchestrator's body names it): the returned
+// context's logger and clients carry it, and so does the request's access log line.
+func WithCorrelationID(ctx context.Context, correlationID string) context.Context {
+	if s := stateOf(ctx); s != nil {
+		s.mu.Lock()
+		s.correlationID = correlationID
+		s.mu.Unlock()
+	}
+	base, ok := ctx.Value(keyBaseLogger).(*slog.Logger)
+	if !ok {
+		base = slog.Default()
+	}
+	return WithIDs(ctx, base, RequestID(ctx), correlationID)
+}
+
+// MaxIDLength is the longest request or correlation id accepted from a caller.
+const MaxIDLength = 128
+
+// CleanID returns s when it can serve as a request or correlation id (1 to MaxIDLength
+// printable ASCII characters without spaces), else "": an id from a caller cannot forge log
+// lines or headers.
+func CleanID(s string) string {
+	if len(s) == 0 || len(s) > MaxIDLength {
 		return ""
 	}
 	for i := 0; i < len(s); i++ {
@@ -85,9 +107,10 @@ func cleanID(s string) string {
 // its own goroutine when Middleware has already answered for it (see guard), hence the
 // mutex.
 type requestState struct {
-	mu    sync.Mutex
-	route string
-	cause string
+	mu            sync.Mutex
+	route         string
+	cause         string
+	correlationID string // set by WithCorrelationID
 }
 
 func stateOf(ctx context.Context) *requestState {
@@ -135,10 +158,10 @@ func RecordCause(ctx context.Context, err error) {
 	s.mu.Unlock()
 }
 
-func (s *requestState) read() (route, cause string) {
+func (s *requestState) read() (route, cause, correlationID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.route, s.cause
+	return s.route, s.cause, s.correlationID
 }
 
 type statusRecorder struct {
@@ -174,14 +197,22 @@ type Observe func(route, method string, status int, elapsed time.Duration)
 // RouteUnmatched is the route of a request no route matched.
 const RouteUnmatched = "unmatched"
 
+// ErrorWriter writes err as a service's error answer. WriteError writes the APIs' shape;
+// the orchestrator has an envelope of its own. Both map err through the one table of
+// adapters/httperr.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
 // Stack is the middleware every service's handler goes through.
 type Stack struct {
 	Logger  *slog.Logger // nil: discard the access log
 	Observe Observe      // nil: no metrics
-	// Timeout answers a request whose handler has not answered DeadlineMargin after the
-	// request's deadline (see WithDeadline). nil: 503 database_unavailable in the contract's
-	// error shape.
-	Timeout http.HandlerFunc
+	// Errors writes the answers the stack and the router give themselves: 404, 405, the
+	// 500 of a panic, the deadline answer. nil: WriteError.
+	Errors ErrorWriter
+	// Timeout is the error answered for a request whose handler has not answered
+	// DeadlineMargin after the request's deadline (see WithDeadline). nil: 503
+	// database_unavailable.
+	Timeout error
 }
 
 // Middleware is Stack{Logger: logger, Observe: observe}.Wrap(next).
@@ -194,24 +225,25 @@ func Middleware(logger *slog.Logger, observe Observe, next http.Handler) http.Ha
 // cause of a 5xx) and the metrics, panic recovery (500 without a stack trace to the
 // client), the 1 MiB body limit, and the deadline guard: when the request's context has a
 // deadline and the handler has not answered DeadlineMargin after it (blocked in a call that
-// ignores its context), s.Timeout answers in its place and whatever the handler writes
+// ignores its context), s.Timeout is answered in its place and whatever the handler writes
 // later is discarded.
 func (s Stack) Wrap(next http.Handler) http.Handler {
 	logger := s.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	write := s.errors()
 	timeout := s.Timeout
 	if timeout == nil {
-		timeout = databaseTimeout
+		timeout = errRequestTimeout
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		reqID := cleanID(r.Header.Get(HeaderRequestID))
+		reqID := CleanID(r.Header.Get(HeaderRequestID))
 		if reqID == "" {
 			reqID = NewID()
 		}
-		corrID := cleanID(r.Header.Get(HeaderCorrelationID))
+		corrID := CleanID(r.Header.Get(HeaderCorrelationID))
 		w.Header().Set(HeaderRequestID, reqID)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		state := &requestState{}
@@ -221,16 +253,20 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(rec, r.Body, MaxBodyBytes)
 		defer func() {
 			if p := recover(); p != nil {
-				recovered(rec, r, p, debug.Stack())
+				recovered(rec, r, p, debug.Stack(), write)
 			}
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			route, cause := state.read()
+			route, cause, corrFromHandler := state.read()
 			if route == "" {
 				route = RouteUnmatched
+			}
+			logCtx := ctx
+			if corrFromHandler != "" {
+				logCtx = WithIDs(ctx, logger, reqID, corrFromHandler)
 			}
 			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", route), slog.Int("status", status), slog.Int("bytes", rec.bytes),
@@ -238,29 +274,32 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 			if cause != "" {
 				attrs = append(attrs, slog.String("error", cause))
 			}
-			Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+			Logger(logCtx).LogAttrs(logCtx, slog.LevelInfo, "request", attrs...)
 			if s.Observe != nil {
 				s.Observe(route, r.Method, status, elapsed)
 			}
 		}()
-		guard(rec, r, next, timeout)
+		guard(rec, r, next, write, timeout)
 	})
 }
 
+func (s Stack) errors() ErrorWriter {
+	if s.Errors == nil {
+		return WriteError
+	}
+	return s.Errors
+}
+
 // recovered answers 500 for a handler that panicked, unless it had already answered.
-func recovered(w *statusRecorder, r *http.Request, p any, stack []byte) {
+func recovered(w *statusRecorder, r *http.Request, p any, stack []byte, write ErrorWriter) {
 	ctx := r.Context()
 	Logger(ctx).ErrorContext(ctx, "panic", slog.Any("panic", p), slog.String("stack", string(stack)))
 	if w.status == 0 {
-		WriteError(w, r, errs.New(errs.KindInternal, "internal_error", "internal error"))
+		write(w, r, errs.New(errs.KindInternal, "internal_error", "internal error"))
 	}
 }
 
-// databaseTimeout is the APIs' answer to a request that outlived its deadline: whatever
+// errRequestTimeout is the APIs' answer to a request that outlived its deadline: whatever
 // blocked it ignored its context, which in these services means the database driver.
-func databaseTimeout(w http.ResponseWriter, r *http.Request) {
-	WriteError(w, r, errRequestTimeout)
-}
-
 var errRequestTimeout = errs.New(errs.KindUnavailable, "database_unavailable",
 	"the request timed out: the database did not answer in time, try again")

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
+	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
 // Metrics is what a service's router reports to and serves at GET /metrics: per-request
@@ -21,20 +22,26 @@ type Metrics interface {
 	Handler() http.Handler
 }
 
-// WrapRouter finishes a service's router: unknown routes answer NotFound, known routes with
-// another method MethodNotAllowed, the matched route's template is recorded once per
-// request (for the metrics and the access log, so nothing matches a request twice), and
-// the whole is wrapped in Middleware with logger (nil: discarded) and, when m is not nil,
-// m's observer.
+// WrapRouter finishes an API's router: Stack{Logger: logger, Observe: m.Observe}.Router(r)
+// (no metrics when m is nil).
 func WrapRouter(r *mux.Router, logger *slog.Logger, m Metrics) http.Handler {
-	r.NotFoundHandler = http.HandlerFunc(NotFound)
-	r.MethodNotAllowedHandler = MethodNotAllowed(r)
-	r.Use(recordRoute)
 	var observe Observe
 	if m != nil {
 		observe = m.Observe
 	}
-	return Middleware(logger, observe, r)
+	return Stack{Logger: logger, Observe: observe}.Router(r)
+}
+
+// Router finishes a service's router: unknown routes answer 404 route_not_found, known
+// routes with another method 405 method_not_allowed with Allow (both through s.Errors), the
+// matched route's template is recorded once per request (for the metrics and the access log,
+// so nothing matches a request twice), and the whole is wrapped in s.
+func (s Stack) Router(r *mux.Router) http.Handler {
+	write := s.errors()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { write(w, req, errRouteNotFound) })
+	r.MethodNotAllowedHandler = methodNotAllowed(r, write)
+	r.Use(recordRoute)
+	return s.Wrap(r)
 }
 
 // recordRoute is a mux middleware (it runs only when a route matched): it records the
@@ -50,16 +57,12 @@ func recordRoute(next http.Handler) http.Handler {
 	})
 }
 
-// NotFound answers 404 route_not_found in the contract's error shape: a router's
-// NotFoundHandler.
-func NotFound(w http.ResponseWriter, _ *http.Request) {
-	WriteJSON(w, http.StatusNotFound, httperr.Body{Error: httperr.Detail{
-		Code: "route_not_found", Message: "no such route"}})
-}
+// errRouteNotFound is the answer to a path no route serves.
+var errRouteNotFound = errs.New(errs.KindNotFound, "route_not_found", "no such route")
 
-// MethodNotAllowed answers 405 in the contract's error shape, with the Allow header listing
-// the methods the path does support on router: a router's MethodNotAllowedHandler.
-func MethodNotAllowed(router *mux.Router) http.Handler {
+// methodNotAllowed answers 405 method_not_allowed through write, with the Allow header
+// listing the methods the path does support on router: a router's MethodNotAllowedHandler.
+func methodNotAllowed(router *mux.Router, write ErrorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allowed := map[string]bool{}
 		_ = router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
@@ -83,14 +86,14 @@ func MethodNotAllowed(router *mux.Router) http.Handler {
 		}
 		sort.Strings(list)
 		w.Header().Set("Allow", strings.Join(list, ", "))
-		WriteJSON(w, http.StatusMethodNotAllowed, httperr.Body{Error: httperr.Detail{
-			Code: "method_not_allowed", Message: methodNotAllowed(r.Method)}})
+		write(w, r, httperr.WithStatus(http.StatusMethodNotAllowed,
+			errs.New(errs.KindInvalid, "method_not_allowed", methodNotAllowedMessage(r.Method))))
 	})
 }
 
-// methodNotAllowed is the 405 message. It names the method only when it is a known one:
-// any other is the caller's text, of any length.
-func methodNotAllowed(m string) string {
+// methodNotAllowedMessage is the 405 message. It names the method only when it is a known
+// one: any other is the caller's text, of any length.
+func methodNotAllowedMessage(m string) string {
 	if knownMethod(m) {
 		return "method " + m + " is not allowed here"
 	}
