@@ -175,8 +175,8 @@ func encode(r orchestration.Result) ([]byte, error) {
 	return fmt.Appendf(nil, "%+v #%d", r, encodes.Add(1)), nil
 }
 
-func cmd(key string) orchestration.Command {
-	return orchestration.Command{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
+func cmd(key string) orchestration.CreateAndConfirm {
+	return orchestration.CreateAndConfirm{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
 		Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}, Encode: encode}
 }
 
@@ -295,17 +295,17 @@ func TestValidation(t *testing.T) {
 	for i := range many {
 		many[i] = orchestration.OrderLine{ProductID: int64(i + 1), Qty: 1}
 	}
-	cases := map[string]func(*orchestration.Command){
-		"customer 0":      func(c *orchestration.Command) { c.CustomerID = 0 },
-		"negative cust":   func(c *orchestration.Command) { c.CustomerID = -1 },
-		"no items":        func(c *orchestration.Command) { c.Items = nil },
-		"too many items":  func(c *orchestration.Command) { c.Items = many },
-		"product 0":       func(c *orchestration.Command) { c.Items[0].ProductID = 0 },
-		"qty 0":           func(c *orchestration.Command) { c.Items[0].Qty = 0 },
-		"empty key":       func(c *orchestration.Command) { c.IdempotencyKey = "" },
-		"key too long":    func(c *orchestration.Command) { c.IdempotencyKey = strings.Repeat("k", 256) },
-		"key control chr": func(c *orchestration.Command) { c.IdempotencyKey = "a\nb" },
-		"key non ascii":   func(c *orchestration.Command) { c.IdempotencyKey = "clé" },
+	cases := map[string]func(*orchestration.CreateAndConfirm){
+		"customer 0":      func(c *orchestration.CreateAndConfirm) { c.CustomerID = 0 },
+		"negative cust":   func(c *orchestration.CreateAndConfirm) { c.CustomerID = -1 },
+		"no items":        func(c *orchestration.CreateAndConfirm) { c.Items = nil },
+		"too many items":  func(c *orchestration.CreateAndConfirm) { c.Items = many },
+		"product 0":       func(c *orchestration.CreateAndConfirm) { c.Items[0].ProductID = 0 },
+		"qty 0":           func(c *orchestration.CreateAndConfirm) { c.Items[0].Qty = 0 },
+		"empty key":       func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "" },
+		"key too long":    func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = strings.Repeat("k", 256) },
+		"key control chr": func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "a\nb" },
+		"key non ascii":   func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "clé" },
 	}
 	for name, mod := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -409,13 +409,13 @@ func TestStoredAnswerFingerprint(t *testing.T) {
 		t.Fatalf("same order written differently: got %+v, %v, want the stored body", again, err)
 	}
 	calls, ordersCalls := cs.calls, len(orders.tokens)
-	for name, mod := range map[string]func(*orchestration.Command){
-		"another qty": func(c *orchestration.Command) {
+	for name, mod := range map[string]func(*orchestration.CreateAndConfirm){
+		"another qty": func(c *orchestration.CreateAndConfirm) {
 			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 4}}
 		},
-		"a line less":      func(c *orchestration.Command) { c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 3}} },
-		"another customer": func(c *orchestration.Command) { c.CustomerID = 7 },
-		"qty overflowing": func(c *orchestration.Command) {
+		"a line less":      func(c *orchestration.CreateAndConfirm) { c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 3}} },
+		"another customer": func(c *orchestration.CreateAndConfirm) { c.CustomerID = 7 },
+		"qty overflowing": func(c *orchestration.CreateAndConfirm) {
 			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 5}}
 		},
 	} {

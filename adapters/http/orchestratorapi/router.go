@@ -28,7 +28,7 @@ const HeaderReplayed = "Idempotent-Replayed"
 
 // CreateAndConfirmer is the use case the handler runs (*orchestration.Service).
 type CreateAndConfirmer interface {
-	CreateAndConfirm(ctx context.Context, cmd orchestration.Command) (orchestration.Outcome, error)
+	CreateAndConfirm(ctx context.Context, cmd orchestration.CreateAndConfirm) (orchestration.Outcome, error)
 }
 
 var _ CreateAndConfirmer = (*orchestration.Service)(nil)
