@@ -85,6 +85,14 @@ CREATE TABLE `idempotency_keys` (
   KEY `idx_idempotency_keys_expires` (`expires_at`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+CREATE TABLE `login_failures` (
+  `limit_key` binary(32) NOT NULL,
+  `failures` varchar(1024) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `expires_at` datetime(6) NOT NULL,
+  PRIMARY KEY (`limit_key`),
+  KEY `idx_login_failures_expires` (`expires_at`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- dbmate's bookkeeping, created the way dbmate creates it (the database's default charset).
 CREATE TABLE `schema_migrations` (
   `version` varchar(128) NOT NULL,
@@ -101,5 +109,6 @@ INSERT INTO `schema_migrations` (`version`) VALUES
   ('20261127090600'),
   ('20261201090000'),
   ('20261201090100'),
+  ('20261201120000'),
   ('20261201230000'),
   ('20261201230100');

@@ -1,38 +1,25 @@
 package memory
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/auth"
 )
 
-// AttemptPolicy sets when failed logins block a (username, address) pair, and when they block
-// an address whatever the usernames it tries.
-type AttemptPolicy struct {
-	// MaxFailures within Window block the pair until the oldest of them leaves the window.
-	MaxFailures int
-	// MaxAddressFailures within Window, for any usernames, block the address the same way: a
-	// fresh username per attempt does not give an address more guesses.
-	MaxAddressFailures int
-	Window             time.Duration
-	// MaxKeys bounds memory, for the pairs and for the addresses each: when that many are
-	// tracked, expired ones are pruned (at most once a second) and, if the map is still
-	// full, an arbitrary one is forgotten. An attacker flooding distinct pairs or addresses
-	// can therefore only make the limiter forget, never run the process out of memory.
-	MaxKeys int
-}
+// DefaultMaxAttemptKeys bounds the pairs, and the addresses, an AttemptLimiter remembers.
+const DefaultMaxAttemptKeys = 100_000
 
-// DefaultAttemptPolicy is the contract's rule: 5 failures of one pair within one minute, and
-// 20 failures of one address within one minute.
-func DefaultAttemptPolicy() AttemptPolicy {
-	return AttemptPolicy{MaxFailures: 5, MaxAddressFailures: 20, Window: time.Minute, MaxKeys: 100_000}
-}
-
-// AttemptLimiter is a sliding-window failure counter per (username, address) and per
-// address, safe for concurrent use. For each key it keeps at most its limit of timestamps.
+// AttemptLimiter is auth.AttemptLimiter in process memory: a sliding window of failures per
+// (username, address) and per address, safe for concurrent use, for one process only (each
+// replica would count on its own; the MySQL limiter is the shared one). For each key it keeps
+// at most its limit of timestamps, for at most maxKeys keys of each kind: when that many are
+// tracked, expired ones are pruned (at most once a second) and, if the map is still full, an
+// arbitrary one is forgotten. An attacker flooding distinct pairs or addresses can therefore
+// only make the limiter forget, never run the process out of memory.
 type AttemptLimiter struct {
-	policy    AttemptPolicy
+	policy    auth.AttemptPolicy
 	mu        sync.Mutex
 	pairs     failureLog[auth.AttemptKey]
 	addresses failureLog[string]
@@ -40,46 +27,47 @@ type AttemptLimiter struct {
 
 var _ auth.AttemptLimiter = (*AttemptLimiter)(nil)
 
-// NewAttemptLimiter returns a limiter with policy; zero fields take DefaultAttemptPolicy's.
-func NewAttemptLimiter(policy AttemptPolicy) *AttemptLimiter {
-	def := DefaultAttemptPolicy()
-	if policy.MaxFailures <= 0 {
-		policy.MaxFailures = def.MaxFailures
-	}
-	if policy.MaxAddressFailures <= 0 {
-		policy.MaxAddressFailures = def.MaxAddressFailures
-	}
-	if policy.Window <= 0 {
-		policy.Window = def.Window
-	}
-	if policy.MaxKeys <= 0 {
-		policy.MaxKeys = def.MaxKeys
+// NewAttemptLimiter returns a limiter with policy (zero fields take
+// auth.DefaultAttemptPolicy's) remembering at most maxKeys pairs and maxKeys addresses
+// (DefaultMaxAttemptKeys when <= 0).
+func NewAttemptLimiter(policy auth.AttemptPolicy, maxKeys int) *AttemptLimiter {
+	policy = policy.WithDefaults()
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxAttemptKeys
 	}
 	return &AttemptLimiter{policy: policy,
-		pairs:     newFailureLog[auth.AttemptKey](policy.MaxFailures, policy.Window, policy.MaxKeys),
-		addresses: newFailureLog[string](policy.MaxAddressFailures, policy.Window, policy.MaxKeys)}
+		pairs:     newFailureLog[auth.AttemptKey](policy.MaxFailures, policy.Window, maxKeys),
+		addresses: newFailureLog[string](policy.MaxAddressFailures, policy.Window, maxKeys)}
 }
 
-// Blocked implements auth.AttemptLimiter.
-func (l *AttemptLimiter) Blocked(key auth.AttemptKey, now time.Time) time.Duration {
+// Attempt implements auth.AttemptLimiter; one lock makes the check and the count one step.
+func (l *AttemptLimiter) Attempt(_ context.Context, key auth.AttemptKey, now time.Time) (time.Duration, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return max(l.pairs.blocked(key, now), l.addresses.blocked(key.Address, now))
-}
-
-// Failed implements auth.AttemptLimiter.
-func (l *AttemptLimiter) Failed(key auth.AttemptKey, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if wait := max(l.pairs.wait(key, now), l.addresses.wait(key.Address, now)); wait > 0 {
+		return wait, nil
+	}
 	l.pairs.failed(key, now)
 	l.addresses.failed(key.Address, now)
+	return 0, nil
 }
 
-// Reset implements auth.AttemptLimiter.
-func (l *AttemptLimiter) Reset(key auth.AttemptKey) {
+// Succeeded implements auth.AttemptLimiter.
+func (l *AttemptLimiter) Succeeded(_ context.Context, key auth.AttemptKey, at time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.pairs.failures, key)
+	l.addresses.takeBack(key.Address, at)
+	return nil
+}
+
+// Abandoned implements auth.AttemptLimiter.
+func (l *AttemptLimiter) Abandoned(_ context.Context, key auth.AttemptKey, at time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pairs.takeBack(key, at)
+	l.addresses.takeBack(key.Address, at)
+	return nil
 }
 
 // Tracked returns how many pairs the limiter remembers; tests use it to check the bound.
@@ -96,27 +84,23 @@ func (l *AttemptLimiter) TrackedAddresses() int {
 	return len(l.addresses.failures)
 }
 
-// failureLog is the sliding window of one limit: the recent failures of each key, oldest
-// first, at most limit of them, for at most maxKeys keys. Its owner holds the lock.
+// failureLog is the sliding window of one limit: the recent failures of each key, at most
+// limit of them, for at most maxKeys keys. Its owner holds the lock.
 type failureLog[K comparable] struct {
 	limit     int
 	window    time.Duration
 	maxKeys   int
-	failures  map[K][]time.Time
+	failures  map[K]auth.Failures
 	lastPrune time.Time
 }
 
 func newFailureLog[K comparable](limit int, window time.Duration, maxKeys int) failureLog[K] {
-	return failureLog[K]{limit: limit, window: window, maxKeys: maxKeys, failures: map[K][]time.Time{}}
+	return failureLog[K]{limit: limit, window: window, maxKeys: maxKeys, failures: map[K]auth.Failures{}}
 }
 
-// blocked returns how long key must still wait, or 0.
-func (f *failureLog[K]) blocked(key K, now time.Time) time.Duration {
-	recent := f.recent(key, now)
-	if len(recent) < f.limit {
-		return 0
-	}
-	return recent[len(recent)-f.limit].Add(f.window).Sub(now)
+// wait returns how long key must still wait at now, or 0.
+func (f *failureLog[K]) wait(key K, now time.Time) time.Duration {
+	return f.recent(key, now).Wait(f.limit, f.window, now)
 }
 
 // failed records a failure of key at now.
@@ -125,36 +109,40 @@ func (f *failureLog[K]) failed(key K, now time.Time) {
 	if recent == nil && len(f.failures) >= f.maxKeys {
 		f.makeRoom(now)
 	}
-	recent = append(recent, now)
-	if len(recent) > f.limit {
-		recent = append(recent[:0:0], recent[len(recent)-f.limit:]...)
-	}
-	f.failures[key] = recent
+	f.failures[key] = recent.Add(now, f.limit)
 	if now.Sub(f.lastPrune) > f.window {
 		f.prune(now)
 	}
 }
 
+// takeBack removes the failure of key counted at at, if it is still there.
+func (f *failureLog[K]) takeBack(key K, at time.Time) {
+	ts, ok := f.failures[key]
+	if !ok {
+		return
+	}
+	if ts = ts.Without(at); len(ts) == 0 {
+		delete(f.failures, key)
+		return
+	}
+	f.failures[key] = ts
+}
+
 // recent returns key's failures still inside the window at now, dropping older ones.
-func (f *failureLog[K]) recent(key K, now time.Time) []time.Time {
+func (f *failureLog[K]) recent(key K, now time.Time) auth.Failures {
 	ts, ok := f.failures[key]
 	if !ok {
 		return nil
 	}
-	cut := now.Add(-f.window)
-	i := 0
-	for i < len(ts) && !ts[i].After(cut) {
-		i++
-	}
-	if i == len(ts) {
+	recent := ts.Recent(now, f.window)
+	switch {
+	case len(recent) == 0:
 		delete(f.failures, key)
 		return nil
+	case len(recent) < len(ts):
+		f.failures[key] = recent
 	}
-	if i > 0 {
-		ts = ts[i:]
-		f.failures[key] = ts
-	}
-	return ts
+	return recent
 }
 
 // prune drops every key whose failures all left the window.

@@ -270,29 +270,36 @@ func (r OrderRepository) List(ctx context.Context, f orders.OrderFilter, page pa
 	return out, nil
 }
 
-// ListExpired implements orders.OrderRepository.
-func (r OrderRepository) ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
-	var out []int64
+// ClaimExpired implements orders.OrderRepository. A unit of work holds the store's lock for
+// its whole run, so two sweeps never see one order at once: nothing is left to skip.
+func (r OrderRepository) ClaimExpired(ctx context.Context, now time.Time, skip []int64, limit int) ([]int64, error) {
+	type due struct {
+		id  int64
+		exp time.Time
+	}
+	var all []due
 	err := r.tx.run(ctx, func(tx *ordersTx) error {
-		ids := tx.orderIDs()
-		slices.Sort(ids)
-		for _, id := range ids {
-			if id <= after {
-				continue
-			}
+		for _, id := range tx.orderIDs() {
 			o, _ := tx.order(id)
 			// The sweep's own query on MySQL: stored CREATED with expires_at <= now.
-			if exp, ok := o.ExpiresAt(); o.Status() == order.Created && ok && !exp.After(now) {
-				out = append(out, id)
-				if len(out) == limit {
-					break
-				}
+			if exp, ok := o.ExpiresAt(); o.Status() == order.Created && ok && !exp.After(now) && !slices.Contains(skip, id) {
+				all = append(all, due{id, exp})
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	slices.SortFunc(all, func(a, b due) int {
+		if c := a.exp.Compare(b.exp); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	out := make([]int64, 0, min(limit, len(all)))
+	for _, d := range all[:min(limit, len(all))] {
+		out = append(out, d.id)
 	}
 	return out, nil
 }

@@ -118,3 +118,32 @@ func statusLabel(status int) string {
 	}
 	return strconv.Itoa(status)
 }
+
+// Expiries count what orders-api's reservation sweeps did, across its life:
+// backoffice_orders_expired_total (orders whose hold ended and that were expired) and
+// backoffice_order_units_released_total (the units of stock those orders gave back).
+type Expiries struct {
+	orders, units prometheus.Counter
+}
+
+// Expiries registers the sweep counters in m (at zero, so dashboards see them from the start)
+// and returns them. Call it once per registry.
+func (m *Metrics) Expiries() *Expiries {
+	constLabels := prometheus.Labels{"service": m.service}
+	e := &Expiries{
+		orders: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backoffice_orders_expired_total", Help: "Orders expired by the reservation sweep (hold ended before confirmation).", ConstLabels: constLabels,
+		}),
+		units: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backoffice_order_units_released_total", Help: "Units of stock given back by the reservation sweep.", ConstLabels: constLabels,
+		}),
+	}
+	m.registry.MustRegister(e.orders, e.units)
+	return e
+}
+
+// Add counts one sweep: orders expired, units released.
+func (e *Expiries) Add(orders, units int) {
+	e.orders.Add(float64(orders))
+	e.units.Add(float64(units))
+}

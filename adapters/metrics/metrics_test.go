@@ -66,3 +66,24 @@ func TestObserveKeepsLabelsInClosedSets(t *testing.T) {
 		t.Errorf("got %d http_requests_total series, want 2", n)
 	}
 }
+
+func TestExpiriesCountSweeps(t *testing.T) {
+	t.Parallel()
+	m := metrics.New("orders-api")
+	e := m.Expiries()
+	if text := metricsText(t, m); !strings.Contains(text, `backoffice_orders_expired_total{service="orders-api"} 0`) {
+		t.Fatalf("before any sweep the counter is not exported at 0:\n%s", text)
+	}
+	e.Add(3, 7)
+	e.Add(0, 0)
+	e.Add(1, 2)
+	text := metricsText(t, m)
+	for _, want := range []string{
+		`backoffice_orders_expired_total{service="orders-api"} 4`,
+		`backoffice_order_units_released_total{service="orders-api"} 9`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics output lacks %q", want)
+		}
+	}
+}

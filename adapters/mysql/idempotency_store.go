@@ -114,23 +114,29 @@ func (s *IdempotencyStore) Find(ctx context.Context, op idempotency.Operation, k
 	return rec, nil
 }
 
-// purgeBatch bounds one DELETE of Purge, so that a large backlog never holds many row locks
-// (or a long undo log) at once.
+// purgeBatch bounds one purge transaction, so that a large backlog never holds many row
+// locks (or a long undo log) at once.
 const purgeBatch = 1000
 
-// Purge implements orders.IdempotencyStore, in batches that use the index on expires_at.
+// Purge implements orders.IdempotencyStore, in batches that use the index on expires_at and
+// claim their rows with FOR UPDATE SKIP LOCKED: orders-api replicas purging at once delete
+// disjoint rows and never wait for each other (see purgeClaimed).
 func (s *IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for {
-		n, err := execAffected(ctx, s.c.q(), "DELETE FROM idempotency_keys WHERE expires_at <= ? LIMIT ?", now.UTC(), purgeBatch)
-		if err != nil {
-			return total, s.c.fail("purge idempotency keys", err)
-		}
-		total += n
-		if n < purgeBatch {
-			return total, nil
-		}
+	n, err := purgeClaimed(ctx, s.c.db, s.c.onRetry, purgeClaim{
+		claim:  "SELECT operation, idem_key FROM idempotency_keys WHERE expires_at <= ? ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED",
+		delete: "DELETE FROM idempotency_keys WHERE (operation, idem_key) IN ",
+		row:    "(?, ?)",
+		scan: func(r rowScanner) ([]any, error) {
+			var op string
+			var key []byte
+			err := r.Scan(&op, &key)
+			return []any{op, key}, err
+		},
+	}, now, purgeBatch)
+	if err != nil {
+		return n, s.c.fail("purge idempotency keys", err)
 	}
+	return n, nil
 }
 
 func getRecord(ctx context.Context, q queryer, op, key string) (*idempotency.Record, error) {

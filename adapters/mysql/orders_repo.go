@@ -239,13 +239,22 @@ func statusCondition(st order.Status, at time.Time) (string, []any) {
 	return "status = ?", []any{st.String()}
 }
 
-// ListExpired implements orders.OrderRepository; the index (status, expires_at) serves it.
-func (r *OrderRepository) ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error) {
-	ids, err := queryAll(ctx, r.c.q(), scanID,
-		"SELECT id FROM orders WHERE status = ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?",
-		order.Created.String(), now.UTC(), after, limit)
+// ClaimExpired implements orders.OrderRepository. The index (status, expires_at) gives the
+// rows in (expires_at, id) order, so the scan stops after limit rows and locks no more than
+// it returns; SKIP LOCKED (MySQL 8, MariaDB 10.6+) passes over rows another sweep, a
+// cancel or a confirm holds.
+func (r *OrderRepository) ClaimExpired(ctx context.Context, now time.Time, skip []int64, limit int) ([]int64, error) {
+	query := "SELECT id FROM orders WHERE status = ? AND expires_at <= ?"
+	args := []any{order.Created.String(), now.UTC()}
+	if len(skip) > 0 {
+		query += " AND id NOT IN (" + ordersPlaceholders(len(skip)) + ")"
+		for _, id := range skip {
+			args = append(args, id)
+		}
+	}
+	ids, err := queryAll(ctx, r.c.q(), scanID, query+" ORDER BY expires_at, id LIMIT ? FOR UPDATE SKIP LOCKED", append(args, limit)...)
 	if err != nil {
-		return nil, r.c.fail("list expired orders", err)
+		return nil, r.c.fail("claim expired orders", err)
 	}
 	return ids, nil
 }

@@ -2,8 +2,10 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/paging"
 )
@@ -64,4 +66,56 @@ func duplicateAs(err, taken error, what string) error {
 		return taken
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// purgeClaim describes the expired rows of one table for purgeClaimed.
+type purgeClaim struct {
+	// claim selects the keys of up to ? rows expired at ?, oldest first, FOR UPDATE SKIP LOCKED.
+	claim string
+	// delete is "DELETE FROM table WHERE key IN " (a row constructor for a composite key);
+	// row is one key's placeholders ("?" or "(?, ?)").
+	delete, row string
+	// scan reads one claimed key as the arguments of row.
+	scan func(rowScanner) ([]any, error)
+}
+
+// purgeClaimed deletes the rows expired at now in batches of at most batch, each in its own
+// transaction that first claims its rows with FOR UPDATE SKIP LOCKED: purges running at once
+// (one per replica) take disjoint rows and never wait for each other or for a transaction
+// that holds one of the rows, and no batch holds many locks. It returns how many rows it
+// deleted; it stops when a claim finds fewer than batch rows.
+func purgeClaimed(ctx context.Context, db *sql.DB, onRetry RetryObserver, p purgeClaim, now time.Time, batch int) (int64, error) {
+	var total int64
+	for {
+		var claimed int
+		var deleted int64
+		err := TransactObserved(ctx, db, onRetry, func(ctx context.Context, tx *sql.Tx) error {
+			keys, err := queryAll(ctx, tx, p.scan, p.claim, now.UTC(), batch)
+			if err != nil {
+				return fmt.Errorf("claim: %w", err)
+			}
+			claimed, deleted = len(keys), 0
+			if claimed == 0 {
+				return nil
+			}
+			rows := make([]string, len(keys))
+			var args []any
+			for i, k := range keys {
+				rows[i] = p.row
+				args = append(args, k...)
+			}
+			deleted, err = execAffected(ctx, tx, p.delete+"("+strings.Join(rows, ", ")+")", args...)
+			if err != nil {
+				return fmt.Errorf("delete: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += deleted
+		if claimed < batch {
+			return total, nil
+		}
+	}
 }

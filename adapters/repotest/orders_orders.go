@@ -351,7 +351,7 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 	o := h.createOrder(order.Line{ProductID: a.ID(), Qty: 3}, order.Line{ProductID: b.ID(), Qty: 4})
 	full := product.MaxStock - 3 // 4 units do not fit back
 	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &full}); err != nil {
-		t.Fatalf("PatchProduct: %v", err)
+		t.Fatalf("UpdateProduct: %v", err)
 	}
 	_, err := h.svc.CancelOrder(t.Context(), o.ID())
 	assertErrorIs(t, err, product.ErrStockLimit)
@@ -365,7 +365,7 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 	}
 	lower := 100
 	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &lower}); err != nil {
-		t.Fatalf("PatchProduct: %v", err)
+		t.Fatalf("UpdateProduct: %v", err)
 	}
 	if _, err := h.svc.CancelOrder(t.Context(), o.ID()); err != nil {
 		t.Fatalf("CancelOrder once the stock is lower: %v", err)

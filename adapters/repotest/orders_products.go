@@ -136,7 +136,7 @@ func testProductPatch(t *testing.T, h *ordersHarness) {
 	name := "Renamed " + h.tok
 	got, err := h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{Name: &name})
 	if err != nil {
-		t.Fatalf("PatchProduct(name): %v", err)
+		t.Fatalf("UpdateProduct(name): %v", err)
 	}
 	if got.Name() != name || got.PriceCents() != 500 || got.Stock() != 3 || got.SKU() != p.SKU() {
 		t.Fatalf("after name patch got {%q %d %d %q}", got.Name(), got.PriceCents(), got.Stock(), got.SKU())
@@ -147,7 +147,7 @@ func testProductPatch(t *testing.T, h *ordersHarness) {
 	}
 	got, err = h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{PriceCents: refOf(int64(0)), Stock: refOf(0)})
 	if err != nil {
-		t.Fatalf("PatchProduct(price, stock): %v", err)
+		t.Fatalf("UpdateProduct(price, stock): %v", err)
 	}
 	if got.PriceCents() != 0 || got.Stock() != 0 || got.Name() != name {
 		t.Fatalf("after price/stock patch got {%q %d %d}", got.Name(), got.PriceCents(), got.Stock())
@@ -172,7 +172,7 @@ func testProductPatchInvalid(t *testing.T, h *ordersHarness) {
 	} {
 		_, err := h.svc.UpdateProduct(t.Context(), p.ID(), patch)
 		if errs.KindOf(err) != errs.KindInvalid {
-			t.Errorf("PatchProduct(%+v): got %v, want an invalid request", patch, err)
+			t.Errorf("UpdateProduct(%+v): got %v, want an invalid request", patch, err)
 		}
 	}
 	got, err := h.svc.GetProduct(t.Context(), p.ID())
@@ -399,7 +399,7 @@ func testProductConcurrentPatches(t *testing.T, h *ordersHarness) {
 	close(errc)
 	for err := range errc {
 		if err != nil {
-			t.Fatalf("concurrent PatchProduct: %v", err)
+			t.Fatalf("concurrent UpdateProduct: %v", err)
 		}
 	}
 	got, err := h.svc.GetProduct(t.Context(), p.ID())

@@ -32,7 +32,8 @@ var (
 // expires at created_at + hold, reads show it CANCELED with reason expired even before the
 // sweep stores it so, confirming it is order.ErrOrderExpired, and its stock comes back
 // exactly once whether the sweep (ExpireOrders), a cancel or both, racing with confirms,
-// reach it; status filters agree with what reads show. Driven through the real use cases
+// reach it; status filters agree with what reads show; two sweeps at once (two replicas)
+// expire every order once between them. Driven through the real use cases
 // over the store newStore returns, with real goroutines for the races.
 func RunReservations(t *testing.T, newStore NewOrdersStore, newCustomer NewCustomerID) {
 	t.Helper()
@@ -56,6 +57,7 @@ func RunReservations(t *testing.T, newStore NewOrdersStore, newCustomer NewCusto
 		{"SweepExpiresOnceAndReadsAgree", testSweep},
 		{"SweepCrossesBatches", testSweepBatches},
 		{"SweepCancelAndConfirmRace", testSweepRace},
+		{"TwoSweepersAtOnce", testTwoSweepers},
 	}
 	t.Run("Sweeps", func(t *testing.T) {
 		t.Parallel()
@@ -286,7 +288,7 @@ func (h *ordersHarness) sweep() int {
 	if err != nil {
 		h.t.Fatalf("ExpireOrders: %v", err)
 	}
-	return n
+	return n.Orders
 }
 
 func testSweep(t *testing.T, h *ordersHarness) {
@@ -428,4 +430,59 @@ func testSweepRace(t *testing.T, h *ordersHarness) {
 	// Nothing is left to expire, and nothing is restored again.
 	h.sweep()
 	h.assertStock(a.ID(), 50)
+}
+
+// testTwoSweepers: two sweeps run at once over many due orders, as two orders-api replicas
+// do. Between them they expire every order exactly once (their counts add up to the orders
+// and units due, none counted twice, none left), and the stock is exactly back.
+func testTwoSweepers(t *testing.T, h *ordersHarness) {
+	n := 3*orders.SweepBatch + 7
+	a, b := h.product(1, 3*n), h.product(1, 3*n)
+	ids := make([]int64, n)
+	units := 0
+	for i := range ids {
+		lines := []order.Line{{ProductID: a.ID(), Qty: 1 + i%2}}
+		units += 1 + i%2
+		if i%3 == 0 {
+			lines = append(lines, order.Line{ProductID: b.ID(), Qty: 1})
+			units++
+		}
+		ids[i] = h.createOrder(lines...).ID()
+		h.clock.Advance(time.Millisecond) // holds ending one after the other
+	}
+	h.clock.Advance(reservationHold)
+	var (
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		sweeps [2]orders.Sweep
+		errs   [2]error
+	)
+	for i := range sweeps {
+		wg.Go(func() {
+			<-start
+			sweeps[i], errs[i] = h.svc.ExpireOrders(t.Context())
+		})
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		t.Fatalf("ExpireOrders: %v", err)
+	}
+	t.Logf("sweeper 1: %+v, sweeper 2: %+v", sweeps[0], sweeps[1])
+	if got := sweeps[0].Orders + sweeps[1].Orders; got != n {
+		t.Fatalf("the two sweeps expired %d + %d orders, want %d in all", sweeps[0].Orders, sweeps[1].Orders, n)
+	}
+	if got := sweeps[0].Units + sweeps[1].Units; got != units {
+		t.Fatalf("the two sweeps released %d + %d units, want %d in all", sweeps[0].Units, sweeps[1].Units, units)
+	}
+	for _, id := range ids {
+		if got := h.getOrder(id); got.Status() != order.Canceled || got.CancelReason() != order.ReasonExpired {
+			t.Fatalf("order %d: got %s, want expired", id, describeOrder(got))
+		}
+	}
+	h.assertStock(a.ID(), 3*n)
+	h.assertStock(b.ID(), 3*n)
+	if again := h.sweep(); again != 0 {
+		t.Fatalf("a third sweep expired %d orders, want 0", again)
+	}
 }

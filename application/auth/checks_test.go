@@ -60,7 +60,7 @@ func newGatedLogin(t *testing.T, g *gatedChecker, limit auth.CheckLimit) *auth.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.NewService(memory.NewAttemptLimiter(memory.DefaultAttemptPolicy()), g, tokens,
+	return auth.NewService(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), g, tokens,
 		func() time.Time { return time.Now().UTC() }, limit)
 }
 

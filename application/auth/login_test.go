@@ -38,7 +38,7 @@ func newLogin(t *testing.T) (*auth.Service, *jwt.Tokens, *clock) {
 		t.Fatal(err)
 	}
 	clk := &clock{now: time.Now().UTC()}
-	return auth.NewService(memory.NewAttemptLimiter(memory.DefaultAttemptPolicy()), checker, tokens, clk.Now,
+	return auth.NewService(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), checker, tokens, clk.Now,
 		auth.CheckLimit{Concurrent: 2, Wait: time.Second}), tokens, clk
 }
 
@@ -132,5 +132,35 @@ func TestLoginSuccessResetsFailures(t *testing.T) {
 	}
 	if _, err := login.Login(ctx, bad); !errors.Is(err, auth.ErrTooManyAttempts) {
 		t.Fatalf("6th failure after the reset: got %v, want too many attempts", err)
+	}
+}
+
+// brokenLimiter is a limiter whose store fails.
+type brokenLimiter struct{ err error }
+
+func (b brokenLimiter) Attempt(context.Context, auth.AttemptKey, time.Time) (time.Duration, error) {
+	return 0, b.err
+}
+func (b brokenLimiter) Succeeded(context.Context, auth.AttemptKey, time.Time) error { return b.err }
+func (b brokenLimiter) Abandoned(context.Context, auth.AttemptKey, time.Time) error { return b.err }
+
+// TestLoginFailsClosedWhenTheLimiterFails: a limiter that cannot count (its database is
+// down) refuses the login with its error, before any password is checked, instead of letting
+// unlimited guesses through.
+func TestLoginFailsClosedWhenTheLimiterFails(t *testing.T) {
+	t.Parallel()
+	down := errs.New(errs.KindUnavailable, "database_unavailable", "the database is unavailable")
+	g := newGatedChecker(nil)
+	tokens, err := jwt.NewTokens(jwt.Secret("0123456789abcdef0123"), jwt.Issuer("customers-api"), jwt.Lifetime(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := auth.NewService(brokenLimiter{err: down}, g, tokens, time.Now, auth.CheckLimit{Concurrent: 1, Wait: time.Second})
+	_, err = login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "10.9.0.1"})
+	if !errors.Is(err, down) || errs.KindOf(err) != errs.KindUnavailable {
+		t.Fatalf("got %v, want the limiter's unavailable error", err)
+	}
+	if calls, _ := g.stats(); len(calls) != 0 {
+		t.Fatalf("got password checks %v, want none", calls)
 	}
 }

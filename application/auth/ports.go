@@ -24,16 +24,24 @@ type PasswordChecker interface {
 	Check(ctx context.Context, username, password string) bool
 }
 
-// AttemptLimiter counts failed logins per (username, client address) and per client address,
-// in bounded memory whatever the number of usernames and addresses tried.
+// AttemptLimiter counts failed logins per (username, client address) and per client address
+// under an AttemptPolicy, in bounded space whatever the number of usernames and addresses
+// tried. It counts an attempt before its password is checked, atomically with the check of
+// the limits, so that concurrent attempts, in this process or in another replica sharing the
+// limiter's store, never get past a limit: the attempt is taken back when it did not fail.
 type AttemptLimiter interface {
-	// Blocked returns how long the pair must still wait, because of its own failures or its
-	// address's, or 0.
-	Blocked(key AttemptKey, now time.Time) time.Duration
-	// Failed records a failed attempt at now, for the pair and for its address.
-	Failed(key AttemptKey, now time.Time)
-	// Reset forgets the pair's failures after a success; the address's count stays.
-	Reset(key AttemptKey)
+	// Attempt starts an attempt of key at now. When the pair, or its address, has reached
+	// its limit it counts nothing and returns how long the pair must still wait (> 0).
+	// Otherwise it counts the attempt as a failure of the pair and of the address, in one
+	// atomic step with that check, and returns 0. Errors: the store failed (nothing counted).
+	Attempt(ctx context.Context, key AttemptKey, now time.Time) (wait time.Duration, err error)
+	// Succeeded takes back the failure that Attempt counted at the address for the attempt
+	// at at, and forgets every failure of the pair: the password was right. The address's
+	// other failures stay.
+	Succeeded(ctx context.Context, key AttemptKey, at time.Time) error
+	// Abandoned takes back the failure Attempt counted at at, for the pair and the address:
+	// the attempt stopped before its password was checked.
+	Abandoned(ctx context.Context, key AttemptKey, at time.Time) error
 }
 
 // AttemptKey identifies whose failures are counted: one username from one client address.

@@ -98,9 +98,13 @@ type OrderRepository interface {
 	// are returned as stored (not as of f.At).
 	List(ctx context.Context, f OrderFilter, page paging.Request) ([]*order.Order, error)
 
-	// ListExpired returns the ids, ascending, of up to limit orders stored as CREATED whose
-	// hold has passed at now (expires_at <= now), with id > after: the sweep's next batch.
-	ListExpired(ctx context.Context, now time.Time, after int64, limit int) ([]int64, error)
+	// ClaimExpired locks and returns the ids of up to limit orders stored as CREATED whose
+	// hold has passed at now (expires_at <= now), oldest hold first, leaving out the ids in
+	// skip: the sweep's next batch. Call it inside Store.Transact; the orders stay locked
+	// until the transaction ends. Orders another transaction holds locked are skipped, not
+	// waited for (FOR UPDATE SKIP LOCKED), so sweeps running at once on several replicas
+	// claim disjoint batches.
+	ClaimExpired(ctx context.Context, now time.Time, skip []int64, limit int) ([]int64, error)
 }
 
 // OrderFilter narrows an order list; zero fields do not filter.

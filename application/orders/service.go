@@ -5,9 +5,11 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -424,53 +426,117 @@ func (s *Service) settle(ctx context.Context, id int64, change func(o *order.Ord
 	return saved, restored, nil
 }
 
-// SweepBatch is how many expired orders ExpireOrders asks the store for at a time.
-const SweepBatch = 100
+// SweepBatch is how many expired orders ExpireOrders claims, and expires, per transaction:
+// small, so that a sweep never holds many row locks at once.
+const SweepBatch = 20
 
-// ExpireOrders expires every order stored as CREATED whose hold has passed now: each in a
-// transaction of its own through settle (order row locked, then its products, stock
-// restored exactly once even when a cancel, a confirm or another sweep races with it). It
-// goes through the store in batches of SweepBatch ids ascending, and returns how many
-// orders it expired. An order that fails (its stock would pass product.MaxStock, the
-// database failed) is skipped and left for the next sweep; the error names how many failed
-// and the first failure. The orders-api binary runs it on a ticker; reads do not wait for
-// it (GetOrder, ListOrders show an order past its hold as expired already).
-func (s *Service) ExpireOrders(ctx context.Context) (int, error) {
+// Sweep is what one ExpireOrders run did: the orders it expired and the units of stock
+// their expiry gave back.
+type Sweep struct {
+	Orders int
+	Units  int
+}
+
+// ExpireOrders expires every order stored as CREATED whose hold has passed now, and gives
+// its stock back exactly once. It works in transactions of up to SweepBatch orders: each
+// claims its orders (ClaimExpired: locked, skipping those another transaction holds, so
+// sweeps on several replicas take disjoint batches and never wait for each other), expires
+// them, then restores their units in one locked update of their products (id ascending,
+// the order in which CreateOrder locks them). An order a cancel or confirm settles first is
+// simply not claimed, or found no longer CREATED. When a batch fails (an order's stock
+// would pass product.MaxStock, say), its orders are expired one by one through settle, so
+// one bad order does not hold back the others; an order that still fails is left for the
+// next sweep and the error names how many failed and the first failure. The orders-api
+// binary runs it on a ticker; reads do not wait for it (GetOrder, ListOrders show an order
+// past its hold as expired already).
+func (s *Service) ExpireOrders(ctx context.Context) (Sweep, error) {
 	now := s.now()
 	var (
-		expired, failed int
-		first           error
-		after           int64
+		done   Sweep
+		failed []int64 // left out of later claims of this run
+		first  error
 	)
 	for {
-		ids, err := s.store.Repos().Orders.ListExpired(ctx, now, after, SweepBatch)
-		if err != nil {
-			return expired, fmt.Errorf("expire orders: %w", err)
-		}
-		for _, id := range ids {
-			if err := ctx.Err(); err != nil {
-				return expired, fmt.Errorf("expire orders: %w", err)
+		var (
+			claimed []int64
+			batch   Sweep
+		)
+		err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
+			var err error
+			claimed, batch = nil, Sweep{}
+			if claimed, err = r.Orders.ClaimExpired(ctx, now, failed, SweepBatch); err != nil {
+				return err
 			}
-			_, restored, err := s.settle(ctx, id, func(o *order.Order, now time.Time) (bool, error) { return o.Expire(now) })
-			switch {
-			case err != nil:
-				failed++
-				if first == nil {
-					first = fmt.Errorf("order %d: %w", id, err)
+			var lines []order.Line
+			for _, id := range claimed {
+				restore := false
+				o, err := r.Orders.Update(ctx, id, func(o *order.Order) error {
+					var err error
+					restore, err = o.Expire(now)
+					return err
+				})
+				if err != nil {
+					return err
 				}
-			case restored:
-				expired++
+				if restore {
+					lines = append(lines, itemLines(o)...)
+					batch.Orders++
+				}
 			}
+			if len(lines) == 0 {
+				return nil
+			}
+			lines = sumLines(lines)
+			for _, l := range lines {
+				batch.Units += l.Qty
+			}
+			return r.Products.RestoreStock(ctx, lines)
+		})
+		switch {
+		case err != nil && len(claimed) == 0 || ctx.Err() != nil:
+			return done, fmt.Errorf("expire orders: %w", errors.Join(err, ctx.Err()))
+		case err != nil:
+			for _, id := range claimed {
+				o, restored, err := s.settle(ctx, id, func(o *order.Order, now time.Time) (bool, error) { return o.Expire(now) })
+				switch {
+				case err != nil:
+					failed = append(failed, id)
+					if first == nil {
+						first = fmt.Errorf("order %d: %w", id, err)
+					}
+				case restored:
+					done.Orders++
+					for _, l := range itemLines(o) {
+						done.Units += l.Qty
+					}
+				}
+			}
+		default:
+			done.Orders += batch.Orders
+			done.Units += batch.Units
 		}
-		if len(ids) < SweepBatch {
+		if len(claimed) < SweepBatch {
 			break
 		}
-		after = ids[len(ids)-1]
 	}
-	if failed > 0 {
-		return expired, fmt.Errorf("expire orders: %d failed, the first: %w", failed, first)
+	if len(failed) > 0 {
+		return done, fmt.Errorf("expire orders: %d failed, the first: %w", len(failed), first)
 	}
-	return expired, nil
+	return done, nil
+}
+
+// sumLines adds up the quantities of lines naming one product, by product id ascending.
+func sumLines(lines []order.Line) []order.Line {
+	qty := map[int64]int{}
+	for _, l := range lines {
+		qty[l.ProductID] += l.Qty
+	}
+	out := make([]order.Line, 0, len(qty))
+	for id, q := range qty {
+		out = append(out, order.Line{ProductID: id, Qty: q})
+	}
+	slices.SortFunc(out, func(a, b order.Line) int { return cmp.Compare(a.ProductID, b.ProductID) })
+	return out
 }
 
 // itemLines returns the product and quantity of each of o's items, by product id ascending

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
@@ -14,13 +15,20 @@ import (
 
 func main() { os.Exit(bootstrap.Main(bootstrap.CustomersAPI, start)) }
 
-// start builds the service on the store the configuration names and serves it until ctx
-// ends, then shuts down gracefully and closes the pool.
+// start builds the service on the store the configuration names, purges old login failures
+// in the background (on MySQL) and serves until ctx ends; then it shuts down gracefully,
+// waits for the purge to stop and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
 	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if app.LoginPurge != nil {
+		jobsCtx, stopJobs := context.WithCancel(ctx)
+		var jobs sync.WaitGroup
+		jobs.Go(func() { PurgeLoginFailures(jobsCtx, app.LoginPurge, logger, LoginPurgeInterval) })
+		defer func() { stopJobs(); jobs.Wait() }()
+	}
 	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
 }

@@ -49,9 +49,11 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	loginPurger := ProvideNoLoginPurge()
 	customersAPIApp := CustomersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
+		Handler:    handler,
+		Server:     serverConfig,
+		LoginPurge: loginPurger,
 	}
 	return customersAPIApp, nil
 }
@@ -66,7 +68,11 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	customerRepository := ProvideCustomerMySQLRepository(db, metrics)
 	v := bootstrap.Clock()
 	service := customers.NewService(customerRepository, v)
-	attemptLimiter := ProvideAttemptLimiter()
+	attemptLimiter, err := ProvideMySQLAttemptLimiter(db, metrics)
+	if err != nil {
+		cleanup()
+		return CustomersAPIApp{}, nil, err
+	}
 	passwordChecker, err := ProvidePasswordChecker(cfg)
 	if err != nil {
 		cleanup()
@@ -92,9 +98,11 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := customersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	loginPurger := ProvideLoginPurge(attemptLimiter)
 	customersAPIApp := CustomersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
+		Handler:    handler,
+		Server:     serverConfig,
+		LoginPurge: loginPurger,
 	}
 	return customersAPIApp, func() {
 		cleanup()

@@ -28,7 +28,7 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
 	jobs.Go(func() { PurgeExpiredKeys(jobsCtx, app.Orders, logger, KeyPurgeInterval) })
-	jobs.Go(func() { ExpireOrders(jobsCtx, app.Orders, logger, cfg.OrderSweepInterval) })
+	jobs.Go(func() { ExpireOrders(jobsCtx, app.Orders, app.Expiries, logger, cfg.OrderSweepInterval) })
 	defer func() { stopJobs(); jobs.Wait() }()
 	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
 }

@@ -32,6 +32,7 @@ var OrdersAPISet = wire.NewSet(
 	orders.NewService,
 	wire.Struct(new(ordersapi.Deps), "*"),
 	ordersapi.NewRouter,
+	ProvideExpiries,
 	wire.Struct(new(OrdersAPIApp), "*"),
 )
 
@@ -56,12 +57,17 @@ var OrdersMySQLSet = wire.NewSet(
 )
 
 // OrdersAPIApp is what the orders-api binary runs: the handler on Server.Addr, and the use
-// cases for the background purge of expired idempotency keys and sweep of expired orders.
+// cases for the background purge of expired idempotency keys and sweep of expired orders,
+// with the counters the sweep adds to.
 type OrdersAPIApp struct {
-	Handler http.Handler
-	Server  httpkit.ServerConfig
-	Orders  *orders.Service
+	Handler  http.Handler
+	Server   httpkit.ServerConfig
+	Orders   *orders.Service
+	Expiries *metrics.Expiries
 }
+
+// ProvideExpiries registers the reservation sweep's counters in orders-api's metrics.
+func ProvideExpiries(m *metrics.Metrics) *metrics.Expiries { return m.Expiries() }
 
 // ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL and ORDER_HOLD_TTL to the use
 // cases.
@@ -116,45 +122,28 @@ const KeyPurgeInterval = 10 * time.Minute
 // PurgeExpiredKeys deletes expired idempotency keys now and then every interval, until ctx
 // ends. Failures are logged and retried at the next tick: the purge is housekeeping.
 func PurgeExpiredKeys(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
-	every(ctx, interval, func() {
+	bootstrap.Every(ctx, interval, func() {
 		n, err := svc.PurgeExpiredKeys(ctx)
-		logRun(ctx, logger, "purge expired idempotency keys", "purged expired idempotency keys", n, err)
+		bootstrap.LogRun(ctx, logger, "purge expired idempotency keys", "purged expired idempotency keys", n, err)
 	})
 }
 
 // ExpireOrders expires the orders whose hold has passed (restoring their stock) now and
 // then every interval (ORDER_SWEEP_INTERVAL), until ctx ends. Reads already show such orders
-// expired; the sweep stores it and gives the stock back. An order that fails is logged and
-// tried again at the next tick.
-func ExpireOrders(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
-	every(ctx, interval, func() {
+// expired; the sweep stores it and gives the stock back. Each sweep adds what it did to
+// expiries (served at /metrics) and logs one line with its counts, a warning when some order
+// failed (it is tried again at the next tick). Sweeps of several replicas split the due
+// orders between them (orders.Service.ExpireOrders claims them with SKIP LOCKED).
+func ExpireOrders(ctx context.Context, svc *orders.Service, expiries *metrics.Expiries, logger *slog.Logger, interval time.Duration) {
+	bootstrap.Every(ctx, interval, func() {
 		n, err := svc.ExpireOrders(ctx)
-		logRun(ctx, logger, "expire orders", "expired orders", int64(n), err)
-	})
-}
-
-// every runs fn now and then every interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, fn func()) {
-	fn()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
+		expiries.Add(n.Orders, n.Units)
+		counts := []any{slog.Int("orders", n.Orders), slog.Int("units", n.Units)}
+		switch {
+		case err == nil:
+			logger.Info("reservation sweep", counts...)
+		case ctx.Err() == nil:
+			logger.Warn("reservation sweep", append(counts, slog.String("error", err.Error()))...)
 		}
-	}
-}
-
-// logRun logs one run of a background job: a warning when it failed (unless it was
-// stopped), the count when it did something.
-func logRun(ctx context.Context, logger *slog.Logger, failed, done string, n int64, err error) {
-	if err != nil && ctx.Err() == nil {
-		logger.Warn(failed, slog.String("error", err.Error()))
-	}
-	if n > 0 {
-		logger.Info(done, slog.Int64("count", n))
-	}
+	})
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/memory"
+	"github.com/b2b-backoffice/backoffice/adapters/metrics"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
@@ -107,7 +109,8 @@ func TestPurgeExpiredKeys(t *testing.T) {
 }
 
 // TestExpireOrders: the background sweep expires the orders whose hold has passed at once,
-// restoring their stock, and stops when its context ends.
+// restoring their stock, logs one line with its counts, adds them to the metrics, and stops
+// when its context ends.
 func TestExpireOrders(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
@@ -128,13 +131,23 @@ func TestExpireOrders(t *testing.T) {
 	now = now.Add(time.Hour)
 	mu.Unlock()
 
-	runJob(t, func(ctx context.Context, logger *slog.Logger) { ExpireOrders(ctx, svc, logger, time.Hour) },
-		"expired orders count=2")
+	m := metrics.New("orders-api")
+	runJob(t, func(ctx context.Context, logger *slog.Logger) {
+		ExpireOrders(ctx, svc, m.Expiries(), logger, time.Hour)
+	},
+		"reservation sweep orders=2 units=4")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`backoffice_orders_expired_total{service="orders-api"} 2`, `backoffice_order_units_released_total{service="orders-api"} 4`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	if got, err := svc.GetProduct(t.Context(), p.ID()); err != nil || got.Stock() != 5 {
 		t.Fatalf("stock after the sweep: got %v, %v, want 5", got, err)
 	}
-	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != 0 {
-		t.Fatalf("sweep after the background sweep: got %d, %v, want 0 left", n, err)
+	if n, err := svc.ExpireOrders(t.Context()); err != nil || n != (orders.Sweep{}) {
+		t.Fatalf("sweep after the background sweep: got %+v, %v, want 0 left", n, err)
 	}
 }
 

@@ -45,10 +45,12 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Orders:  service,
+		Handler:  handler,
+		Server:   serverConfig,
+		Orders:   service,
+		Expiries: expiries,
 	}
 	return ordersAPIApp, nil
 }
@@ -86,10 +88,12 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	}
 	handler := ordersapi.NewRouter(deps)
 	serverConfig := bootstrap.ProvideServerConfig(cfg)
+	expiries := ProvideExpiries(metrics)
 	ordersAPIApp := OrdersAPIApp{
-		Handler: handler,
-		Server:  serverConfig,
-		Orders:  service,
+		Handler:  handler,
+		Server:   serverConfig,
+		Orders:   service,
+		Expiries: expiries,
 	}
 	return ordersAPIApp, func() {
 		cleanup()

@@ -40,13 +40,19 @@ func composeEnvironments(t *testing.T) map[string]map[string]string {
 	}
 }
 
-func loadCompose(t *testing.T, environ map[string]string) *types.Project {
+// loadCompose loads docker-compose.yml, with more files over it when given (as
+// `docker compose -f docker-compose.yml -f FILE` does).
+func loadCompose(t *testing.T, environ map[string]string, more ...string) *types.Project {
 	t.Helper()
 	var list []string
 	for k, v := range environ {
 		list = append(list, k+"="+v)
 	}
-	opts, err := cli.NewProjectOptions([]string{repoFile(t, "docker-compose.yml")},
+	files := []string{repoFile(t, "docker-compose.yml")}
+	for _, f := range more {
+		files = append(files, repoFile(t, f))
+	}
+	opts, err := cli.NewProjectOptions(files,
 		cli.WithWorkingDirectory(repoFile(t, ".")),
 		cli.WithEnv(list),
 		cli.WithInterpolation(true),

@@ -1,4 +1,5 @@
-// Package customersapitest runs the real customers-api handler over memory adapters, for
+// Package customersapitest runs the real customers-api handler over memory adapters (or the
+// stores the caller gives), for
 // tests of this service and of the services that call it (the orchestrator's end-to-end
 // tests, orders-api's customer checks):
 //
@@ -59,14 +60,19 @@ type Options struct {
 	LoginChecks auth.CheckLimit
 	// Passwords, when set, wraps the bcrypt checker (to count or hold its checks).
 	Passwords func(auth.PasswordChecker) auth.PasswordChecker
+	// Customers is the customer store; nil: a new memory.CustomerRepository.
+	Customers customers.CustomerRepository
+	// Limiter counts failed logins; nil: a new memory.AttemptLimiter with the contract's
+	// policy. Replicas of one service share theirs (a MySQL limiter on one database).
+	Limiter auth.AttemptLimiter
 }
 
 // API is customers-api over memory adapters.
 type API struct {
 	Handler   http.Handler
 	Customers *customers.Service
-	Repo      *memory.CustomerRepository
-	Limiter   *memory.AttemptLimiter
+	Repo      customers.CustomerRepository
+	Limiter   auth.AttemptLimiter
 	Tokens    *jwt.Tokens
 	Options   Options // with defaults filled in
 }
@@ -104,8 +110,14 @@ func New(tb testing.TB, opts Options) *API {
 	if opts.Passwords != nil {
 		checker = opts.Passwords(checker)
 	}
-	repo := memory.NewCustomerRepository()
-	limiter := memory.NewAttemptLimiter(memory.DefaultAttemptPolicy())
+	var repo customers.CustomerRepository = memory.NewCustomerRepository()
+	if opts.Customers != nil {
+		repo = opts.Customers
+	}
+	var limiter auth.AttemptLimiter = memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0)
+	if opts.Limiter != nil {
+		limiter = opts.Limiter
+	}
 	svc := customers.NewService(repo, opts.Now)
 	h := customersapi.NewRouter(customersapi.Deps{
 		Customers:    svc,
