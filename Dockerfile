@@ -12,9 +12,15 @@
 # Having no shell or curl, each service image carries /healthcheck, a tiny Go binary that
 # GETs http://127.0.0.1:$PORT/health; HEALTHCHECK and docker-compose.yml both run it.
 
-ARG GO_VERSION=1.26
+# Base images are pinned. The Go image by its exact release (the go.mod version): no registry
+# could be reached where this was written to read its digest; pin it with
+# `docker buildx imagetools inspect golang:1.26.8-bookworm`. Distroless publishes no version
+# tags, so it is pinned by the digest of :nonroot (as of 2026-08-26, the digest public
+# repositories pin; refresh with `crane digest gcr.io/distroless/static-debian12:nonroot`).
+ARG GO_IMAGE=golang:1.26.8-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot@sha256:afa5c872c891853ca7fcf1f12c3edb23f7eeef36189728842dd51042ff57f7ab
 
-FROM golang:${GO_VERSION}-bookworm AS build
+FROM ${GO_IMAGE} AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOOS=linux GOFLAGS=-trimpath
 COPY go.mod go.sum ./
@@ -27,7 +33,7 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     go build -ldflags="-s -w" -o /out/migrate ./bootstrap/migrate && \
     go build -ldflags="-s -w" -o /out/healthcheck ./bootstrap/healthcheck
 
-FROM gcr.io/distroless/static-debian12:nonroot AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 COPY --from=build /out/healthcheck /healthcheck
 USER nonroot:nonroot
 
@@ -52,7 +58,7 @@ EXPOSE 3003
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["/healthcheck"]
 ENTRYPOINT ["/orchestrator"]
 
-FROM gcr.io/distroless/static-debian12:nonroot AS migrate
+FROM ${RUNTIME_IMAGE} AS migrate
 COPY --from=build /out/migrate /migrate
 USER nonroot:nonroot
 ENTRYPOINT ["/migrate"]

@@ -2,8 +2,11 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -100,22 +103,54 @@ func tuneGC(getenv func(string) string) {
 // log (its "error" names every variable at fault), the way CloudWatch and docker logs show
 // every other line.
 func logConfigError(w io.Writer, service Service, err error) {
-	NewLogger(service, slog.LevelInfo, w).Error("invalid configuration, not starting", slog.String("error", err.Error()))
+	attrs := []any{slog.String("error", err.Error())}
+	var invalid *ConfigError
+	if errors.As(err, &invalid) {
+		attrs = append(attrs, slog.Any("problems", invalid.Problems)) // one entry per problem
+	}
+	NewLogger(service, slog.LevelInfo, w).Error("invalid configuration, not starting", attrs...)
 }
 
 // Main is the body of every binary: it loads the configuration, logs its warnings, runs
 // start until SIGINT or SIGTERM and returns the exit code. start builds the service (through
 // its Wire injector) and serves until ctx ends.
 func Main(service Service, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
-	cfg, err := LoadConfig(service, os.Getenv)
+	return MainWithEnv(service, nil, start)
+}
+
+// Environment turns the process environment into the one the configuration is loaded from
+// (the orchestrator reads its secrets from AWS Secrets Manager this way: WithSecrets).
+type Environment func(ctx context.Context, getenv func(string) string) (func(string) string, error)
+
+// MainWithEnv is Main with the configuration loaded from env(os.Getenv) when env is not nil.
+func MainWithEnv(service Service, env Environment, start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	getenv := os.Getenv
+	if env != nil {
+		var err error
+		if getenv, err = env(ctx, os.Getenv); err != nil {
+			logConfigError(os.Stdout, service, err)
+			return 2
+		}
+	}
+	return Run(ctx, service, getenv, os.Stdout, start)
+}
+
+// Run is Main with its context, environment and output given. Everything it reports goes to
+// stdout as the service's JSON log, configuration problems included (exit code 2); an error
+// from start is logged as "exit" (exit code 1).
+func Run(ctx context.Context, service Service, getenv func(string) string, stdout io.Writer,
+	start func(ctx context.Context, cfg Config, logger *slog.Logger) error) int {
+	cfg, err := LoadConfig(service, getenv)
 	if err != nil {
-		logConfigError(os.Stderr, service, err)
+		logConfigError(stdout, service, err)
 		return 2
 	}
-	tuneGC(os.Getenv)
-	var out io.Writer = os.Stdout
+	tuneGC(getenv)
+	out := stdout
 	if !cfg.Lambda {
-		buffered := newBufferedOutput(os.Stdout)
+		buffered := newBufferedOutput(stdout)
 		defer buffered.Close()
 		out = buffered
 	}
@@ -126,11 +161,19 @@ func Main(service Service, start func(ctx context.Context, cfg Config, logger *s
 	if cfg.DatabaseURL == "" && service != Orchestrator {
 		logger.Warn("no database configured: using in-memory adapters, data is not kept across restarts")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := withPprof(ctx, cfg, logger, start); err != nil {
 		logger.Error("exit", slog.String("error", err.Error()))
 		return 1
 	}
 	return 0
+}
+
+// Listen opens the service's port. The binaries call it before anything else starts, so
+// that a port in use ends start-up at once, before it waits for or migrates the database.
+func Listen(cfg Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return nil, fmt.Errorf("port %d is not free (PORT): %w", cfg.Port, err)
+	}
+	return ln, nil
 }

@@ -29,6 +29,7 @@ type Config struct {
 	DatabaseURL      string // mysql://user:pass@host:port/db; empty: in-memory adapters
 	Pool             Pool
 	MigrateOnStart   bool
+	DBConnectTimeout time.Duration // how long start-up retries an unreachable database; 0: once
 	JWTSecret        string
 	JWTIssuer        string
 	JWTLifetime      time.Duration
@@ -102,6 +103,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 15*time.Second),
 		ShutdownDrainDelay: r.duration("SHUTDOWN_DRAIN_DELAY", 5*time.Second),
 		MigrateOnStart:     r.bool("MIGRATE_ON_START", true),
+		DBConnectTimeout:   r.duration("DB_CONNECT_TIMEOUT", time.Minute),
 		PprofAddr:          getenv("PPROF_ADDR"),
 		Lambda:             getenv("AWS_LAMBDA_RUNTIME_API") != "",
 		Pool: Pool{
@@ -132,6 +134,9 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	if c.OrderHoldTTL < 0 {
 		r.fail("ORDER_HOLD_TTL must be a duration such as 30m, or 0 to turn expiry off")
 	}
+	if c.DBConnectTimeout < 0 {
+		r.fail("DB_CONNECT_TIMEOUT must be 0 (one attempt) or a positive duration such as 60s")
+	}
 	if c.ShutdownDrainDelay < 0 {
 		r.fail("SHUTDOWN_DRAIN_DELAY must be 0 (no drain) or a positive duration such as 5s")
 	}
@@ -142,7 +147,7 @@ func LoadConfig(service Service, getenv func(string) string) (Config, error) {
 	}
 	c.secrets(service, &r)
 	if len(r.problems) > 0 {
-		return Config{}, fmt.Errorf("configuration: %s", strings.Join(r.problems, "; "))
+		return Config{}, &ConfigError{Problems: r.problems}
 	}
 	c.Warnings = r.warnings
 	return c, nil
@@ -200,10 +205,15 @@ func LoadMigrateConfig(getenv func(string) string) (string, error) {
 		r.fail("DATABASE_URL (mysql://user:pass@host:port/db) or DB_HOST and DB_NAME is required")
 	}
 	if len(r.problems) > 0 {
-		return "", fmt.Errorf("configuration: %s", strings.Join(r.problems, "; "))
+		return "", &ConfigError{Problems: r.problems}
 	}
 	return u, nil
 }
+
+// ConfigError lists every problem LoadConfig (or LoadMigrateConfig) found.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string { return "configuration: " + strings.Join(e.Problems, "; ") }
 
 type reader struct {
 	getenv   func(string) string

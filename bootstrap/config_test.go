@@ -53,7 +53,8 @@ func TestLoadConfigDefaultsInMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Port != 3001 || c.DatabaseURL != "" || c.JWTSecret != "super-secret-key" || c.ServiceToken != "internal-service-token" ||
-		c.AdminUser != "admin" || c.AdminPassword != "admin123" || c.CancelWindow != 10*time.Minute || c.IdempotencyTTL != 24*time.Hour {
+		c.AdminUser != "admin" || c.AdminPassword != "admin123" || c.CancelWindow != 10*time.Minute || c.IdempotencyTTL != 24*time.Hour ||
+		c.DBConnectTimeout != time.Minute {
 		t.Fatalf("got %+v, want the seed's defaults", c)
 	}
 	if len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "JWT_SECRET") {
@@ -81,15 +82,16 @@ func TestLoadConfigDBSet(t *testing.T) {
 func TestLoadConfigReportsEveryProblemTogether(t *testing.T) {
 	t.Parallel()
 	_, err := bootstrap.LoadConfig(bootstrap.CustomersAPI, env(map[string]string{
-		"DATABASE_URL":  "mysql://root@127.0.0.1:3306/b2b",
-		"JWT_SECRET":    "short",
-		"PORT":          "abc",
-		"CANCEL_WINDOW": "ten minutes",
+		"DATABASE_URL":       "mysql://root@127.0.0.1:3306/b2b",
+		"JWT_SECRET":         "short",
+		"PORT":               "abc",
+		"CANCEL_WINDOW":      "ten minutes",
+		"DB_CONNECT_TIMEOUT": "-1s",
 	}))
 	if err == nil {
 		t.Fatal("got nil error, want the configuration problems")
 	}
-	for _, want := range []string{"JWT_SECRET must be at least 16 bytes", "SERVICE_TOKEN is required", "ADMIN_PASSWORD is required", "PORT", "CANCEL_WINDOW"} {
+	for _, want := range []string{"JWT_SECRET must be at least 16 bytes", "SERVICE_TOKEN is required", "ADMIN_PASSWORD is required", "PORT", "CANCEL_WINDOW", "DB_CONNECT_TIMEOUT"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

@@ -124,6 +124,9 @@ func sessionParams(version string, statementTimeout time.Duration) map[string]st
 	return params
 }
 
+// isTiDB reports whether a VERSION() string is TiDB's (8.0.11-TiDB-v8.5.6).
+func isTiDB(version string) bool { return strings.Contains(version, "TiDB") }
+
 // statementBounds splits a statement timeout into the row-lock wait (whole seconds, at
 // least one: half the timeout, so that a unit that timed out waiting has time for another
 // attempt) and the statement time limit, which stays above the lock wait so that a lock
@@ -219,6 +222,18 @@ const (
 	errMariaCheck     = 4025 // MariaDB: CONSTRAINT failed
 	errMariaTimeout   = 1969 // MariaDB: max_statement_time exceeded
 	errMySQLTimeout   = 3024 // MySQL 8: max_execution_time exceeded
+
+	// TiDB's transaction conflicts, each documented as "the application can retry the
+	// transaction": the server rolled the transaction back (or never began the statement).
+	errTiDBForUpdateCantRetry = 8002 // a SELECT ... FOR UPDATE transaction met a commit conflict
+	errTiDBStaleWrite         = 8005 // write conflict, txnStartTS is stale
+	errTiDBTxnRetryable       = 8022 // KV error safe to retry
+	errTiDBSchemaChanged      = 8028 // a concurrent DDL changed the table during the statement
+	errTiDBWriteConflict      = 9007 // optimistic write conflict
+	// TiDB reports an exhausted pessimistic-lock retry (many waiters on one hot row or on a
+	// GET_LOCK name) as the generic ER_UNKNOWN_ERROR 1105 with this message.
+	errUnknown                    = 1105
+	tidbPessimisticRetryLimitText = "pessimistic lock retry limit reached"
 )
 
 func mysqlErrNumber(err error) uint16 {
@@ -232,11 +247,19 @@ func mysqlErrNumber(err error) uint16 {
 // isDuplicate reports a unique key violation.
 func isDuplicate(err error) bool { return mysqlErrNumber(err) == errDuplicateEntry }
 
-// isRetryable reports an error after which the whole transaction may run again.
+// isRetryable reports an error after which the whole transaction may run again: a deadlock
+// or lock-wait timeout (every server), MariaDB's 1020, and TiDB's transaction conflicts.
 func isRetryable(err error) bool {
-	switch mysqlErrNumber(err) {
-	case errDeadlock, errLockWait, errRecordChanged:
+	var me *gomysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case errDeadlock, errLockWait, errRecordChanged,
+		errTiDBForUpdateCantRetry, errTiDBStaleWrite, errTiDBTxnRetryable, errTiDBSchemaChanged, errTiDBWriteConflict:
 		return true
+	case errUnknown:
+		return strings.Contains(me.Message, tidbPessimisticRetryLimitText)
 	}
 	return false
 }
@@ -278,11 +301,11 @@ const (
 
 // Transact runs fn in one transaction at READ COMMITTED (the session isolation of every
 // connection Open makes), committing when fn returns nil and rolling back otherwise. A
-// deadlock, lock-wait timeout or MariaDB's 1020 retries the whole unit with backoff, up to
-// maxAttempts, and only while the context leaves time for an attempt as long as the one
-// that failed: a request never starts a lock wait it cannot see to its end. When the
-// retries stop the error is ErrUnavailable. fn must therefore be safe to run again: it must
-// not keep state across attempts.
+// deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
+// (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the
+// context leaves time for an attempt as long as the one that failed: a request never starts
+// a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable.
+// fn must therefore be safe to run again: it must not keep state across attempts.
 func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return TransactObserved(ctx, db, nil, fn)
 }

@@ -3,10 +3,14 @@ package mysql_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
+
+	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
@@ -60,6 +64,26 @@ func TestMigrateConcurrentProcessesApplyOnce(t *testing.T) {
 		}
 		if cs != "utf8mb4" {
 			t.Errorf("table %s charset: got %s, want utf8mb4", table, cs)
+		}
+	}
+}
+
+// TestMigratedChecksHold: the migrated tables reject rows their CHECK constraints forbid,
+// whichever server it is (TiDB keeps and enforces them only with tidb_enable_check_constraint,
+// which Migrate turns on).
+func TestMigratedChecksHold(t *testing.T) {
+	t.Parallel()
+	db := env.DB(t)
+	for _, c := range []struct {
+		check, query string
+	}{
+		{"chk_products_stock", "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, 'x', 1, -1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+		{"chk_products_price", "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, 'x', -1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))"},
+	} {
+		_, err := db.ExecContext(t.Context(), c.query, "CHK-"+mysqltest.Unique())
+		var me *gomysql.MySQLError
+		if !errors.As(err, &me) || (me.Number != 3819 && me.Number != 4025) || !strings.Contains(me.Message, c.check) {
+			t.Errorf("%s: got %v, want the server's check violation (3819 or 4025) naming it", c.check, err)
 		}
 	}
 }

@@ -99,7 +99,13 @@ func TestOversizedAnswerIsBadGateway(t *testing.T) {
 		_, _ = w.Write([]byte(strings.Repeat("x", upstream.MaxResponseBytes+1)))
 	}))
 	defer srv.Close()
-	_, err := newClient(t, srv.URL).Do(context.Background(), upstream.Request{Method: "GET", Path: "/big"})
+	// 4 MiB through -race on a loaded machine can outlast newClient's 1 s: this test is about
+	// the size limit, not the timeout.
+	c, err := upstream.New(upstream.Config{Name: "svc", BaseURL: srv.URL, Timeout: 30 * time.Second, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(context.Background(), upstream.Request{Method: "GET", Path: "/big"})
 	if errs.KindOf(err) != httperr.KindBadGateway {
 		t.Fatalf("got %v, want bad gateway", err)
 	}

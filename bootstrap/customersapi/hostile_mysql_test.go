@@ -30,7 +30,8 @@ func hostileCustomerRequests() []struct {
 	}{
 		{"POST", "/customers", `{"name":"` + strings.Repeat(emoji, 255) + `","email":"emoji@acme.com","phone":"` + strings.Repeat(emoji, 50) + `"}`, 201},
 		{"POST", "/customers", `{"name":"NUL\u0000name","email":"nul@acme.com","phone":"\u0000"}`, 400},
-		{"POST", "/customers", `{"name":"lone \ud800 surrogate","email":"lone@acme.com"}`, 201}, // JSON decodes it to U+FFFD
+		{"POST", "/customers", `{"name":"lone \ud800 surrogate","email":"lone@acme.com"}`, 400}, // not UTF-8: refused, not turned into U+FFFD
+		{"POST", "/customers", "{\"name\":\"raw \xff byte\",\"email\":\"raw@acme.com\"}", 400},
 		{"POST", "/customers", `{"name":"O'Brien \"Q\" 100% a_b \\","email":"quote@acme.com"}`, 201},
 		{"POST", "/customers", `{"name":"Long","email":"` + longLocal + "@" + strings.Repeat("d", 63) + "." + strings.Repeat("e", 63) + "." + strings.Repeat("f", 57) + `.com"}`, 201},
 		{"POST", "/customers", `{"name":"Unicode mail","email":"` + emoji + `@acme.com"}`, 400},
@@ -57,7 +58,7 @@ func hostileCustomerRequests() []struct {
 		{"GET", "/customers?search=" + url.QueryEscape(strings.Repeat(emoji, 256)), "", 400},
 		{"GET", "/customers?search=%F0%9F%98%80", "", 200},
 		{"GET", "/customers?search=" + url.QueryEscape(`"q" 100% A_B \`), "", 200},
-		{"GET", "/customers?search=%EF%BF%BD", "", 200},    // U+FFFD, what the lone surrogate became
+		{"GET", "/customers?search=%EF%BF%BD", "", 200},    // U+FFFD: nobody has it (nothing invalid was stored as it)
 		{"GET", "/customers?search=%C3%89%C3%89", "", 200}, // ÉÉ
 		{"GET", "/customers?search=ee", "", 200},
 		{"GET", "/customers?cursor=djE6OTIyMzM3MjAzNjg1NDc3NTgwNw&limit=100", "", 200},
@@ -126,6 +127,9 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 		}
 		if n := len(found[`/customers?search=%C3%89%C3%89`]); n != 1 {
 			t.Errorf("%s: search ÉÉ: got %d customers, want 1 (the one renamed to é×255)", app.name, n)
+		}
+		if n := len(found[`/customers?search=%EF%BF%BD`]); n != 0 {
+			t.Errorf("%s: search U+FFFD: got %d customers, want none (invalid UTF-8 is refused, never stored replaced)", app.name, n)
 		}
 		if results == nil {
 			results = found

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/adapters/mysql/mysqltest"
 	"github.com/b2b-backoffice/backoffice/bootstrap"
 )
@@ -165,5 +166,35 @@ func TestStartServesUntilCanceled(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("got %v on shutdown, want a clean stop", err)
+	}
+}
+
+// TestStartChecksThePortBeforeMigrating: with its port taken, start fails naming the port
+// and leaves the database as it found it: no migration ran.
+func TestStartChecksThePortBeforeMigrating(t *testing.T) {
+	u := env.NewDatabase(t, false)
+	taken, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
+	cfg := config(t, map[string]string{"PORT": port, "DATABASE_URL": string(u),
+		"JWT_SECRET": "a-long-enough-test-secret", "SERVICE_TOKEN": "a-long-enough-service-token",
+		"ADMIN_USER": "operator", "ADMIN_PASSWORD": "correct horse battery staple"})
+	if err := start(t.Context(), cfg, discard()); err == nil || !strings.Contains(err.Error(), "port "+port+" is not free") {
+		t.Fatalf("got %v, want the port named", err)
+	}
+	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables int
+	if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Fatalf("got %d tables, want none: start migrated before it checked its port", tables)
 	}
 }

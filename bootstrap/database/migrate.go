@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 
 	"github.com/google/wire"
 
@@ -21,9 +20,13 @@ import (
 // MySQLSet provides the connection pool, migrated when MIGRATE_ON_START is true.
 var MySQLSet = wire.NewSet(ProvideDB)
 
-// ProvideDB migrates (when configured) and opens the pool; the cleanup closes it.
+// ProvideDB waits for the database server (see WaitForServer), migrates (when configured)
+// and opens the pool; the cleanup closes it.
 func ProvideDB(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) (*sql.DB, func(), error) {
 	u := mysql.DatabaseURL(cfg.DatabaseURL)
+	if err := WaitForServer(ctx, u, cfg.DBConnectTimeout, logger); err != nil {
+		return nil, nil, err
+	}
 	if cfg.MigrateOnStart {
 		if err := mysql.Migrate(ctx, u, logWriter{logger}); err != nil {
 			return nil, nil, err
@@ -72,7 +75,7 @@ func MigrateMain(ctx context.Context, getenv func(string) string, stdout, stderr
 		fmt.Fprintf(stderr, "migrate: %v\n", err)
 		return 2
 	}
-	target := redactDatabaseURL(u)
+	target := mysql.DatabaseURL(u).Redacted()
 	fmt.Fprintf(stdout, "migrate: applying migrations to %s\n", target)
 	if err := mysql.Migrate(ctx, mysql.DatabaseURL(u), stdout); err != nil {
 		fmt.Fprintf(stderr, "migrate: %s: %v\n", target, err)
@@ -80,15 +83,4 @@ func MigrateMain(ctx context.Context, getenv func(string) string, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "migrate: %s is up to date\n", target)
 	return 0
-}
-
-// redactDatabaseURL keeps host, port and database name, and drops the credentials.
-func redactDatabaseURL(u string) string {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable database url)"
-	}
-	parsed.User = nil
-	parsed.RawQuery = ""
-	return parsed.String()
 }

@@ -69,7 +69,7 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 		{"POST", "/products", `{"sku":"LS","name":"line\u2028separator","price_cents":0,"stock":0}`, 400},
 		{"POST", "/products", `{"sku":"BLANK","name":" \u00a0 ","price_cents":0,"stock":0}`, 400},
 		{"POST", "/products", `{"sku":"` + strings.Repeat("é", 100) + `","name":"` + strings.Repeat("\\\\%_'\\\"", 40) + `","price_cents":1,"stock":1}`, 201},
-		{"POST", "/products", `{"sku":"\ud800","name":"lone surrogate \udfff","price_cents":1,"stock":1}`, 201}, // JSON decodes them to U+FFFD
+		{"POST", "/products", `{"sku":"\ud800","name":"lone surrogate \udfff","price_cents":1,"stock":1}`, 400}, // not UTF-8: refused, not turned into U+FFFD
 		{"PATCH", "/products/1", `{"name":"` + strings.Repeat(emoji, 255) + `","price_cents":9223372036854775807,"stock":2147483647}`, 200},
 		{"PATCH", "/products/1", `{"name":"\uFEFF"}`, 400},
 		{"PATCH", "/products/1", `{"name":"\u200Dx"}`, 400},
@@ -88,7 +88,7 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 		{"GET", "/products?search=" + url.QueryEscape(`\%_'"\`), "", 200},
 		{"GET", "/products?search=%C3%89%C3%89", "", 200}, // ÉÉ
 		{"GET", "/products?search=ee", "", 200},
-		{"GET", "/products?search=%EF%BF%BD", "", 200}, // U+FFFD, what the lone surrogate became
+		{"GET", "/products?search=%EF%BF%BD", "", 200}, // U+FFFD: nothing invalid was stored as it
 		{"GET", "/products?search=" + url.QueryEscape(strings.Repeat(emoji, 255)), "", 200},
 		{"GET", "/products?search=" + strings.Repeat("x", 5000), "", 400},
 		{"GET", "/products?cursor=djE6OTIyMzM3MjAzNjg1NDc3NTgwNw", "", 200}, // v1:9223372036854775807
@@ -145,6 +145,9 @@ func TestHostileInputOnMySQLAndMemory(t *testing.T) {
 		}
 		if n := len(found[`/products?search=%C3%89%C3%89`]); n != 1 {
 			t.Errorf("%s: search ÉÉ: got %d products, want 1 (the SKU é×100)", a.name, n)
+		}
+		if n := len(found[`/products?search=%EF%BF%BD`]); n != 0 {
+			t.Errorf("%s: search U+FFFD: got %d products, want none (invalid UTF-8 is refused, never stored replaced)", a.name, n)
 		}
 		// The same idempotency key with a 255-character value and every printable ASCII byte.
 		key := strings.Repeat(" !\"#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~", 7)[:255]

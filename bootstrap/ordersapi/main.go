@@ -20,6 +20,11 @@ func main() { os.Exit(bootstrap.Main(bootstrap.OrdersAPI, start)) }
 // idempotency keys and expires orders past their hold in the background and serves until
 // ctx ends; then it shuts down gracefully, waits for both jobs to stop and closes the pool.
 func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error {
+	ln, err := bootstrap.Listen(cfg) // a port in use ends start-up before the database is touched
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on an early return; serving closes it too
 	app, cleanup, err := bootstrap.Initialize(ctx, cfg, logger, initializeMemory, initializeMySQL)
 	if err != nil {
 		return err
@@ -30,5 +35,5 @@ func start(ctx context.Context, cfg bootstrap.Config, logger *slog.Logger) error
 	jobs.Go(func() { PurgeExpiredKeys(jobsCtx, app.Orders, logger, KeyPurgeInterval) })
 	jobs.Go(func() { ExpireOrders(jobsCtx, app.Orders, app.Expiries, logger, cfg.OrderSweepInterval) })
 	defer func() { stopJobs(); jobs.Wait() }()
-	return httpkit.Serve(ctx, logger, app.Server, app.Handler)
+	return httpkit.ServeListener(ctx, logger, app.Server, ln, app.Handler)
 }

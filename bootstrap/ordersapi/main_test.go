@@ -263,3 +263,23 @@ func TestStartServesUntilCanceled(t *testing.T) {
 		t.Fatalf("got %v on shutdown, want a clean stop", err)
 	}
 }
+
+// TestStartChecksThePortFirst: with its port taken, start fails at once naming the port,
+// without waiting for a database that is not there (DB_CONNECT_TIMEOUT would keep it
+// trying for a minute).
+func TestStartChecksThePortFirst(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
+	cfg := config(t, map[string]string{"PORT": port, "DATABASE_URL": "mysql://app@" + mysqltest.ClosedAddr(t) + "/shop",
+		"JWT_SECRET": "a-long-enough-test-secret", "SERVICE_TOKEN": "a-long-enough-service-token", "DB_CONNECT_TIMEOUT": "1m"})
+	began := time.Now()
+	err = start(t.Context(), cfg, discard())
+	if err == nil || !strings.Contains(err.Error(), "port "+port+" is not free") || time.Since(began) > 5*time.Second {
+		t.Fatalf("got %v after %s, want the port named at once", err, time.Since(began))
+	}
+}

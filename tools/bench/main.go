@@ -188,6 +188,7 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	var (
 		fields    map[string]string
 		before    int64
+		counted   bool // the server keeps a Questions counter (TiDB does not)
 		startErr  error
 		profiles  sync.WaitGroup
 		profErrMu sync.Mutex
@@ -198,7 +199,7 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 		line := sc.Text()
 		if line == benchstat.ReadyLine {
 			if db != nil {
-				before, startErr = questions(ctx, db)
+				before, counted, startErr = questions(ctx, db)
 			}
 			if o.profileDir != "" {
 				for _, t := range o.pprof {
@@ -224,8 +225,8 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	waitErr := cmd.Wait()
 	profiles.Wait()
 	stmts := math.NaN()
-	if db != nil && startErr == nil && fields != nil {
-		after, err := questions(ctx, db)
+	if db != nil && startErr == nil && counted && fields != nil {
+		after, _, err := questions(ctx, db)
 		startErr = err
 		// The second SHOW counts itself.
 		stmts = statementsPerOp(after-before-1, fields["ops"])
@@ -244,16 +245,18 @@ func statementsPerOp(statements int64, ops string) float64 {
 	return float64(statements) / float64(n)
 }
 
-// questions is the server's count of statements since it started.
-func questions(ctx context.Context, db *sql.DB) (int64, error) {
-	var (
-		name string
-		n    int64
-	)
-	if err := db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
-		return 0, fmt.Errorf("read the Questions counter: %w", err)
+// questions is the server's count of statements since it started; ok is false on a server
+// without that counter (TiDB), whose statements per operation show as not measured.
+func questions(ctx context.Context, db *sql.DB) (n int64, ok bool, err error) {
+	var name string
+	err = db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Questions'").Scan(&name, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
 	}
-	return n, nil
+	if err != nil {
+		return 0, false, fmt.Errorf("read the Questions counter: %w", err)
+	}
+	return n, true, nil
 }
 
 // fetchProfile saves a CPU profile of d (whole seconds, at least 1) from t's pprof listener.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"maps"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -89,8 +90,8 @@ func last(ss []*stage, kind string) string {
 
 func TestDockerfileTargets(t *testing.T) {
 	t.Parallel()
-	stages, _ := parseDockerfile(t, readRepoFile(t, "Dockerfile"))
-	p := loadCompose(t, nil)
+	stages, args := parseDockerfile(t, readRepoFile(t, "Dockerfile"))
+	p := loadCompose(t, filledEnv(t))
 	var targets []string
 	for name, svc := range p.Services {
 		if svc.Build == nil {
@@ -110,7 +111,8 @@ func TestDockerfileTargets(t *testing.T) {
 	}
 
 	for _, target := range targets {
-		ss, base := chain(t, stages, target)
+		ss, base := chain(t, stages, expandArgs(target, args))
+		base = expandArgs(base, args)
 		if base != "scratch" && !strings.HasPrefix(base, "gcr.io/distroless/static") {
 			t.Errorf("%s: final image is based on %q, want distroless static or scratch", target, base)
 		}
@@ -160,12 +162,12 @@ func TestDockerfileBuild(t *testing.T) {
 	}
 
 	goMod := string(readRepoFile(t, "go.mod"))
-	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(goMod)
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+\.\d+)`).FindStringSubmatch(goMod)
 	if m == nil {
 		t.Fatal("go.mod: no go directive")
 	}
-	if got := args["GO_VERSION"]; got != m[1] || !strings.Contains(build.from, "${GO_VERSION}") {
-		t.Errorf("build stage: got golang image %q with GO_VERSION %q, want the go.mod version %s", build.from, got, m[1])
+	if got := expandArgs(build.from, args); got != "golang:"+m[1]+"-bookworm" {
+		t.Errorf("build stage: got golang image %q, want golang:%s-bookworm (the go.mod version)", got, m[1])
 	}
 
 	pkgs := regexp.MustCompile(`go build [^&]*?(\./bootstrap/[a-z0-9]+)`).FindAllStringSubmatch(all, -1)
@@ -204,5 +206,32 @@ func TestDockerignoreKeepsTheSources(t *testing.T) {
 				t.Errorf(".dockerignore: %q leaves %s out of the build context", line, n)
 			}
 		}
+	}
+}
+
+// expandArgs replaces ${NAME} by the value of the Dockerfile's global ARG NAME.
+func expandArgs(s string, args map[string]string) string {
+	return os.Expand(s, func(k string) string { return args[k] })
+}
+
+// TestDockerfileBaseImagesArePinned checks that every image a stage starts from is pinned:
+// by digest, or by an exact release tag (x.y.z), never by a floating tag alone.
+func TestDockerfileBaseImagesArePinned(t *testing.T) {
+	t.Parallel()
+	stages, args := parseDockerfile(t, readRepoFile(t, "Dockerfile"))
+	pinned := regexp.MustCompile(`(@sha256:[0-9a-f]{64}|:\d+\.\d+\.\d+[^:/@]*)$`)
+	images := 0
+	for name, s := range stages {
+		from := expandArgs(s.from, args)
+		if _, isStage := stages[from]; isStage {
+			continue
+		}
+		images++
+		if !pinned.MatchString(from) {
+			t.Errorf("stage %s: FROM %q, want an image pinned by digest or exact version", name, from)
+		}
+	}
+	if images == 0 {
+		t.Error("no stage starts from an image")
 	}
 }

@@ -39,7 +39,7 @@ func TestMakeSeed(t *testing.T) {
 }
 
 // TestMakeLambda runs `make lambda` and opens the zip: one executable named bootstrap (what
-// the provided.al2023 runtime starts), a static Linux x86-64 binary.
+// the provided.al2023 runtime starts), a static Linux arm64 binary (what the Makefile builds for the function).
 func TestMakeLambda(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("zip"); err != nil {
@@ -84,8 +84,8 @@ func TestMakeLambda(t *testing.T) {
 		t.Fatalf("bootstrap is not an ELF binary: %v", err)
 	}
 	defer e.Close()
-	if e.Machine != elf.EM_X86_64 || e.OSABI != elf.ELFOSABI_NONE && e.OSABI != elf.ELFOSABI_LINUX {
-		t.Errorf("got %v %v, want a Linux x86-64 binary", e.Machine, e.OSABI)
+	if e.Machine != elf.EM_AARCH64 || e.OSABI != elf.ELFOSABI_NONE && e.OSABI != elf.ELFOSABI_LINUX {
+		t.Errorf("got %v %v, want a Linux arm64 binary", e.Machine, e.OSABI)
 	}
 	for _, p := range e.Progs {
 		if p.Type == elf.PT_INTERP {

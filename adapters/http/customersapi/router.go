@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/docs"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/customers"
@@ -25,9 +26,6 @@ var spec []byte
 
 // Spec returns a copy of the OpenAPI document, for tests elsewhere that validate answers.
 func Spec() []byte { return append([]byte(nil), spec...) }
-
-//go:embed docs.html
-var docsPage []byte
 
 // ReadyChecks are the readiness checks of GET /ready: the database on MySQL (Own), none on
 // memory adapters.
@@ -58,7 +56,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Handle("/health", httpkit.Health(ServiceName)).Methods(read...)
 	r.Handle("/ready", httpkit.Ready(ServiceName, httpkit.ReadyChecks(d.Ready))).Methods(read...)
 	r.HandleFunc("/openapi.yaml", serveSpec).Methods(read...)
-	r.HandleFunc("/docs", serveDocs).Methods(read...)
+	docs.Register(r, ServiceName)
 	if d.Metrics != nil {
 		r.Handle("/metrics", d.Metrics.Handler()).Methods(read...)
 	}
@@ -84,9 +82,4 @@ func NewRouter(d Deps) http.Handler {
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(spec)
-}
-
-func serveDocs(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(docsPage)
 }

@@ -3,6 +3,7 @@ package httpkit_test
 import (
 	"bytes"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
@@ -30,9 +31,9 @@ func FuzzDecodeCursor(f *testing.F) {
 }
 
 // FuzzDecode: any body gives nil or a classified client error (400/413), never a panic or an
-// unclassified error that would become a 500.
+// unclassified error that would become a 500; a body accepted is valid UTF-8.
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`{"name":"a","qty":1}`, `{"qty":1e400}`, `{"qty":-1}`, `{"name":null}`, `[]`, `"x"`, `{"name":"\u0000"}`, `{`, ``, `{"a":1}`} {
+	for _, s := range []string{`{"name":"a","qty":1}`, `{"qty":1e400}`, `{"qty":-1}`, `{"name":null}`, `[]`, `"x"`, `{"name":"\u0000"}`, `{`, ``, `{"a":1}`, "{\"name\":\"\xff\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -40,6 +41,9 @@ func FuzzDecode(f *testing.F) {
 		var dst body
 		err := httpkit.Decode(r, &dst)
 		if err == nil {
+			if !utf8.Valid(b) {
+				t.Fatalf("body %q: accepted invalid UTF-8", b)
+			}
 			return
 		}
 		switch errs.KindOf(err) {

@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
@@ -64,17 +67,19 @@ func CheckJSONContentType(h http.Header) error {
 	return ErrUnsupportedMediaType
 }
 
-// decodeBytes is Decode's strict decoding of a body already read.
+// decodeBytes is Decode's strict decoding of a body already read. JSON v2's defaults refuse
+// what encoding/json let through: keys that match a field only when case is ignored, a key
+// repeated in one object (at any depth, also inside raw values and maps), invalid UTF-8 and
+// unpaired surrogate escapes; RejectUnknownMembers adds unknown fields.
 func decodeBytes(b []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if err := jsonv2.UnmarshalDecode(dec, dst, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return decodeError(err)
 	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return errs.Invalid("request body must hold a single JSON value")
 	}
-	return checkFieldNames(b, dst)
+	return nil
 }
 
 // DecodeBytes is Decode for a body already in memory (the orchestrator reads its body first,
@@ -87,30 +92,40 @@ func DecodeBytes(b []byte, dst any) error {
 	return decodeBytes(b, dst)
 }
 
+// decodeError turns a JSON v2 error into the client's 400 message. The messages are those
+// the services gave before JSON v2: field names without array indexes, joined by dots.
 func decodeError(err error) error {
-	var tooLarge *http.MaxBytesError
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
+	var syntactic *jsontext.SyntacticError
+	var semantic *jsonv2.SemanticError
 	switch {
-	case errors.As(err, &tooLarge):
-		return ErrBodyTooLarge
 	case errors.Is(err, io.EOF):
 		return errs.Invalid("request body is empty")
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &syntax):
+	case errors.Is(err, jsontext.ErrDuplicateName) && errors.As(err, &syntactic):
+		return errs.Invalid("field %q appears more than once", syntactic.JSONPointer.LastToken())
+	case errors.Is(err, jsonv2.ErrUnknownName) && errors.As(err, &semantic):
+		return errs.Invalid("unknown field %q", semantic.JSONPointer.LastToken())
+	case errors.As(err, &syntactic):
 		return errs.Invalid("request body is not valid JSON")
-	case errors.As(err, &typeErr):
-		if typeErr.Field != "" {
-			return errs.Invalid("field %q has the wrong type", typeErr.Field)
+	case errors.As(err, &semantic):
+		if f := fieldPath(semantic.JSONPointer); f != "" {
+			return errs.Invalid("field %q has the wrong type", f)
 		}
 		return errs.Invalid("request body has the wrong type")
 	default:
-		// encoding/json reports unknown fields only as text: `json: unknown field "x"`.
-		const prefix = "json: unknown field "
-		if msg := err.Error(); len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-			return errs.Invalid("unknown field %s", msg[len(prefix):])
-		}
 		return errs.Invalid("request body is not valid JSON")
 	}
+}
+
+// fieldPath names the field at p as encoding/json did: the object member names from the
+// root, array indexes left out ("/items/0/qty" is "items.qty").
+func fieldPath(p jsontext.Pointer) string {
+	var names []string
+	for tok := range p.Tokens() {
+		if strings.Trim(tok, "0123456789") != "" {
+			names = append(names, tok)
+		}
+	}
+	return strings.Join(names, ".")
 }
 
 // envelope is the success shape {"data": ...}.

@@ -76,6 +76,111 @@ func TestDecodeRefusesFieldNamesOnlyMatchingIgnoringCase(t *testing.T) {
 	}
 }
 
+// field records, like the services' PATCH fields, whether it was present and whether it
+// was null (a json.Unmarshaler the decoder cannot see into).
+type field[T any] struct {
+	set, null bool
+	value     T
+}
+
+func (f *field[T]) UnmarshalJSON(b []byte) error {
+	f.set, f.null = true, string(b) == "null"
+	if f.null {
+		return nil
+	}
+	return json.Unmarshal(b, &f.value)
+}
+
+type patch struct {
+	SKU   json.RawMessage `json:"sku"`
+	Name  field[string]   `json:"name"`
+	Stock field[int]      `json:"stock"`
+}
+
+// TestDecodeHostileInputs holds each class of hostile body to the message a client gets
+// (all are 400 invalid_request), at every depth the services' DTOs have: nested structs,
+// array elements, raw JSON, maps and custom unmarshalers. Bodies with invalid UTF-8 or an
+// unpaired surrogate escape were accepted before JSON v2 (stored with U+FFFD in their place).
+func TestDecodeHostileInputs(t *testing.T) {
+	t.Parallel()
+	const notJSON = "request body is not valid JSON"
+	deep := func(n int) string { return `{"raw":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}` }
+	for _, c := range []struct {
+		class, in string
+		dst       func() any
+		want      string // "" when the body must decode
+	}{
+		{"duplicate, top", `{"customer_id":1,"customer_id":2}`, nil, `field "customer_id" appears more than once`},
+		{"duplicate, array element", `{"items":[{"qty":1,"qty":2}]}`, nil, `field "qty" appears more than once`},
+		{"duplicate, raw JSON", `{"raw":{"a":{"b":1,"b":2}}}`, nil, `field "b" appears more than once`},
+		{"duplicate, map", `{"labels":{"k":"a","k":"b"}}`, nil, `field "k" appears more than once`},
+		{"duplicate, custom unmarshaler", `{"name":"a","name":"b"}`, newPatch, `field "name" appears more than once`},
+		{"duplicate, escaped spelling", `{"customer_id":1,"customer_\u0069d":2}`, nil, `field "customer_id" appears more than once`},
+		{"case folded, top", `{"Customer_ID":1}`, nil, `unknown field "Customer_ID"`},
+		{"case folded, array element", `{"items":[{"QTY":1}]}`, nil, `unknown field "QTY"`},
+		{"case folded, embedded", `{"NOTE":"x"}`, nil, `unknown field "NOTE"`},
+		{"case folded, Kelvin sign", "{\"customer_\u212a\":1}", nil, "unknown field \"customer_\u212a\""},
+		{"unknown, top", `{"admin":true}`, nil, `unknown field "admin"`},
+		{"unknown, array element", `{"items":[{"qty":1,"price":0}]}`, nil, `unknown field "price"`},
+		{"trailing value", `{} {}`, nil, "request body must hold a single JSON value"},
+		{"trailing garbage", `{}x`, nil, "request body must hold a single JSON value"},
+		{"empty", ``, nil, "request body is empty"},
+		{"whitespace only", " \n", nil, "request body is empty"},
+		{"truncated", `{"customer_id":1`, nil, notJSON},
+		{"trailing comma", `{"customer_id":1,}`, nil, notJSON},
+		{"byte order mark", "\xef\xbb\xbf{}", nil, notJSON},
+		{"invalid UTF-8 in a value", "{\"name\":\"a\xffb\"}", newPatch, notJSON},
+		{"invalid UTF-8 in a name", "{\"customer_id\xff\":1}", nil, notJSON},
+		{"unpaired surrogate escape", `{"name":"\ud800"}`, newPatch, notJSON},
+		{"raw control character", "{\"name\":\"a\x01\"}", newPatch, notJSON},
+		{"NaN", `{"customer_id":NaN}`, nil, notJSON},
+		{"leading zero", `{"customer_id":01}`, nil, notJSON},
+		{"nesting past 10000", deep(10001), nil, notJSON},
+		{"int64 overflow", `{"customer_id":9223372036854775808}`, nil, `field "customer_id" has the wrong type`},
+		{"1e400 into an int", `{"customer_id":1e400}`, nil, `field "customer_id" has the wrong type`},
+		{"1e400 through a custom unmarshaler", `{"stock":1e400}`, newPatch, `field "stock" has the wrong type`},
+		{"fraction into an int", `{"customer_id":1.5}`, nil, `field "customer_id" has the wrong type`},
+		{"exponent into an int", `{"customer_id":1e2}`, nil, `field "customer_id" has the wrong type`},
+		{"string into an int", `{"customer_id":"1"}`, nil, `field "customer_id" has the wrong type`},
+		{"string into an int, array element", `{"items":[{"qty":"1"}]}`, nil, `field "items.qty" has the wrong type`},
+		{"object into a slice", `{"items":{}}`, nil, `field "items" has the wrong type`},
+		{"array at the top", `[]`, nil, "request body has the wrong type"},
+		{"null at the top", `null`, nil, ""},
+		{"null into pointers and slices", `{"customer_id":null,"items":[null]}`, nil, ""},
+		{"null into a custom unmarshaler", `{"name":null,"sku":null}`, newPatch, ""},
+		{"NUL escape (the domain refuses it)", `{"name":"a\u0000"}`, newPatch, ""},
+		{"1e400 kept as raw JSON", `{"raw":1e400}`, nil, ""},
+		{"nesting at 9990", deep(9990), nil, ""},
+	} {
+		dst := any(&nested{})
+		if c.dst != nil {
+			dst = c.dst()
+		}
+		err := httpkit.Decode(jsonRequest(strings.NewReader(c.in)), dst)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: Decode(%q) = %v, want nil", c.class, c.in, err)
+		case c.want != "" && (errs.KindOf(err) != errs.KindInvalid || err.Error() != c.want):
+			t.Errorf("%s: Decode(%q) = %v (%v), want the invalid-request error %q", c.class, c.in, err, errs.KindOf(err), c.want)
+		}
+	}
+}
+
+// TestDecodeNullsAreSeen: null reaches a custom unmarshaler and raw JSON as null (the
+// services tell "absent" from "null" and refuse a null sku on PATCH).
+func TestDecodeNullsAreSeen(t *testing.T) {
+	t.Parallel()
+	var p patch
+	if err := httpkit.Decode(jsonRequest(strings.NewReader(`{"name":null,"sku":null}`)), &p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Name.set || !p.Name.null || string(p.SKU) != "null" || p.Stock.set {
+		t.Fatalf("got %+v, want name set and null, sku the raw null, stock absent", p)
+	}
+}
+
+func newPatch() any { return &patch{} }
+
 // FuzzDecodeExactFieldNames: whatever Decode accepts uses only the exact field names of the
 // destination, each at most once per object.
 func FuzzDecodeExactFieldNames(f *testing.F) {

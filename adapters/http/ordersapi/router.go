@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/docs"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/orders"
@@ -56,7 +57,7 @@ func NewRouter(d Deps) http.Handler {
 	r.Handle("/health", httpkit.Health(ServiceName)).Methods(read...)
 	r.Handle("/ready", httpkit.Ready(ServiceName, httpkit.ReadyChecks(d.Ready))).Methods(read...)
 	r.HandleFunc("/openapi.yaml", serveSpec).Methods(read...)
-	r.HandleFunc("/docs", serveDocs).Methods(read...)
+	docs.Register(r, ServiceName)
 	if d.Metrics != nil {
 		r.Handle("/metrics", d.Metrics.Handler()).Methods(read...)
 	}

@@ -1,6 +1,7 @@
 // Package mysqltest gives each test package a fresh, migrated MySQL database. It uses the
-// server named by TEST_DATABASE_URL when set (mysql://root@127.0.0.1:3306/), else starts
-// MySQL 8 with dockertest, else the tests skip and say why. With REQUIRE_MYSQL=1 a missing
+// server named by TEST_DATABASE_URL when set, else a server answering as root without a
+// password on 127.0.0.1:3306 (LocalServer), else starts MySQL 8.4 (DockerImage) with dockertest, else the
+// tests skip and say why. With REQUIRE_MYSQL=1 a missing
 // server fails the run instead: CI must never count skipped MySQL tests as passing.
 package mysqltest
 
@@ -11,6 +12,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"testing"
@@ -108,20 +111,37 @@ func (e *Env) NewDatabase(tb testing.TB, migrate bool) mysql.DatabaseURL {
 	return u
 }
 
+// LocalServer is the server the tests use when TEST_DATABASE_URL is not set and it answers:
+// a development machine's MySQL or MariaDB.
+const LocalServer = "mysql://root@127.0.0.1:3306/"
+
+// DockerImage is the MySQL the tests start when there is no server: the 8.4 LTS, the release
+// docker-compose.yml runs (the deploy tests keep them equal).
+const DockerImage = dockerRepository + ":" + dockerTag
+
+const dockerRepository, dockerTag = "mysql", "8.4.11"
+
 func serverURL() (u string, cleanup func(), why string) {
 	if s := os.Getenv("TEST_DATABASE_URL"); s != "" {
 		return s, func() {}, ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	db, localErr := mysql.Open(ctx, LocalServer, mysql.PoolConfig{Logger: slog.New(slog.DiscardHandler)})
+	if localErr == nil {
+		_ = db.Close()
+		return LocalServer, func() {}, ""
 	}
 	pool, err := dockertest.NewPool("")
 	if err == nil {
 		err = pool.Client.Ping()
 	}
 	if err != nil {
-		return "", nil, fmt.Sprintf("TEST_DATABASE_URL is not set and Docker is unavailable (%v)", err)
+		return "", nil, fmt.Sprintf("TEST_DATABASE_URL is not set, no MySQL answers at %s (%v) and Docker is unavailable (%v)", LocalServer, localErr, err)
 	}
-	res, err := pool.Run("mysql", "8.0", []string{"MYSQL_ROOT_PASSWORD=secret"})
+	res, err := pool.Run(dockerRepository, dockerTag, []string{"MYSQL_ROOT_PASSWORD=secret"})
 	if err != nil {
-		return "", nil, fmt.Sprintf("start mysql:8.0 with dockertest: %v", err)
+		return "", nil, fmt.Sprintf("start %s with dockertest: %v", DockerImage, err)
 	}
 	_ = res.Expire(600)
 	u = fmt.Sprintf("mysql://root:secret@127.0.0.1:%s/", res.GetPort("3306/tcp"))
@@ -134,7 +154,7 @@ func serverURL() (u string, cleanup func(), why string) {
 		return db.Close()
 	}); err != nil {
 		_ = pool.Purge(res)
-		return "", nil, fmt.Sprintf("mysql:8.0 did not come up: %v", err)
+		return "", nil, fmt.Sprintf("%s did not come up: %v", DockerImage, err)
 	}
 	return u, func() { _ = pool.Purge(res) }, ""
 }
@@ -160,4 +180,17 @@ func freshDatabase(ctx context.Context, server string) (mysql.DatabaseURL, func(
 		root.Close()
 	}
 	return mysql.DatabaseURL(parsed.String()), drop, nil
+}
+
+// ClosedAddr returns a loopback host:port where nothing listens (it was free a moment ago),
+// for tests of a database that cannot be reached.
+func ClosedAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }
