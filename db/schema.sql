@@ -76,6 +76,7 @@ CREATE TABLE `idempotency_keys` (
   `idem_key` varbinary(255) NOT NULL,
   `target` varchar(64) NOT NULL,
   `fingerprint` char(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  `order_id` bigint unsigned DEFAULT NULL,
   `response_status` smallint NOT NULL,
   `response_body` mediumblob NOT NULL,
   `created_at` datetime(6) NOT NULL,
@@ -108,4 +109,6 @@ INSERT INTO `schema_migrations` (`version`) VALUES
   ('20261127090600'),
   ('20261201090000'),
   ('20261201090100'),
-  ('20261201120000');
+  ('20261201120000'),
+  ('20261201230000'),
+  ('20261201230100');

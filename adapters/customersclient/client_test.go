@@ -15,6 +15,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
@@ -148,19 +149,19 @@ func TestErrorAnswers(t *testing.T) {
 		code      string
 		wantCalls int32
 	}{
-		{"404 of another route", 404, `{"error":{"code":"not_found","message":"no route"}}`, errs.KindBadGateway, "bad_gateway", 1},
-		{"404 plain text", 404, `404 page not found`, errs.KindBadGateway, "bad_gateway", 1},
-		{"401 token refused", 401, `{"error":{"code":"unauthorized","message":"no"}}`, errs.KindBadGateway, "bad_gateway", 1},
-		{"500 contract error", 500, `{"error":{"code":"internal_error","message":"internal error"}}`, errs.KindBadGateway, "internal_error", 1},
+		{"404 of another route", 404, `{"error":{"code":"not_found","message":"no route"}}`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"404 plain text", 404, `404 page not found`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"401 token refused", 401, `{"error":{"code":"unauthorized","message":"no"}}`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"500 contract error", 500, `{"error":{"code":"internal_error","message":"internal error"}}`, httperr.KindBadGateway, "internal_error", 1},
 		{"503 contract error retried", 503, `{"error":{"code":"unavailable","message":"db down"}}`, errs.KindUnavailable, "unavailable", 2},
-		{"502 html retried", 502, `<html>bad gateway</html>`, errs.KindBadGateway, "bad_gateway", 2},
-		{"504 from a proxy retried", 504, `gateway timeout`, errs.KindTimeout, "upstream_timeout", 2},
-		{"200 not json", 200, `not json`, errs.KindBadGateway, "bad_gateway", 1},
-		{"200 without data", 200, `{"customer":{}}`, errs.KindBadGateway, "bad_gateway", 1},
-		{"200 another id", 200, `{"data":{"id":8,"name":"x","email":"x@y.z"}}`, errs.KindBadGateway, "bad_gateway", 1},
-		{"200 without email", 200, `{"data":{"id":7,"name":"x"}}`, errs.KindBadGateway, "bad_gateway", 1},
-		{"204", 204, ``, errs.KindBadGateway, "bad_gateway", 1},
-		{"302 redirect not followed", 302, ``, errs.KindBadGateway, "bad_gateway", 1},
+		{"502 html retried", 502, `<html>bad gateway</html>`, httperr.KindBadGateway, "bad_gateway", 2},
+		{"504 from a proxy retried", 504, `gateway timeout`, httperr.KindTimeout, "upstream_timeout", 2},
+		{"200 not json", 200, `not json`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"200 without data", 200, `{"customer":{}}`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"200 another id", 200, `{"data":{"id":8,"name":"x","email":"x@y.z"}}`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"200 without email", 200, `{"data":{"id":7,"name":"x"}}`, httperr.KindBadGateway, "bad_gateway", 1},
+		{"204", 204, ``, httperr.KindBadGateway, "bad_gateway", 1},
+		{"302 redirect not followed", 302, ``, httperr.KindBadGateway, "bad_gateway", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,7 +227,7 @@ func TestTransportErrorRetriedOnce(t *testing.T) {
 
 	rt2 := &flaky{next: http.DefaultTransport, fails: 5}
 	c2 := newClient(t, f.srv.URL, func(cfg *customersclient.Config) { cfg.Transport = rt2 })
-	wantKind(t, c2.CheckCustomer(context.Background(), 7), errs.KindBadGateway, "bad_gateway")
+	wantKind(t, c2.CheckCustomer(context.Background(), 7), httperr.KindBadGateway, "bad_gateway")
 	if n := rt2.calls.Load(); n != 2 {
 		t.Errorf("got %d round trips, want 2 (one retry only)", n)
 	}
@@ -241,7 +242,7 @@ func TestConnectionRefusedIsBadGateway(t *testing.T) {
 	addr := ln.Addr().String()
 	_ = ln.Close() // nothing listens there any more
 	err = newClient(t, "http://"+addr).CheckCustomer(context.Background(), 7)
-	wantKind(t, err, errs.KindBadGateway, "bad_gateway")
+	wantKind(t, err, httperr.KindBadGateway, "bad_gateway")
 	if msg := err.Error(); msg != "customers-api could not be reached" {
 		t.Errorf("got message %q, want one that does not leak the address", msg)
 	}
@@ -258,7 +259,7 @@ func TestTimeoutIsNotRetried(t *testing.T) {
 	})
 	t.Cleanup(func() { close(release) })
 	c := newClient(t, f.srv.URL, func(cfg *customersclient.Config) { cfg.Timeout = 50 * time.Millisecond })
-	wantKind(t, c.CheckCustomer(context.Background(), 7), errs.KindTimeout, "upstream_timeout")
+	wantKind(t, c.CheckCustomer(context.Background(), 7), httperr.KindTimeout, "upstream_timeout")
 	if n := f.calls.Load(); n != 1 {
 		t.Errorf("got %d calls, want 1 (a timeout is not retried)", n)
 	}
@@ -267,7 +268,7 @@ func TestTimeoutIsNotRetried(t *testing.T) {
 	c2 := newClient(t, f.srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	wantKind(t, c2.CheckCustomer(ctx, 7), errs.KindTimeout, "upstream_timeout")
+	wantKind(t, c2.CheckCustomer(ctx, 7), httperr.KindTimeout, "upstream_timeout")
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {

@@ -10,6 +10,15 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
+// Kinds only the transports use, beside the domain's (errs): a request body too large for the
+// server, an upstream service that could not be reached or answered outside its contract, and
+// one that did not answer in time. Their values lie above every domain kind.
+const (
+	KindTooLarge errs.Kind = iota + 100
+	KindBadGateway
+	KindTimeout
+)
+
 var statusByKind = map[errs.Kind]int{
 	errs.KindInvalid:         http.StatusBadRequest,
 	errs.KindUnauthorized:    http.StatusUnauthorized,
@@ -18,9 +27,9 @@ var statusByKind = map[errs.Kind]int{
 	errs.KindUnprocessable:   http.StatusUnprocessableEntity,
 	errs.KindUnavailable:     http.StatusServiceUnavailable,
 	errs.KindTooManyRequests: http.StatusTooManyRequests,
-	errs.KindTooLarge:        http.StatusRequestEntityTooLarge,
-	errs.KindBadGateway:      http.StatusBadGateway,
-	errs.KindTimeout:         http.StatusGatewayTimeout,
+	KindTooLarge:             http.StatusRequestEntityTooLarge,
+	KindBadGateway:           http.StatusBadGateway,
+	KindTimeout:              http.StatusGatewayTimeout,
 	errs.KindInternal:        http.StatusInternalServerError,
 }
 
@@ -41,7 +50,7 @@ func KindForStatus(status int) errs.Kind {
 			return k
 		}
 	}
-	return errs.KindBadGateway
+	return KindBadGateway
 }
 
 // Body is the contract's error object: {"error": {"code", "message", "details"}}.

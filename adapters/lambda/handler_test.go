@@ -13,6 +13,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
 	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi/orchestratorapitest"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/adapters/lambda"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
@@ -190,7 +191,7 @@ func TestRetryAnswersTheStoredBody(t *testing.T) {
 	if first.StatusCode != 201 || first.Body != wantSuccess || first.header(orchestratorapi.HeaderReplayed) != "" {
 		t.Fatalf("got %d %s %v, want 201 %s, not replayed", first.StatusCode, first.Body, first.Headers, wantSuccess)
 	}
-	f.Customers.Fail(errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached"))
+	f.Customers.Fail(errs.New(httperr.KindBadGateway, "bad_gateway", "customers-api could not be reached"))
 	retry := strings.Replace(goodBody, `"req-789"`, `"req-790"`, 1)
 	for _, event := range []string{
 		v1("POST", retry, map[string]string{"Authorization": auth}),
@@ -215,7 +216,7 @@ func TestRetryAnswersTheStoredBody(t *testing.T) {
 func TestAnswerNotStored(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.Answers.FailSave(errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time"))
+	f.Answers.FailSave(errs.New(httperr.KindTimeout, "upstream_timeout", "orders-api did not answer in time"))
 	a := invoke(t, f, v1("POST", goodBody, map[string]string{"Authorization": "Bearer " + f.token}))
 	if a.StatusCode != 201 || a.Body != wantSuccess || a.header(orchestratorapi.HeaderReplayed) != "" {
 		t.Fatalf("got %d %s, want 201 %s", a.StatusCode, a.Body, wantSuccess)
@@ -278,8 +279,8 @@ func TestErrors(t *testing.T) {
 		{name: "unknown product", body: goodBody, auth: "good", createErr: errs.New(errs.KindUnprocessable, "product_not_found", "unknown"), status: 422, code: "product_not_found", callsAllow: true},
 		{name: "key reused", body: goodBody, auth: "good", createErr: errs.New(errs.KindUnprocessable, "idempotency_key_reused", "reused"), status: 422, code: "idempotency_key_reused", callsAllow: true},
 		{name: "in progress", body: goodBody, auth: "good", createErr: errs.New(errs.KindConflict, "idempotency_key_in_progress", "busy"), status: 409, code: "idempotency_key_in_progress", callsAllow: true},
-		{name: "timeout", body: goodBody, auth: "good", createErr: errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time"), status: 504, code: "upstream_timeout", callsAllow: true},
-		{name: "bad gateway", body: goodBody, auth: "good", custErr: errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached"), status: 502, code: "bad_gateway", callsAllow: true},
+		{name: "timeout", body: goodBody, auth: "good", createErr: errs.New(httperr.KindTimeout, "upstream_timeout", "orders-api did not answer in time"), status: 504, code: "upstream_timeout", callsAllow: true},
+		{name: "bad gateway", body: goodBody, auth: "good", custErr: errs.New(httperr.KindBadGateway, "bad_gateway", "customers-api could not be reached"), status: 502, code: "bad_gateway", callsAllow: true},
 		{name: "unclassified", body: goodBody, auth: "good", createErr: errors.New("dial tcp 10.0.0.1: secret detail"), status: 500, code: "internal_error", callsAllow: true},
 	}
 	for _, tc := range cases {

@@ -35,8 +35,8 @@ func NewCustomerRepository() *CustomerRepository {
 	return &CustomerRepository{rows: map[int64]*customerRow{}, byEmail: map[string]int64{}}
 }
 
-// CreateCustomer implements customers.CustomerRepository.
-func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
+// Create implements customers.CustomerRepository.
+func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -47,14 +47,16 @@ func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Cus
 		return nil, customer.ErrEmailTaken
 	}
 	r.nextID++
-	stored := customer.Rehydrate(r.nextID, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt())
+	snap := c.Snapshot()
+	snap.ID = r.nextID
+	stored := customer.Rehydrate(snap)
 	r.rows[stored.ID()] = &customerRow{c: *stored}
 	r.byEmail[key] = stored.ID()
 	return copyCustomer(stored), nil
 }
 
-// GetCustomer implements customers.CustomerRepository.
-func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*customer.Customer, error) {
+// Get implements customers.CustomerRepository.
+func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Customer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -67,12 +69,12 @@ func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*custom
 	return copyCustomer(&row.c), nil
 }
 
-// ListCustomers implements customers.CustomerRepository. Matching lower-cases both sides,
+// List implements customers.CustomerRepository. Matching lower-cases both sides,
 // which agrees with MySQL's case-insensitive collation for everything but accents (MySQL's
 // utf8mb4_unicode_ci also matches "e" with "é").
-func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
+func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page paging.Request) ([]*customer.Customer, error) {
 	if err := ctx.Err(); err != nil {
-		return paging.Page[*customer.Customer]{}, err
+		return nil, err
 	}
 	needle := strings.ToLower(f.Search)
 	r.mu.Lock()
@@ -91,12 +93,12 @@ func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filt
 		}
 		items = append(items, copyCustomer(&row.c))
 	}
-	return paging.Cut(items, page, (*customer.Customer).ID), nil
+	return items, nil
 }
 
-// UpdateCustomer implements customers.CustomerRepository. fn works on a copy, which
+// Update implements customers.CustomerRepository. fn works on a copy, which
 // replaces the stored customer only when fn succeeds and the email is free.
-func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
+func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -120,8 +122,8 @@ func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn fu
 	return copyCustomer(work), nil
 }
 
-// DeleteCustomer implements customers.CustomerRepository.
-func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now time.Time) error {
+// Delete implements customers.CustomerRepository.
+func (r *CustomerRepository) Delete(ctx context.Context, id int64, now time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

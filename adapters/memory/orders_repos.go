@@ -28,7 +28,9 @@ func (r ProductRepository) Create(ctx context.Context, p *product.Product) (*pro
 			return product.ErrSKUTaken
 		}
 		tx.nextProductID++
-		stored = product.Rehydrate(tx.nextProductID, p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
+		snap := p.Snapshot()
+		snap.ID = tx.nextProductID
+		stored = product.Rehydrate(snap)
 		tx.products[stored.ID()] = *stored
 		tx.skus[stored.SKU()] = stored.ID()
 		return nil
@@ -68,8 +70,11 @@ func (r ProductRepository) Update(ctx context.Context, id int64, fn func(p *prod
 		if err := fn(work); err != nil {
 			return err
 		}
-		// The SKU is never written: keep the stored one whatever fn did.
-		saved = *product.Rehydrate(p.ID(), p.SKU(), work.Name(), work.PriceCents(), work.Stock(), p.CreatedAt(), work.UpdatedAt())
+		// Only what the MySQL adapter writes is saved: whatever fn did, the id, the SKU and
+		// created_at stay as stored.
+		stored, next := p.Snapshot(), work.Snapshot()
+		next.ID, next.SKU, next.CreatedAt = stored.ID, stored.SKU, stored.CreatedAt
+		saved = *product.Rehydrate(next)
 		tx.products[id] = saved
 		return nil
 	})
@@ -124,55 +129,51 @@ func (r ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*pr
 	return out, nil
 }
 
-// TakeStock implements orders.ProductRepository.
+// TakeStock implements orders.ProductRepository through product.Take.
 func (r ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
-	return r.changeStock(ctx, lines, -1, "take stock", func(p product.Product, qty int) error {
-		if p.Stock() < qty {
-			return order.ErrInsufficientStock
-		}
-		return nil
-	})
+	err := r.changeStock(ctx, lines, "take stock", (*product.Product).Take)
+	if errors.Is(err, product.ErrNotEnoughStock) {
+		return order.ErrInsufficientStock // as the guarded UPDATE of the MySQL adapter answers
+	}
+	return err
 }
 
-// RestoreStock implements orders.ProductRepository.
+// RestoreStock implements orders.ProductRepository through product.Restore (ErrStockLimit,
+// as the INT column would refuse it on MySQL).
 func (r ProductRepository) RestoreStock(ctx context.Context, lines []order.Line) error {
-	return r.changeStock(ctx, lines, +1, "restore stock", func(p product.Product, qty int) error {
-		if p.Stock() > product.MaxStock-qty {
-			return product.ErrStockLimit // as the INT column would refuse it on MySQL
-		}
-		return nil
-	})
+	return r.changeStock(ctx, lines, "restore stock", (*product.Product).Restore)
 }
 
-// changeStock checks every line with allowed before it changes any: all lines or none,
-// like the single guarded UPDATE of the MySQL adapter.
-func (r ProductRepository) changeStock(ctx context.Context, lines []order.Line, sign int, what string, allowed func(p product.Product, qty int) error) error {
+// changeStock applies change to a copy of every line's product and saves the copies only
+// when every line succeeded: all lines or none, like the single guarded UPDATE of the MySQL
+// adapter.
+func (r ProductRepository) changeStock(ctx context.Context, lines []order.Line, what string, change func(p *product.Product, qty int) error) error {
 	for _, l := range lines {
 		if l.Qty < 1 {
 			return errors.New(what + ": qty must be >= 1")
 		}
 	}
 	return r.tx.run(ctx, func(tx *ordersTx) error {
+		changed := make([]*product.Product, 0, len(lines))
 		for _, l := range lines {
 			p, ok := tx.product(l.ProductID)
 			if !ok {
 				return product.ErrNotFound
 			}
-			if err := allowed(p, l.Qty); err != nil {
+			work := copyProduct(p)
+			if err := change(work, l.Qty); err != nil {
 				return err
 			}
+			changed = append(changed, work)
 		}
-		for _, l := range lines {
-			p, _ := tx.product(l.ProductID)
-			tx.products[l.ProductID] = *product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock()+sign*l.Qty, p.CreatedAt(), p.UpdatedAt())
+		for _, p := range changed {
+			tx.products[p.ID()] = *p
 		}
 		return nil
 	})
 }
 
-func copyProduct(p product.Product) *product.Product {
-	return product.Rehydrate(p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
-}
+func copyProduct(p product.Product) *product.Product { return product.Rehydrate(p.Snapshot()) }
 
 // OrderRepository is orders.OrderRepository over an OrdersStore unit of work.
 type OrderRepository struct{ tx *ordersTx }
@@ -403,7 +404,5 @@ func (r IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, erro
 }
 
 func copyRecord(rec *idempotency.Record) *idempotency.Record {
-	resp := rec.Response()
-	return idempotency.Rehydrate(rec.Operation(), rec.Key().String(), rec.Target(), rec.Fingerprint(),
-		resp.Status, resp.Body, rec.CreatedAt(), rec.ExpiresAt())
+	return idempotency.Rehydrate(rec.Snapshot())
 }

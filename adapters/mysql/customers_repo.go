@@ -10,6 +10,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // CustomerRepository stores customers in the customers table. Uniqueness of live emails
@@ -36,9 +37,9 @@ func (r *CustomerRepository) ObserveRetries(onRetry RetryObserver) *CustomerRepo
 
 const customerColumns = "id, name, email, phone, created_at, updated_at"
 
-// CreateCustomer implements customers.CustomerRepository. The insert runs through Transact
+// Create implements customers.CustomerRepository. The insert runs through Transact
 // so that a deadlock on the unique index (possible when many inserts race) is retried.
-func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
+func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
 	var id int64
 	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
@@ -56,11 +57,13 @@ func (r *CustomerRepository) CreateCustomer(ctx context.Context, c *customer.Cus
 	if err != nil {
 		return nil, err
 	}
-	return customer.Rehydrate(id, c.Name(), c.Email(), c.Phone(), c.CreatedAt(), c.UpdatedAt()), nil
+	stored := c.Snapshot()
+	stored.ID = id
+	return customer.Rehydrate(stored), nil
 }
 
-// GetCustomer implements customers.CustomerRepository.
-func (r *CustomerRepository) GetCustomer(ctx context.Context, id int64) (*customer.Customer, error) {
+// Get implements customers.CustomerRepository.
+func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Customer, error) {
 	c, err := getCustomer(ctx, r.db, id, "")
 	return c, classify(err)
 }
@@ -78,23 +81,23 @@ func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*cust
 	return c, nil
 }
 
-// ListCustomers implements customers.CustomerRepository with a keyset scan on the primary
+// List implements customers.CustomerRepository with a keyset scan on the primary
 // key. The search runs LIKE with '\' as the escape character on escaped input, so %, _ and
 // \ match literally, and compares characters ignoring case, not collation weights (see
 // containsLiteral).
-func (r *CustomerRepository) ListCustomers(ctx context.Context, f customers.Filter, page paging.Request) (paging.Page[*customer.Customer], error) {
+func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page paging.Request) ([]*customer.Customer, error) {
 	query, args := keysetPage("SELECT "+customerColumns+" FROM customers WHERE deleted_at IS NULL AND id > ?",
 		page, f.Search, "("+containsLiteral("name")+" OR "+containsLiteral("email")+")")
 	items, err := queryAll(ctx, r.db, scanCustomer, query, args...)
 	if err != nil {
-		return paging.Page[*customer.Customer]{}, classify(fmt.Errorf("list customers: %w", err))
+		return nil, classify(fmt.Errorf("list customers: %w", err))
 	}
-	return paging.Cut(items, page, (*customer.Customer).ID), nil
+	return items, nil
 }
 
-// UpdateCustomer implements customers.CustomerRepository: in one transaction it locks the
+// Update implements customers.CustomerRepository: in one transaction it locks the
 // row (SELECT ... FOR UPDATE), runs fn and writes the result back.
-func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
+func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
 	var updated *customer.Customer
 	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := getCustomer(ctx, tx, id, " FOR UPDATE")
@@ -119,10 +122,10 @@ func (r *CustomerRepository) UpdateCustomer(ctx context.Context, id int64, fn fu
 	return updated, nil
 }
 
-// DeleteCustomer implements customers.CustomerRepository. Setting deleted_at turns the
+// Delete implements customers.CustomerRepository. Setting deleted_at turns the
 // generated active_email to NULL, which frees the address in the unique index.
-func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now time.Time) error {
-	at := now.UTC().Truncate(time.Microsecond)
+func (r *CustomerRepository) Delete(ctx context.Context, id int64, now time.Time) error {
+	at := timestamp.Of(now)
 	n, err := execAffected(ctx, r.db,
 		"UPDATE customers SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL", at, at, id)
 	if err != nil {
@@ -136,15 +139,14 @@ func (r *CustomerRepository) DeleteCustomer(ctx context.Context, id int64, now t
 
 func scanCustomer(s rowScanner) (*customer.Customer, error) {
 	var (
-		id                   int64
-		name, email          string
-		phone                sql.NullString
-		createdAt, updatedAt time.Time
+		c     customer.Snapshot
+		phone sql.NullString
 	)
-	if err := s.Scan(&id, &name, &email, &phone, &createdAt, &updatedAt); err != nil {
+	if err := s.Scan(&c.ID, &c.Name, &c.Email, &phone, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
-	return customer.Rehydrate(id, name, email, phone.String, createdAt, updatedAt), nil
+	c.Phone = phone.String
+	return customer.Rehydrate(c), nil
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -88,8 +88,8 @@ func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record
 	}
 	resp := rec.Response()
 	n, err := execAffected(ctx, s.c.q(),
-		"UPDATE idempotency_keys SET response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
-		resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
+		"UPDATE idempotency_keys SET order_id = ?, response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
+		sql.NullInt64{Int64: rec.OrderID(), Valid: rec.OrderID() != 0}, resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
 	if err != nil {
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
@@ -140,17 +140,14 @@ func (s *IdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, err
 }
 
 func getRecord(ctx context.Context, q queryer, op, key string) (*idempotency.Record, error) {
-	var (
-		target, fingerprint  string
-		status               int
-		body                 []byte
-		createdAt, expiresAt time.Time
-	)
+	s := idempotency.Snapshot{Operation: idempotency.Operation(op), Key: key}
+	var orderID sql.NullInt64
 	err := q.QueryRowContext(ctx,
-		"SELECT target, fingerprint, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE operation = ? AND idem_key = ?",
-		op, key).Scan(&target, &fingerprint, &status, &body, &createdAt, &expiresAt)
+		"SELECT target, fingerprint, order_id, response_status, response_body, created_at, expires_at FROM idempotency_keys WHERE operation = ? AND idem_key = ?",
+		op, key).Scan(&s.Target, &s.Fingerprint, &orderID, &s.Response.Status, &s.Response.Body, &s.CreatedAt, &s.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
-	return idempotency.Rehydrate(idempotency.Operation(op), key, target, fingerprint, status, body, createdAt, expiresAt), nil
+	s.OrderID = orderID.Int64
+	return idempotency.Rehydrate(s), nil
 }

@@ -38,7 +38,7 @@ func BenchmarkOrdersCreateConfirmMySQL(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			db := benchOrdersOpen(b, interpolate)
 			svc := orders.NewService(mysql.NewOrdersStore(db), benchOrdersCustomers{},
-				orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
+				orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour}, time.Now)
 			now := time.Now().UTC()
 			res, err := db.ExecContext(context.Background(),
 				"INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",

@@ -121,8 +121,8 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	}
 	defer db.Close()
 	store := mysql.NewOrdersStore(db)
-	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestIdempotencyKeysComparedExactly(t *testing.T) {
 			if existing != nil {
 				return fmt.Errorf("key %q: found the record of %q", s, existing.Key().String())
 			}
-			rec.Complete(idempotency.Response{Status: 200, Body: []byte(s)})
+			rec.Complete(0, idempotency.Response{Status: 200, Body: []byte(s)})
 			return r.Idempotency.Complete(ctx, rec)
 		})
 		if err != nil {
@@ -221,8 +221,8 @@ func TestIdempotencyKeysComparedExactly(t *testing.T) {
 func TestOrderForMissingCustomerRow(t *testing.T) {
 	t.Parallel()
 	store := mysql.NewOrdersStore(env.DB(t))
-	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
+	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "fk-" + mysqltest.Unique(), Name: "fk", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}

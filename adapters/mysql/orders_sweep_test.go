@@ -21,9 +21,9 @@ func TestSweepSkipsLockedOrders(t *testing.T) {
 	defer db.Close()
 	now := time.Date(2032, 3, 4, 5, 6, 7, 0, time.UTC)
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{
-		CancelWindow: time.Minute, IdempotencyTTL: time.Hour, HoldTTL: time.Minute, Clock: func() time.Time { return now }})
+		CancelWindow: time.Minute, IdempotencyTTL: time.Hour, HoldTTL: time.Minute}, func() time.Time { return now })
 	customer := insertOrdersCustomer(t, db)
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "SKIP-1", Name: "Skip", PriceCents: 1, Stock: 10})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "SKIP-1", Name: "Skip", PriceCents: 1, Stock: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/application/paging"
@@ -22,19 +21,28 @@ const productColumns = "id, sku, name, price_cents, stock, created_at, updated_a
 
 // Create implements orders.ProductRepository. The unique index on sku (a binary string, so
 // SKUs are compared exactly) turns a concurrent duplicate into 1062, which is
-// product.ErrSKUTaken.
+// product.ErrSKUTaken. Outside a unit of work the insert runs in a transaction of its own,
+// so that a deadlock on the unique index (possible when many inserts race) is retried.
 func (r *ProductRepository) Create(ctx context.Context, p *product.Product) (*product.Product, error) {
-	res, err := r.c.q().ExecContext(ctx,
-		"INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-		p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
+	var id int64
+	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+		res, err := q.ExecContext(ctx,
+			"INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
+		if err != nil {
+			return duplicateAs(err, product.ErrSKUTaken, "insert product")
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("insert product: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, r.c.done(duplicateAs(err, product.ErrSKUTaken, "insert product"))
+		return nil, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return nil, r.c.fail("insert product", err)
-	}
-	return product.Rehydrate(id, p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt()), nil
+	stored := p.Snapshot()
+	stored.ID = id
+	return product.Rehydrate(stored), nil
 }
 
 // Get implements orders.ProductRepository.
@@ -192,14 +200,9 @@ func (r *ProductRepository) allExist(ctx context.Context, q queryer, lines []ord
 }
 
 func scanProduct(s rowScanner) (*product.Product, error) {
-	var (
-		id, priceCents       int64
-		sku, name            string
-		stock                int
-		createdAt, updatedAt time.Time
-	)
-	if err := s.Scan(&id, &sku, &name, &priceCents, &stock, &createdAt, &updatedAt); err != nil {
+	var p product.Snapshot
+	if err := s.Scan(&p.ID, &p.SKU, &p.Name, &p.PriceCents, &p.Stock, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
-	return product.Rehydrate(id, sku, name, priceCents, stock, createdAt, updatedAt), nil
+	return product.Rehydrate(p), nil
 }

@@ -119,12 +119,12 @@ func TestStoresReportRetriesToTheirObserver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err = repo.CreateCustomer(t.Context(), c)
+	c, err = repo.Create(t.Context(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fail = deadlockOnce()
-	if _, err := repo.UpdateCustomer(t.Context(), c.ID(), func(*customer.Customer) error { return fail() }); err != nil {
+	if _, err := repo.Update(t.Context(), c.ID(), func(*customer.Customer) error { return fail() }); err != nil {
 		t.Fatal(err)
 	}
 	if got := cc.n.Load(); got != 1 {

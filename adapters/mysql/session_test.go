@@ -71,10 +71,10 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	var lines []order.Line
 	for range 2 {
-		p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "count-" + mysqltest.Unique(), Name: "count", PriceCents: 10, Stock: 5})
+		p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "count-" + mysqltest.Unique(), Name: "count", PriceCents: 10, Stock: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,8 +125,8 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 func TestOrderNeverCommitsAfterCustomerDeletion(t *testing.T) {
 	t.Parallel()
 	db := env.DB(t)
-	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "del-" + mysqltest.Unique(), Name: "del", PriceCents: 10, Stock: 1000})
+	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "del-" + mysqltest.Unique(), Name: "del", PriceCents: 10, Stock: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +222,8 @@ func TestCanceledRequestLeavesNoStatementOnServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 100})
+	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -82,13 +83,13 @@ func TestAnswerErrors(t *testing.T) {
 		kind   errs.Kind
 		code   string
 	}{
-		"route not found":   {404, `{"error":{"code":"route_not_found","message":"no such route"}}`, errs.KindBadGateway, "bad_gateway"},
-		"token refused":     {401, `{"error":{"code":"unauthorized","message":"no"}}`, errs.KindBadGateway, "bad_gateway"},
+		"route not found":   {404, `{"error":{"code":"route_not_found","message":"no such route"}}`, httperr.KindBadGateway, "bad_gateway"},
+		"token refused":     {401, `{"error":{"code":"unauthorized","message":"no"}}`, httperr.KindBadGateway, "bad_gateway"},
 		"database down":     {503, `{"error":{"code":"database_unavailable","message":"down"}}`, errs.KindUnavailable, "database_unavailable"},
-		"not JSON":          {200, `<html>`, errs.KindBadGateway, "bad_gateway"},
-		"another status":    {200, answerEnvelope(t, 200, answerText), errs.KindBadGateway, "bad_gateway"},
-		"empty body":        {200, answerEnvelope(t, 201, ""), errs.KindBadGateway, "bad_gateway"},
-		"unexpected status": {204, ``, errs.KindBadGateway, "bad_gateway"},
+		"not JSON":          {200, `<html>`, httperr.KindBadGateway, "bad_gateway"},
+		"another status":    {200, answerEnvelope(t, 200, answerText), httperr.KindBadGateway, "bad_gateway"},
+		"empty body":        {200, answerEnvelope(t, 201, ""), httperr.KindBadGateway, "bad_gateway"},
+		"unexpected status": {204, ``, httperr.KindBadGateway, "bad_gateway"},
 	} {
 		srv, _ := server(t, tc.status, tc.body)
 		_, found, err := serviceClient(t, srv.URL).Answer(ctxWithIDs(), "k")

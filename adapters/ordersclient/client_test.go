@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -131,12 +132,12 @@ func TestUpstreamErrorsKeepCodeAndDetails(t *testing.T) {
 		{"customers unavailable", 503, `{"error":{"code":"customers_unavailable","message":"down"}}`, errs.KindUnavailable, "customers_unavailable", false},
 		{"user token refused", 401, `{"error":{"code":"unauthorized","message":"no"}}`, errs.KindUnauthorized, "unauthorized", false},
 		{"order not found", 404, `{"error":{"code":"order_not_found","message":"no"}}`, errs.KindNotFound, "order_not_found", false},
-		{"500", 500, `{"error":{"code":"internal_error","message":"internal error"}}`, errs.KindBadGateway, "internal_error", false},
-		{"not json", 200, `<html>`, errs.KindBadGateway, "bad_gateway", false},
-		{"no items", 200, `{"data":{"id":101,"status":"CONFIRMED","total_cents":0,"items":[]}}`, errs.KindBadGateway, "bad_gateway", false},
-		{"item without price", 200, `{"data":{"id":101,"status":"CONFIRMED","total_cents":1,"items":[{"product_id":1,"qty":1}]}}`, errs.KindBadGateway, "bad_gateway", false},
-		{"confirm answers canceled", 200, orderJSON("CANCELED"), errs.KindBadGateway, "bad_gateway", false},
-		{"plain 404", 404, `404 page not found`, errs.KindBadGateway, "bad_gateway", false},
+		{"500", 500, `{"error":{"code":"internal_error","message":"internal error"}}`, httperr.KindBadGateway, "internal_error", false},
+		{"not json", 200, `<html>`, httperr.KindBadGateway, "bad_gateway", false},
+		{"no items", 200, `{"data":{"id":101,"status":"CONFIRMED","total_cents":0,"items":[]}}`, httperr.KindBadGateway, "bad_gateway", false},
+		{"item without price", 200, `{"data":{"id":101,"status":"CONFIRMED","total_cents":1,"items":[{"product_id":1,"qty":1}]}}`, httperr.KindBadGateway, "bad_gateway", false},
+		{"confirm answers canceled", 200, orderJSON("CANCELED"), httperr.KindBadGateway, "bad_gateway", false},
+		{"plain 404", 404, `404 page not found`, httperr.KindBadGateway, "bad_gateway", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +172,7 @@ func TestCreateOrderForAnotherCustomerIsBadAnswer(t *testing.T) {
 	srv, _ := server(t, http.StatusCreated, orderJSON("CREATED"))
 	_, err := client(t, srv.URL, time.Second).CreateOrder(context.Background(), "tok",
 		orchestration.CreateOrderRequest{CustomerID: 5, Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}}, "k")
-	if errs.KindOf(err) != errs.KindBadGateway {
+	if errs.KindOf(err) != httperr.KindBadGateway {
 		t.Fatalf("got %v, want bad gateway", err)
 	}
 }
@@ -191,7 +192,7 @@ func TestTimeout(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	_, err := client(t, srv.URL, 50*time.Millisecond).ConfirmOrder(context.Background(), "tok", 1, "k")
 	var coded errs.Coded
-	if !errors.As(err, &coded) || coded.Kind() != errs.KindTimeout || coded.Code() != "upstream_timeout" {
+	if !errors.As(err, &coded) || coded.Kind() != httperr.KindTimeout || coded.Code() != "upstream_timeout" {
 		t.Fatalf("got %v, want upstream_timeout", err)
 	}
 	if calls.Load() != 1 {

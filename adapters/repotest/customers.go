@@ -4,6 +4,7 @@
 package repotest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -74,7 +75,7 @@ func newCustomer(t *testing.T, name, email, phone string) *customer.Customer {
 
 func create(t *testing.T, r customers.CustomerRepository, name, email, phone string) *customer.Customer {
 	t.Helper()
-	c, err := r.CreateCustomer(t.Context(), newCustomer(t, name, email, phone))
+	c, err := r.Create(t.Context(), newCustomer(t, name, email, phone))
 	if err != nil {
 		t.Fatalf("CreateCustomer(%q): %v", email, err)
 	}
@@ -104,16 +105,18 @@ func assertNotFound(t *testing.T, err error) {
 func testCreateThenGet(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	in := newCustomer(t, "ACME "+tok, "Ops@"+tok+".com", "+1 555 0100")
-	got, err := r.CreateCustomer(t.Context(), in)
+	got, err := r.Create(t.Context(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ID() <= 0 {
 		t.Fatalf("got id %d, want a positive id", got.ID())
 	}
-	want := customer.Rehydrate(got.ID(), in.Name(), in.Email(), in.Phone(), in.CreatedAt(), in.UpdatedAt())
+	snap := in.Snapshot()
+	snap.ID = got.ID()
+	want := customer.Rehydrate(snap)
 	assertSameCustomer(t, got, want)
-	loaded, err := r.GetCustomer(t.Context(), got.ID())
+	loaded, err := r.Get(t.Context(), got.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +126,7 @@ func testCreateThenGet(t *testing.T, r customers.CustomerRepository) {
 	}
 
 	noPhone := create(t, r, "No Phone", "nophone@"+tok+".com", "")
-	loaded, err = r.GetCustomer(t.Context(), noPhone.ID())
+	loaded, err = r.Get(t.Context(), noPhone.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,19 +139,19 @@ func testCreateThenGet(t *testing.T, r customers.CustomerRepository) {
 }
 
 func testGetUnknown(t *testing.T, r customers.CustomerRepository) {
-	_, err := r.GetCustomer(t.Context(), 1<<62)
+	_, err := r.Get(t.Context(), 1<<62)
 	assertNotFound(t, err)
 }
 
 func testEmailUniqueIgnoringCase(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	first := create(t, r, "First", "sales@"+tok+".com", "")
-	_, err := r.CreateCustomer(t.Context(), newCustomer(t, "Second", "SALES@"+strings.ToUpper(tok)+".COM", ""))
+	_, err := r.Create(t.Context(), newCustomer(t, "Second", "SALES@"+strings.ToUpper(tok)+".COM", ""))
 	if !errors.Is(err, customer.ErrEmailTaken) {
 		t.Fatalf("got error %v, want customer.ErrEmailTaken", err)
 	}
 	// The loser left nothing behind.
-	page, err := r.ListCustomers(t.Context(), customers.Filter{Search: "sales@" + tok}, paging.Request{Limit: 10})
+	page, err := listCustomers(t.Context(), r, customers.Filter{Search: "sales@" + tok}, paging.Request{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +184,7 @@ func testConcurrentCreateSameEmail(t *testing.T, r customers.CustomerRepository)
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := r.CreateCustomer(t.Context(), c)
+			_, err := r.Create(t.Context(), c)
 			results <- err
 		}()
 	}
@@ -192,7 +195,7 @@ func testConcurrentCreateSameEmail(t *testing.T, r customers.CustomerRepository)
 	if wins != 1 {
 		t.Fatalf("got %d successful creations, want exactly 1", wins)
 	}
-	page, err := r.ListCustomers(t.Context(), customers.Filter{Search: email}, paging.Request{Limit: 100})
+	page, err := listCustomers(t.Context(), r, customers.Filter{Search: email}, paging.Request{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,15 +209,15 @@ func testUpdate(t *testing.T, r customers.CustomerRepository) {
 	c := create(t, r, "Old", "old@"+tok+".com", "1")
 	later := repoNow.Add(time.Hour)
 	name, email, phone := "New", "New@"+tok+".com", ""
-	got, err := r.UpdateCustomer(t.Context(), c.ID(), func(c *customer.Customer) error {
+	got, err := r.Update(t.Context(), c.ID(), func(c *customer.Customer) error {
 		return c.Update(customer.Changes{Name: &name, Email: &email, Phone: &phone}, later)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := customer.Rehydrate(c.ID(), name, email, "", c.CreatedAt(), later)
+	want := customer.Rehydrate(customer.Snapshot{ID: c.ID(), Name: name, Email: email, CreatedAt: c.CreatedAt(), UpdatedAt: later})
 	assertSameCustomer(t, got, want)
-	loaded, err := r.GetCustomer(t.Context(), c.ID())
+	loaded, err := r.Get(t.Context(), c.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +226,7 @@ func testUpdate(t *testing.T, r customers.CustomerRepository) {
 	// The old address is free again; changing only the case of one's own email is allowed.
 	create(t, r, "Other", "old@"+tok+".com", "")
 	upper := "NEW@" + strings.ToUpper(tok) + ".COM"
-	got, err = r.UpdateCustomer(t.Context(), c.ID(), func(c *customer.Customer) error {
+	got, err = r.Update(t.Context(), c.ID(), func(c *customer.Customer) error {
 		return c.Update(customer.Changes{Email: &upper}, later)
 	})
 	if err != nil {
@@ -240,18 +243,18 @@ func testUpdateToTakenEmail(t *testing.T, r customers.CustomerRepository) {
 	b := create(t, r, "B", "b@"+tok+".com", "")
 	taken := "A@" + strings.ToUpper(tok) + ".com"
 	name := "B renamed"
-	_, err := r.UpdateCustomer(t.Context(), b.ID(), func(c *customer.Customer) error {
+	_, err := r.Update(t.Context(), b.ID(), func(c *customer.Customer) error {
 		return c.Update(customer.Changes{Name: &name, Email: &taken}, repoNow.Add(time.Minute))
 	})
 	if !errors.Is(err, customer.ErrEmailTaken) {
 		t.Fatalf("got error %v, want customer.ErrEmailTaken", err)
 	}
-	loaded, err := r.GetCustomer(t.Context(), b.ID())
+	loaded, err := r.Get(t.Context(), b.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertSameCustomer(t, loaded, b)
-	loaded, err = r.GetCustomer(t.Context(), a.ID())
+	loaded, err = r.Get(t.Context(), a.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +265,7 @@ func testUpdateCallbackError(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	c := create(t, r, "Keep", "keep@"+tok+".com", "")
 	boom := errors.New("boom")
-	_, err := r.UpdateCustomer(t.Context(), c.ID(), func(c *customer.Customer) error {
+	_, err := r.Update(t.Context(), c.ID(), func(c *customer.Customer) error {
 		name := "Changed"
 		if err := c.Update(customer.Changes{Name: &name}, repoNow.Add(time.Minute)); err != nil {
 			return err
@@ -272,7 +275,7 @@ func testUpdateCallbackError(t *testing.T, r customers.CustomerRepository) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("got error %v, want the callback's error", err)
 	}
-	loaded, err := r.GetCustomer(t.Context(), c.ID())
+	loaded, err := r.Get(t.Context(), c.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,13 +286,13 @@ func testUpdateUnknownOrDeleted(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	called := false
 	fn := func(*customer.Customer) error { called = true; return nil }
-	_, err := r.UpdateCustomer(t.Context(), 1<<62, fn)
+	_, err := r.Update(t.Context(), 1<<62, fn)
 	assertNotFound(t, err)
 	c := create(t, r, "Gone", "gone@"+tok+".com", "")
-	if err := r.DeleteCustomer(t.Context(), c.ID(), repoNow); err != nil {
+	if err := r.Delete(t.Context(), c.ID(), repoNow); err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.UpdateCustomer(t.Context(), c.ID(), fn)
+	_, err = r.Update(t.Context(), c.ID(), fn)
 	assertNotFound(t, err)
 	if called {
 		t.Fatal("the callback ran for a missing customer")
@@ -313,7 +316,7 @@ func testConcurrentUpdatesToOneEmail(t *testing.T, r customers.CustomerRepositor
 		go func() {
 			defer wg.Done()
 			<-start
-			_, err := r.UpdateCustomer(t.Context(), id, func(c *customer.Customer) error {
+			_, err := r.Update(t.Context(), id, func(c *customer.Customer) error {
 				return c.Update(customer.Changes{Email: &email}, repoNow.Add(time.Minute))
 			})
 			results <- err
@@ -338,7 +341,7 @@ func testConcurrentUpdatesOfOneCustomer(t *testing.T, r customers.CustomerReposi
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := r.UpdateCustomer(t.Context(), c.ID(), func(c *customer.Customer) error {
+			_, err := r.Update(t.Context(), c.ID(), func(c *customer.Customer) error {
 				// Each writer appends to what it read: a lost update would drop a suffix.
 				name := c.Name() + fmt.Sprintf(" %d", i)
 				return c.Update(customer.Changes{Name: &name}, repoNow.Add(time.Minute))
@@ -353,7 +356,7 @@ func testConcurrentUpdatesOfOneCustomer(t *testing.T, r customers.CustomerReposi
 			t.Fatalf("concurrent update: %v", err)
 		}
 	}
-	loaded, err := r.GetCustomer(t.Context(), c.ID())
+	loaded, err := r.Get(t.Context(), c.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,15 +375,15 @@ func testSoftDelete(t *testing.T, r customers.CustomerRepository) {
 	email := "del@" + tok + ".com"
 	c := create(t, r, "Deleted "+tok, email, "")
 	keep := create(t, r, "Kept "+tok, "kept@"+tok+".com", "")
-	if err := r.DeleteCustomer(t.Context(), c.ID(), repoNow.Add(time.Minute)); err != nil {
+	if err := r.Delete(t.Context(), c.ID(), repoNow.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := r.GetCustomer(t.Context(), c.ID())
+	_, err := r.Get(t.Context(), c.ID())
 	assertNotFound(t, err)
-	assertNotFound(t, r.DeleteCustomer(t.Context(), c.ID(), repoNow.Add(2*time.Minute)))
-	assertNotFound(t, r.DeleteCustomer(t.Context(), 1<<62, repoNow))
+	assertNotFound(t, r.Delete(t.Context(), c.ID(), repoNow.Add(2*time.Minute)))
+	assertNotFound(t, r.Delete(t.Context(), 1<<62, repoNow))
 
-	page, err := r.ListCustomers(t.Context(), customers.Filter{Search: tok}, paging.Request{Limit: 100})
+	page, err := listCustomers(t.Context(), r, customers.Filter{Search: tok}, paging.Request{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +398,7 @@ func testSoftDelete(t *testing.T, r customers.CustomerRepository) {
 	}
 	// A second deletion of the new one frees the address again: two deleted rows with one
 	// email must not collide.
-	if err := r.DeleteCustomer(t.Context(), again.ID(), repoNow.Add(3*time.Minute)); err != nil {
+	if err := r.Delete(t.Context(), again.ID(), repoNow.Add(3*time.Minute)); err != nil {
 		t.Fatalf("deleting a second customer with a deleted one's email: %v", err)
 	}
 	create(t, r, "Third", email, "")
@@ -424,7 +427,7 @@ func testSearchLiteral(t *testing.T, r customers.CustomerRepository) {
 		{tok + ` back\`, []*customer.Customer{names[`back\slash`]}},
 		{tok + "nothing", nil},
 	} {
-		page, err := r.ListCustomers(t.Context(), customers.Filter{Search: tt.search}, paging.Request{Limit: 100})
+		page, err := listCustomers(t.Context(), r, customers.Filter{Search: tt.search}, paging.Request{Limit: 100})
 		if err != nil {
 			t.Fatalf("search %q: %v", tt.search, err)
 		}
@@ -437,7 +440,7 @@ func testSearchLiteral(t *testing.T, r customers.CustomerRepository) {
 		n++
 		return create(t, r, name, fmt.Sprintf("trap%d@%s.com", n, tok), "").ID()
 	}, func(term string) []int64 {
-		page, err := r.ListCustomers(t.Context(), customers.Filter{Search: term}, paging.Request{Limit: 100})
+		page, err := listCustomers(t.Context(), r, customers.Filter{Search: term}, paging.Request{Limit: 100})
 		if err != nil {
 			t.Fatalf("search %q: %v", term, err)
 		}
@@ -460,35 +463,35 @@ func testPaginationBoundaries(t *testing.T, r customers.CustomerRepository) {
 		all = append(all, create(t, r, tok, fmt.Sprintf("p%d@%s.com", i, tok), ""))
 	}
 	f := customers.Filter{Search: tok}
-	page, err := r.ListCustomers(t.Context(), f, paging.Request{Limit: 3})
+	page, err := listCustomers(t.Context(), r, f, paging.Request{Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(ids(page.Items), ids(all)) || page.HasMore {
 		t.Fatalf("limit 3 of 3: got ids %v has_more %v, want %v and false", ids(page.Items), page.HasMore, ids(all))
 	}
-	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2})
+	page, err = listCustomers(t.Context(), r, f, paging.Request{Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(ids(page.Items), ids(all[:2])) || !page.HasMore || page.Next != all[1].ID() {
 		t.Fatalf("limit 2 of 3: got ids %v has_more %v next %d, want %v, true, %d", ids(page.Items), page.HasMore, page.Next, ids(all[:2]), all[1].ID())
 	}
-	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2, After: page.Next})
+	page, err = listCustomers(t.Context(), r, f, paging.Request{Limit: 2, After: page.Next})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(ids(page.Items), ids(all[2:])) || page.HasMore {
 		t.Fatalf("second page: got ids %v has_more %v, want %v and false", ids(page.Items), page.HasMore, ids(all[2:]))
 	}
-	page, err = r.ListCustomers(t.Context(), f, paging.Request{Limit: 2, After: all[2].ID()})
+	page, err = listCustomers(t.Context(), r, f, paging.Request{Limit: 2, After: all[2].ID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(page.Items) != 0 || page.Items == nil || page.HasMore {
 		t.Fatalf("past the end: got %v (nil %v) has_more %v, want an empty non-nil page", ids(page.Items), page.Items == nil, page.HasMore)
 	}
-	page, err = r.ListCustomers(t.Context(), customers.Filter{}, paging.Request{Limit: 2, After: math.MaxInt64})
+	page, err = listCustomers(t.Context(), r, customers.Filter{}, paging.Request{Limit: 2, After: math.MaxInt64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +508,7 @@ func testPaginationWhileInserting(t *testing.T, r customers.CustomerRepository) 
 		initial = append(initial, create(t, r, tok+" first", fmt.Sprintf("i%d@%s.com", i, tok), ""))
 	}
 	// A deleted customer in the middle must simply be skipped.
-	if err := r.DeleteCustomer(t.Context(), initial[10].ID(), repoNow); err != nil {
+	if err := r.Delete(t.Context(), initial[10].ID(), repoNow); err != nil {
 		t.Fatal(err)
 	}
 	initial = append(initial[:10], initial[11:]...)
@@ -515,7 +518,7 @@ func testPaginationWhileInserting(t *testing.T, r customers.CustomerRepository) 
 	go func() {
 		defer wg.Done()
 		for i := range during {
-			if _, err := r.CreateCustomer(t.Context(), newCustomer(t, tok+" later", fmt.Sprintf("d%d@%s.com", i, tok), "")); err != nil {
+			if _, err := r.Create(t.Context(), newCustomer(t, tok+" later", fmt.Sprintf("d%d@%s.com", i, tok), "")); err != nil {
 				t.Errorf("insert during pagination: %v", err)
 				return
 			}
@@ -528,7 +531,7 @@ func testPaginationWhileInserting(t *testing.T, r customers.CustomerRepository) 
 		if pages > before+during {
 			t.Fatal("pagination does not end")
 		}
-		page, err := r.ListCustomers(t.Context(), customers.Filter{Search: tok}, req)
+		page, err := listCustomers(t.Context(), r, customers.Filter{Search: tok}, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,4 +564,17 @@ func testPaginationWhileInserting(t *testing.T, r customers.CustomerRepository) 
 			t.Errorf("customer %d listed %d times", id, n)
 		}
 	}
+}
+
+// listCustomers asks r for one page as the use case does: up to req.Limit+1 customers, cut
+// into a page by paging.Cut.
+func listCustomers(ctx context.Context, r customers.CustomerRepository, f customers.Filter, req paging.Request) (paging.Page[*customer.Customer], error) {
+	items, err := r.List(ctx, f, req)
+	if err != nil {
+		return paging.Page[*customer.Customer]{}, err
+	}
+	if len(items) > req.Limit+1 {
+		return paging.Page[*customer.Customer]{}, fmt.Errorf("List(limit %d) returned %d customers, want at most %d", req.Limit, len(items), req.Limit+1)
+	}
+	return paging.Cut(items, req, (*customer.Customer).ID), nil
 }

@@ -33,7 +33,7 @@ func BenchCreateConfirm(b *testing.B, svc *orders.Service, customerID int64, sha
 	token := benchToken(b)
 	var seq atomic.Int64
 	newProduct := func() int64 {
-		p, err := svc.CreateProduct(ctx, orders.NewProduct{
+		p, err := svc.CreateProduct(ctx, orders.CreateProduct{
 			SKU:  fmt.Sprintf("BENCH-%s-%d", token, seq.Add(1)),
 			Name: "Bench", PriceCents: 1999, Stock: product.MaxStock})
 		if err != nil {

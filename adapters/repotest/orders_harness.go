@@ -124,8 +124,8 @@ func newOrdersHarness(t *testing.T, store orders.Store, newCustomer NewCustomerI
 // orders holding their stock for hold (0: no expiry).
 func (h *ordersHarness) service(hold time.Duration) *orders.Service {
 	return orders.NewService(h.store, h.customers, orders.Config{
-		CancelWindow: ordersCancelWindow, IdempotencyTTL: ordersKeyTTL, HoldTTL: hold, Clock: h.clock.Now,
-	})
+		CancelWindow: ordersCancelWindow, IdempotencyTTL: ordersKeyTTL, HoldTTL: hold,
+	}, h.clock.Now)
 }
 
 // ordersToken returns a random lower-case word for data that must not collide with other
@@ -152,7 +152,7 @@ func (h *ordersHarness) key(name string) idempotency.Key {
 func (h *ordersHarness) product(priceCents int64, stock int) *product.Product {
 	h.t.Helper()
 	n := h.products.Add(1)
-	p, err := h.svc.CreateProduct(h.t.Context(), orders.NewProduct{
+	p, err := h.svc.CreateProduct(h.t.Context(), orders.CreateProduct{
 		SKU: h.tok + "-sku-" + strconv.FormatInt(n, 10), Name: "Product " + h.tok + " " + strconv.FormatInt(n, 10),
 		PriceCents: priceCents, Stock: stock,
 	})
@@ -207,7 +207,7 @@ func (h *ordersHarness) customerOrders(f orders.OrderFilter) []*order.Order {
 	var all []*order.Order
 	page := paging.Request{Limit: paging.MaxLimit}
 	for {
-		p, err := h.svc.ListOrders(h.t.Context(), orders.OrderQuery{Filter: f, Page: page})
+		p, err := h.svc.ListOrders(h.t.Context(), orders.ListOrders{Filter: f, Page: page})
 		if err != nil {
 			h.t.Fatalf("ListOrders: %v", err)
 		}
@@ -239,35 +239,73 @@ func failingEncoder(o *order.Order) (idempotency.Response, error) {
 // describeOrder writes every field of the order's snapshot, by name: order.Snapshot is the
 // one list of an order's fields, so a field added there is compared by every assertion
 // here without changing this function. Times are RFC 3339, NULL is null.
-func describeOrder(o *order.Order) string {
-	snap := reflect.ValueOf(o.Snapshot())
+func describeOrder(o *order.Order) string { return describeSnapshot(o.Snapshot()) }
+
+// describeSnapshot writes every field of a snapshot (a struct of exported fields), nested
+// structs and slices included, and for a value whose fields are unexported (an order.Item)
+// every accessor. Comparing two descriptions compares every field, so a field added to a
+// snapshot is compared without anyone listing it here.
+func describeSnapshot(v any) string {
 	var b strings.Builder
-	b.WriteString("{")
-	for i := range snap.NumField() {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		b.WriteString(snap.Type().Field(i).Name + ":")
-		switch v := snap.Field(i).Interface().(type) {
-		case time.Time:
-			b.WriteString(stamp(v))
-		case order.CancelReason:
-			b.WriteString(cmp.Or(v.String(), "null"))
-		case []order.Item:
-			b.WriteString("[")
-			for j, it := range v {
-				if j > 0 {
-					b.WriteString(" ")
-				}
-				fmt.Fprintf(&b, "{product:%d sku:%s name:%q qty:%d unit:%d sub:%d}", it.ProductID(), it.SKU(), it.Name(), it.Qty(),
-					it.UnitPriceCents(), it.SubtotalCents())
-			}
-			b.WriteString("]")
-		default:
-			fmt.Fprint(&b, v)
-		}
+	describeValue(&b, reflect.ValueOf(v))
+	return b.String()
+}
+
+func describeValue(b *strings.Builder, v reflect.Value) {
+	switch x := v.Interface().(type) {
+	case time.Time:
+		b.WriteString(stamp(x))
+		return
+	case order.CancelReason:
+		b.WriteString(cmp.Or(x.String(), "null"))
+		return
+	case []byte:
+		fmt.Fprintf(b, "%q", x)
+		return
+	case fmt.Stringer:
+		b.WriteString(x.String())
+		return
 	}
-	return b.String() + "}"
+	switch v.Kind() {
+	case reflect.Struct:
+		t := v.Type()
+		b.WriteString("{")
+		n := 0
+		field := func(name string, val reflect.Value) {
+			if n > 0 {
+				b.WriteString(" ")
+			}
+			n++
+			b.WriteString(name + ":")
+			describeValue(b, val)
+		}
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				field(t.Field(i).Name, v.Field(i))
+			}
+		}
+		if n == 0 {
+			for i := range t.NumMethod() {
+				if m := t.Method(i); m.Type.NumIn() == 1 && m.Type.NumOut() == 1 {
+					field(m.Name, v.Method(i).Call(nil)[0])
+				}
+			}
+		}
+		b.WriteString("}")
+	case reflect.Slice:
+		b.WriteString("[")
+		for i := range v.Len() {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			describeValue(b, v.Index(i))
+		}
+		b.WriteString("]")
+	case reflect.String:
+		fmt.Fprintf(b, "%q", v.String())
+	default:
+		fmt.Fprint(b, v.Interface())
+	}
 }
 
 func stamp(t time.Time) string {

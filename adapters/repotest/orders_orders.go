@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // RunOrders runs the order contract: creation with stock reservation, reads, lists and
@@ -81,7 +83,7 @@ func testOrderCreate(t *testing.T, h *ordersHarness) {
 	h.assertStock(b.ID(), 2)
 	assertSameOrder(t, h.getOrder(o.ID()), o)
 	// Prices are copies: changing the product later does not change the order.
-	if _, err := h.svc.PatchProduct(t.Context(), a.ID(), product.Patch{PriceCents: refOf(int64(1)), Name: refOf("new name")}); err != nil {
+	if _, err := h.svc.UpdateProduct(t.Context(), a.ID(), product.Changes{PriceCents: refOf(int64(1)), Name: refOf("new name")}); err != nil {
 		t.Fatal(err)
 	}
 	assertSameOrder(t, h.getOrder(o.ID()), o)
@@ -149,7 +151,7 @@ func testOrderCustomerCheck(t *testing.T, h *ordersHarness) {
 	}{
 		{fmt.Errorf("customers-api said 404: %w", customer.ErrNotFound), order.ErrCustomerNotFound},
 		{errors.New("connection refused"), order.ErrCustomersUnavailable},
-		{errs.New(errs.KindTimeout, "upstream_timeout", "timeout"), order.ErrCustomersUnavailable},
+		{errs.New(httperr.KindTimeout, "upstream_timeout", "timeout"), order.ErrCustomersUnavailable},
 	} {
 		h.customers.fail(c.cause)
 		_, err := h.svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: h.customer, Lines: lines,
@@ -295,7 +297,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 	h.customer = mine
 	// Keyset pages of 3, newest first.
 	page := paging.Request{Limit: 3}
-	p1, err := h.svc.ListOrders(t.Context(), orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
+	p1, err := h.svc.ListOrders(t.Context(), orders.ListOrders{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +305,7 @@ func testOrderList(t *testing.T, h *ordersHarness) {
 		t.Fatalf("page 1: got %v has_more %v next %d", orderIDs(p1.Items), p1.HasMore, p1.Next)
 	}
 	page.After = p1.Next
-	p2, err := h.svc.ListOrders(t.Context(), orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
+	p2, err := h.svc.ListOrders(t.Context(), orders.ListOrders{Filter: orders.OrderFilter{CustomerID: h.customer}, Page: page})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +323,7 @@ func testOrderCancelCreated(t *testing.T, h *ordersHarness) {
 		t.Fatalf("CancelOrder: %v", err)
 	}
 	at, ok := got.CanceledAt()
-	if got.Status() != order.Canceled || !ok || !at.Equal(product.Timestamp(h.clock.Now())) || !got.UpdatedAt().Equal(at) {
+	if got.Status() != order.Canceled || !ok || !at.Equal(timestamp.Of(h.clock.Now())) || !got.UpdatedAt().Equal(at) {
 		t.Fatalf("got %s", describeOrder(got))
 	}
 	h.assertStock(a.ID(), 10)
@@ -348,8 +350,8 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 	a, b := h.product(100, 10), h.product(50, 10)
 	o := h.createOrder(order.Line{ProductID: a.ID(), Qty: 3}, order.Line{ProductID: b.ID(), Qty: 4})
 	full := product.MaxStock - 3 // 4 units do not fit back
-	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &full}); err != nil {
-		t.Fatalf("PatchProduct: %v", err)
+	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &full}); err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
 	}
 	_, err := h.svc.CancelOrder(t.Context(), o.ID())
 	assertErrorIs(t, err, product.ErrStockLimit)
@@ -362,8 +364,8 @@ func testOrderCancelAtStockLimit(t *testing.T, h *ordersHarness) {
 		t.Fatalf("got %s after the refused cancel, want it CREATED", describeOrder(got))
 	}
 	lower := 100
-	if _, err := h.svc.PatchProduct(t.Context(), b.ID(), product.Patch{Stock: &lower}); err != nil {
-		t.Fatalf("PatchProduct: %v", err)
+	if _, err := h.svc.UpdateProduct(t.Context(), b.ID(), product.Changes{Stock: &lower}); err != nil {
+		t.Fatalf("UpdateProduct: %v", err)
 	}
 	if _, err := h.svc.CancelOrder(t.Context(), o.ID()); err != nil {
 		t.Fatalf("CancelOrder once the stock is lower: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // RunProducts runs the catalogue contract: the real orders use cases over the products of
@@ -56,14 +57,14 @@ func assertSameProduct(t *testing.T, got, want *product.Product) {
 
 func testProductCreateThenGet(t *testing.T, h *ordersHarness) {
 	name := "Caf\u00e9 \u2615 " + h.tok
-	p, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: h.tok + "-A", Name: name, PriceCents: 129900, Stock: 7})
+	p, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: h.tok + "-A", Name: name, PriceCents: 129900, Stock: 7})
 	if err != nil {
 		t.Fatalf("CreateProduct: %v", err)
 	}
 	if p.ID() <= 0 || p.SKU() != h.tok+"-A" || p.Name() != name || p.PriceCents() != 129900 || p.Stock() != 7 {
 		t.Fatalf("got product {%d %q %q %d %d}", p.ID(), p.SKU(), p.Name(), p.PriceCents(), p.Stock())
 	}
-	if want := product.Timestamp(ordersOrigin); !p.CreatedAt().Equal(want) || !p.UpdatedAt().Equal(want) {
+	if want := timestamp.Of(ordersOrigin); !p.CreatedAt().Equal(want) || !p.UpdatedAt().Equal(want) {
 		t.Fatalf("got created %s updated %s, want both %s", stamp(p.CreatedAt()), stamp(p.UpdatedAt()), stamp(want))
 	}
 	got, err := h.svc.GetProduct(t.Context(), p.ID())
@@ -71,7 +72,7 @@ func testProductCreateThenGet(t *testing.T, h *ordersHarness) {
 		t.Fatalf("GetProduct: %v", err)
 	}
 	assertSameProduct(t, got, p)
-	zero, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: h.tok + "-free", Name: "free", PriceCents: 0, Stock: 0})
+	zero, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: h.tok + "-free", Name: "free", PriceCents: 0, Stock: 0})
 	if err != nil {
 		t.Fatalf("CreateProduct with price 0 and stock 0: %v", err)
 	}
@@ -85,13 +86,13 @@ func testProductGetUnknown(t *testing.T, h *ordersHarness) {
 	assertErrorIs(t, err, product.ErrNotFound)
 	_, err = h.store.Repos().Products.Get(t.Context(), 1<<62)
 	assertErrorIs(t, err, product.ErrNotFound)
-	_, err = h.svc.PatchProduct(t.Context(), 1<<62, product.Patch{Stock: refOf(1)})
+	_, err = h.svc.UpdateProduct(t.Context(), 1<<62, product.Changes{Stock: refOf(1)})
 	assertErrorIs(t, err, product.ErrNotFound)
 }
 
 func testProductSKUTaken(t *testing.T, h *ordersHarness) {
 	first := h.product(100, 1)
-	_, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: first.SKU(), Name: "other", PriceCents: 5, Stock: 5})
+	_, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: first.SKU(), Name: "other", PriceCents: 5, Stock: 5})
 	assertErrorIs(t, err, product.ErrSKUTaken)
 	if errs.KindOf(err) != errs.KindConflict {
 		t.Fatalf("got kind %v, want conflict", errs.KindOf(err))
@@ -110,7 +111,7 @@ func testProductConcurrentSameSKU(t *testing.T, h *ordersHarness) {
 	errc := make(chan error, n)
 	for range n {
 		wg.Go(func() {
-			_, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: sku, Name: "race", PriceCents: 1, Stock: 1})
+			_, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: sku, Name: "race", PriceCents: 1, Stock: 1})
 			errc <- err
 		})
 	}
@@ -120,7 +121,7 @@ func testProductConcurrentSameSKU(t *testing.T, h *ordersHarness) {
 	if ok != 1 {
 		t.Fatalf("got %d products created with one SKU, want 1", ok)
 	}
-	page, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: sku}, Page: paging.Request{Limit: 10}})
+	page, err := h.svc.ListProducts(t.Context(), orders.ListProducts{Filter: orders.ProductFilter{Search: sku}, Page: paging.Request{Limit: 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,20 +134,20 @@ func testProductPatch(t *testing.T, h *ordersHarness) {
 	p := h.product(500, 3)
 	h.clock.Advance(time.Minute)
 	name := "Renamed " + h.tok
-	got, err := h.svc.PatchProduct(t.Context(), p.ID(), product.Patch{Name: &name})
+	got, err := h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{Name: &name})
 	if err != nil {
-		t.Fatalf("PatchProduct(name): %v", err)
+		t.Fatalf("UpdateProduct(name): %v", err)
 	}
 	if got.Name() != name || got.PriceCents() != 500 || got.Stock() != 3 || got.SKU() != p.SKU() {
 		t.Fatalf("after name patch got {%q %d %d %q}", got.Name(), got.PriceCents(), got.Stock(), got.SKU())
 	}
-	if !got.CreatedAt().Equal(p.CreatedAt()) || !got.UpdatedAt().Equal(product.Timestamp(h.clock.Now())) {
+	if !got.CreatedAt().Equal(p.CreatedAt()) || !got.UpdatedAt().Equal(timestamp.Of(h.clock.Now())) {
 		t.Fatalf("got created %s updated %s, want %s and %s", stamp(got.CreatedAt()), stamp(got.UpdatedAt()),
-			stamp(p.CreatedAt()), stamp(product.Timestamp(h.clock.Now())))
+			stamp(p.CreatedAt()), stamp(timestamp.Of(h.clock.Now())))
 	}
-	got, err = h.svc.PatchProduct(t.Context(), p.ID(), product.Patch{PriceCents: refOf(int64(0)), Stock: refOf(0)})
+	got, err = h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{PriceCents: refOf(int64(0)), Stock: refOf(0)})
 	if err != nil {
-		t.Fatalf("PatchProduct(price, stock): %v", err)
+		t.Fatalf("UpdateProduct(price, stock): %v", err)
 	}
 	if got.PriceCents() != 0 || got.Stock() != 0 || got.Name() != name {
 		t.Fatalf("after price/stock patch got {%q %d %d}", got.Name(), got.PriceCents(), got.Stock())
@@ -161,7 +162,7 @@ func testProductPatch(t *testing.T, h *ordersHarness) {
 func testProductPatchInvalid(t *testing.T, h *ordersHarness) {
 	p := h.product(500, 3)
 	empty, long := "", strings.Repeat("x", product.MaxNameLength+1)
-	for _, patch := range []product.Patch{
+	for _, patch := range []product.Changes{
 		{},
 		{Name: &empty},
 		{Name: &long},
@@ -169,9 +170,9 @@ func testProductPatchInvalid(t *testing.T, h *ordersHarness) {
 		{Stock: refOf(-1)},
 		{Name: refOf("fine"), Stock: refOf(-1)}, // all or nothing: the valid name is not saved either
 	} {
-		_, err := h.svc.PatchProduct(t.Context(), p.ID(), patch)
+		_, err := h.svc.UpdateProduct(t.Context(), p.ID(), patch)
 		if errs.KindOf(err) != errs.KindInvalid {
-			t.Errorf("PatchProduct(%+v): got %v, want an invalid request", patch, err)
+			t.Errorf("UpdateProduct(%+v): got %v, want an invalid request", patch, err)
 		}
 	}
 	got, err := h.svc.GetProduct(t.Context(), p.ID())
@@ -184,7 +185,7 @@ func testProductPatchInvalid(t *testing.T, h *ordersHarness) {
 func testProductSearch(t *testing.T, h *ordersHarness) {
 	mk := func(sku, name string) *product.Product {
 		t.Helper()
-		p, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: sku, Name: name, PriceCents: 1, Stock: 1})
+		p, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: sku, Name: name, PriceCents: 1, Stock: 1})
 		if err != nil {
 			t.Fatalf("CreateProduct(%q): %v", sku, err)
 		}
@@ -216,7 +217,7 @@ func testProductSearch(t *testing.T, h *ordersHarness) {
 		{`" OR "1"="1 ` + tok, nil},
 	}
 	search := func(term string) []int64 {
-		page, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: term}, Page: paging.Request{Limit: 100}})
+		page, err := h.svc.ListProducts(t.Context(), orders.ListProducts{Filter: orders.ProductFilter{Search: term}, Page: paging.Request{Limit: 100}})
 		if err != nil {
 			t.Fatalf("ListProducts(%q): %v", term, err)
 		}
@@ -249,7 +250,7 @@ func testProductPagination(t *testing.T, h *ordersHarness) {
 		if pages > 5 {
 			t.Fatal("pagination does not end")
 		}
-		p, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: h.tok}, Page: page})
+		p, err := h.svc.ListProducts(t.Context(), orders.ListProducts{Filter: orders.ProductFilter{Search: h.tok}, Page: page})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +272,7 @@ func testProductPagination(t *testing.T, h *ordersHarness) {
 		t.Fatalf("got ids %v across pages, want %v (id ascending, each once)", got, want)
 	}
 	// An exact multiple of the limit: the last full page says there is no more.
-	p, err := h.svc.ListProducts(t.Context(), orders.ProductQuery{Filter: orders.ProductFilter{Search: h.tok}, Page: paging.Request{Limit: 5}})
+	p, err := h.svc.ListProducts(t.Context(), orders.ListProducts{Filter: orders.ProductFilter{Search: h.tok}, Page: paging.Request{Limit: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func testStoreRollback(t *testing.T, h *ordersHarness) {
 			return err
 		}
 		if _, err := r.Products.Update(ctx, kept.ID(), func(p *product.Product) error {
-			return p.Apply(product.Patch{Name: refOf("renamed in a rolled back unit")}, h.clock.Now())
+			return p.Update(product.Changes{Name: refOf("renamed in a rolled back unit")}, h.clock.Now())
 		}); err != nil {
 			return err
 		}
@@ -311,7 +312,7 @@ func testStoreRollback(t *testing.T, h *ordersHarness) {
 	}
 	assertSameProduct(t, got, kept)
 	// The SKU of the rolled-back product is free.
-	if _, err := h.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: sku, Name: "now", PriceCents: 1, Stock: 1}); err != nil {
+	if _, err := h.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: sku, Name: "now", PriceCents: 1, Stock: 1}); err != nil {
 		t.Fatalf("CreateProduct after rollback: %v", err)
 	}
 	// TakeStock is guarded: never below zero, and an error for a missing product.
@@ -390,7 +391,7 @@ func testProductConcurrentPatches(t *testing.T, h *ordersHarness) {
 	errc := make(chan error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, err := h.svc.PatchProduct(t.Context(), p.ID(), product.Patch{Name: refOf(fmt.Sprintf("n%d", i)), Stock: refOf(i)})
+			_, err := h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{Name: refOf(fmt.Sprintf("n%d", i)), Stock: refOf(i)})
 			errc <- err
 		})
 	}
@@ -398,7 +399,7 @@ func testProductConcurrentPatches(t *testing.T, h *ordersHarness) {
 	close(errc)
 	for err := range errc {
 		if err != nil {
-			t.Fatalf("concurrent PatchProduct: %v", err)
+			t.Fatalf("concurrent UpdateProduct: %v", err)
 		}
 	}
 	got, err := h.svc.GetProduct(t.Context(), p.ID())

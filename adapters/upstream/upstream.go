@@ -222,11 +222,11 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 		return fmt.Errorf("%s: %w", c.name, ctx.Err())
 	case actx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		httpkit.Logger(ctx).WarnContext(ctx, "upstream timeout", slog.String("upstream", c.name), slog.String("error", err.Error()))
-		return &Error{Service: c.name, kind: errs.KindTimeout, code: CodeTimeout,
+		return &Error{Service: c.name, kind: httperr.KindTimeout, code: CodeTimeout,
 			message: c.name + " did not answer in time", cause: err}
 	default:
 		httpkit.Logger(ctx).WarnContext(ctx, "upstream unreachable", slog.String("upstream", c.name), slog.String("error", err.Error()))
-		return &Error{Service: c.name, kind: errs.KindBadGateway, code: CodeBadGateway,
+		return &Error{Service: c.name, kind: httperr.KindBadGateway, code: CodeBadGateway,
 			message: c.name + " could not be reached", cause: err, retry: true}
 	}
 }
@@ -262,7 +262,7 @@ func (c *Client) Unexpected(ctx context.Context, resp *Response) error {
 // fields, unexpected status): KindBadGateway. The reason is logged, not shown.
 func (c *Client) BadAnswer(ctx context.Context, why string) error {
 	httpkit.Logger(ctx).WarnContext(ctx, "bad upstream answer", slog.String("upstream", c.name), slog.String("reason", why))
-	return &Error{Service: c.name, kind: errs.KindBadGateway, code: CodeBadGateway,
+	return &Error{Service: c.name, kind: httperr.KindBadGateway, code: CodeBadGateway,
 		message: c.name + " answered unexpectedly", cause: errors.New(why)}
 }
 
@@ -282,7 +282,7 @@ func (c *Client) ErrorFrom(ctx context.Context, resp *Response) error {
 		return &Error{Service: c.name, Status: resp.Status, kind: errs.KindUnavailable, code: CodeUnavailable,
 			message: c.name + " is unavailable"}
 	case http.StatusGatewayTimeout:
-		return &Error{Service: c.name, Status: resp.Status, kind: errs.KindTimeout, code: CodeTimeout,
+		return &Error{Service: c.name, Status: resp.Status, kind: httperr.KindTimeout, code: CodeTimeout,
 			message: c.name + " did not answer in time"}
 	}
 	return c.BadAnswer(ctx, fmt.Sprintf("status %d without the contract's error object", resp.Status))
@@ -299,12 +299,6 @@ type Error struct {
 	details map[string]any
 	cause   error
 	retry   bool
-}
-
-// NewError returns an Error; clients use it to reclassify an upstream answer (for example a
-// 401 on a service-to-service route, which is the caller's configuration, not the user's fault).
-func NewError(service string, status int, kind errs.Kind, code, message string) *Error {
-	return &Error{Service: service, Status: status, kind: kind, code: code, message: message}
 }
 
 func (e *Error) Error() string           { return e.message }

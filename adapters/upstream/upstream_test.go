@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
@@ -50,12 +51,12 @@ func TestErrorFrom(t *testing.T) {
 	}{
 		{409, `{"error":{"code":"insufficient_stock","message":"m","details":{"items":[]}}}`, errs.KindConflict, "insufficient_stock"},
 		{422, `{"error":{"code":"product_not_found","message":"m"}}`, errs.KindUnprocessable, "product_not_found"},
-		{500, `{"error":{"code":"internal_error","message":"internal error"}}`, errs.KindBadGateway, "internal_error"},
-		{418, `{"error":{"code":"teapot","message":"m"}}`, errs.KindBadGateway, "teapot"},
-		{400, `{"error":{}}`, errs.KindBadGateway, "bad_gateway"},
+		{500, `{"error":{"code":"internal_error","message":"internal error"}}`, httperr.KindBadGateway, "internal_error"},
+		{418, `{"error":{"code":"teapot","message":"m"}}`, httperr.KindBadGateway, "teapot"},
+		{400, `{"error":{}}`, httperr.KindBadGateway, "bad_gateway"},
 		{503, `Service Unavailable`, errs.KindUnavailable, "upstream_unavailable"},
-		{504, ``, errs.KindTimeout, "upstream_timeout"},
-		{404, `nope`, errs.KindBadGateway, "bad_gateway"},
+		{504, ``, httperr.KindTimeout, "upstream_timeout"},
+		{404, `nope`, httperr.KindBadGateway, "bad_gateway"},
 	}
 	for _, tc := range cases {
 		err := c.ErrorFrom(context.Background(), &upstream.Response{Status: tc.status, Body: []byte(tc.body)})
@@ -105,7 +106,7 @@ func TestOversizedAnswerIsBadGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Do(context.Background(), upstream.Request{Method: "GET", Path: "/big"})
-	if errs.KindOf(err) != errs.KindBadGateway {
+	if errs.KindOf(err) != httperr.KindBadGateway {
 		t.Fatalf("got %v, want bad gateway", err)
 	}
 }

@@ -54,13 +54,13 @@ func (g *gatedChecker) stats() (calls map[string]int, most int) {
 	return out, g.most
 }
 
-func newGatedLogin(t *testing.T, g *gatedChecker, limit auth.CheckLimit) *auth.Login {
+func newGatedLogin(t *testing.T, g *gatedChecker, limit auth.CheckLimit) *auth.Service {
 	t.Helper()
 	tokens, err := jwt.NewTokens(jwt.Secret("0123456789abcdef0123"), jwt.Issuer("customers-api"), jwt.Lifetime(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.NewLogin(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), g, tokens,
+	return auth.NewService(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), g, tokens,
 		func() time.Time { return time.Now().UTC() }, limit)
 }
 
@@ -76,7 +76,7 @@ func TestLoginBoundsConcurrentChecks(t *testing.T) {
 	errs := make(chan error, flood)
 	for i := range flood {
 		go func() {
-			_, err := login.Handle(context.Background(), auth.LoginCommand{
+			_, err := login.Login(context.Background(), auth.Login{
 				Username: fmt.Sprint("flood-", i), Password: "x", Address: fmt.Sprint("10.1.0.", i)})
 			errs <- err
 		}()
@@ -105,11 +105,11 @@ func TestLoginRefusesWhenNoSlotFrees(t *testing.T) {
 	login := newGatedLogin(t, g, auth.CheckLimit{Concurrent: 1, Wait: time.Millisecond})
 	held := make(chan error, 1)
 	go func() {
-		_, err := login.Handle(context.Background(), auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.2.0.1"})
+		_, err := login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "10.2.0.1"})
 		held <- err
 	}()
 	<-g.entered
-	_, err := login.Handle(context.Background(), auth.LoginCommand{Username: "other", Password: "x", Address: "10.2.0.2"})
+	_, err := login.Login(context.Background(), auth.Login{Username: "other", Password: "x", Address: "10.2.0.2"})
 	var tooMany *auth.TooManyAttemptsError
 	if !errors.As(err, &tooMany) || tooMany.RetryAfterSeconds() != 1 {
 		t.Fatalf("with every slot taken: got %v, want too many attempts with Retry-After 1", err)
@@ -123,7 +123,7 @@ func TestLoginRefusesWhenNoSlotFrees(t *testing.T) {
 	}
 	// Nothing was counted against the refused pair: five real failures still pass.
 	for i := range 5 {
-		if _, err := login.Handle(context.Background(), auth.LoginCommand{Username: "other", Password: "x", Address: "10.2.0.2"}); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := login.Login(context.Background(), auth.Login{Username: "other", Password: "x", Address: "10.2.0.2"}); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("failure %d: got %v, want invalid credentials", i+1, err)
 		}
 	}
@@ -137,7 +137,7 @@ func TestLoginUnknownUserAndWrongPasswordCostOneCheckEach(t *testing.T) {
 	g := newGatedChecker(nil)
 	login := newGatedLogin(t, g, auth.CheckLimit{Concurrent: 1, Wait: time.Hour})
 	for _, user := range []string{"admin", "nobody"} {
-		if _, err := login.Handle(context.Background(), auth.LoginCommand{Username: user, Password: "wrong", Address: "10.3.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := login.Login(context.Background(), auth.Login{Username: user, Password: "wrong", Address: "10.3.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("%s: got %v, want invalid credentials", user, err)
 		}
 	}
@@ -154,11 +154,11 @@ func TestLoginBlocksAnAddressAfterTwentyFailures(t *testing.T) {
 	g := newGatedChecker(nil)
 	login := newGatedLogin(t, g, auth.CheckLimit{Concurrent: 1, Wait: time.Hour})
 	for i := range 20 {
-		if _, err := login.Handle(context.Background(), auth.LoginCommand{Username: fmt.Sprint("guess-", i), Password: "x", Address: "10.4.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := login.Login(context.Background(), auth.Login{Username: fmt.Sprint("guess-", i), Password: "x", Address: "10.4.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("failure %d: got %v, want invalid credentials", i+1, err)
 		}
 	}
-	_, err := login.Handle(context.Background(), auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.4.0.1"})
+	_, err := login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "10.4.0.1"})
 	var tooMany *auth.TooManyAttemptsError
 	if !errors.As(err, &tooMany) || tooMany.RetryAfterSeconds() < 1 {
 		t.Fatalf("21st attempt from the address: got %v, want too many attempts with Retry-After", err)
@@ -166,7 +166,7 @@ func TestLoginBlocksAnAddressAfterTwentyFailures(t *testing.T) {
 	if calls, _ := g.stats(); len(calls) != 20 || calls["admin"] != 0 {
 		t.Fatalf("got checks %v, want the 20 guesses only", calls)
 	}
-	if _, err := login.Handle(context.Background(), auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.4.0.2"}); err != nil {
+	if _, err := login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "10.4.0.2"}); err != nil {
 		t.Fatalf("another address: got %v, want success", err)
 	}
 }

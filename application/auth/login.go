@@ -12,9 +12,9 @@ import (
 // (bcrypt reads 72 bytes) and would only make the limiter and hashing work harder.
 const MaxCredentialLength = 1024
 
-// LoginCommand is one login attempt. Address is the client's network address, as seen by
+// Login is one login attempt. Address is the client's network address, as seen by
 // the server (not a forwarded header, which the client controls).
-type LoginCommand struct {
+type Login struct {
 	Username string
 	Password string
 	Address  string
@@ -34,14 +34,14 @@ type CheckLimit struct {
 // busyRetryAfter is the Retry-After of a login refused because every check slot was taken.
 const busyRetryAfter = time.Second
 
-// Login exchanges the operator's credentials for an access token. It starts the attempt at
+// Service exchanges the operator's credentials for an access token. It starts the attempt at
 // the limiter first, so a blocked pair or address is refused before any password is checked;
 // the limiter counts the attempt as a failure in the same atomic step (concurrent attempts,
 // on any replica sharing the limiter's store, see it), and the login takes it back when the
 // password was right (which also clears the pair's failures) or was never checked. At most
 // CheckLimit.Concurrent password checks run at once, for unknown users and wrong passwords
 // alike (the checker does the same work for both).
-type Login struct {
+type Service struct {
 	limiter   AttemptLimiter
 	passwords PasswordChecker
 	tokens    TokenIssuer
@@ -50,17 +50,17 @@ type Login struct {
 	wait      time.Duration
 }
 
-// NewLogin returns the login use case; now is the clock.
-func NewLogin(limiter AttemptLimiter, passwords PasswordChecker, tokens TokenIssuer, now func() time.Time, limit CheckLimit) *Login {
-	return &Login{limiter: limiter, passwords: passwords, tokens: tokens, now: now,
+// NewService returns the login use case; now is the clock.
+func NewService(limiter AttemptLimiter, passwords PasswordChecker, tokens TokenIssuer, now func() time.Time, limit CheckLimit) *Service {
+	return &Service{limiter: limiter, passwords: passwords, tokens: tokens, now: now,
 		slots: make(chan struct{}, max(limit.Concurrent, 1)), wait: limit.Wait}
 }
 
-// Handle checks cmd and returns a token. Errors: KindInvalid when a field is missing,
+// Login checks cmd and returns a token. Errors: KindInvalid when a field is missing,
 // *TooManyAttemptsError (ErrTooManyAttempts) while the pair or the address is blocked or no
 // check slot frees within CheckLimit.Wait, ErrInvalidCredentials for an unknown user and a
 // wrong password alike.
-func (l *Login) Handle(ctx context.Context, cmd LoginCommand) (Token, error) {
+func (l *Service) Login(ctx context.Context, cmd Login) (Token, error) {
 	if cmd.Username == "" || cmd.Password == "" {
 		return Token{}, errs.Invalid("username and password are required")
 	}
@@ -109,7 +109,7 @@ func truncate(s string, n int) string {
 
 // acquire takes a check slot, waiting at most l.wait; false when none freed in time or ctx
 // ended first.
-func (l *Login) acquire(ctx context.Context) bool {
+func (l *Service) acquire(ctx context.Context) bool {
 	select {
 	case l.slots <- struct{}{}:
 		return true

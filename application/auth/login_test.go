@@ -27,7 +27,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newLogin(t *testing.T) (*auth.Login, *jwt.Tokens, *clock) {
+func newLogin(t *testing.T) (*auth.Service, *jwt.Tokens, *clock) {
 	t.Helper()
 	checker, err := bcrypt.NewPasswordChecker("admin", "admin123", bcrypt.MinCost)
 	if err != nil {
@@ -38,14 +38,14 @@ func newLogin(t *testing.T) (*auth.Login, *jwt.Tokens, *clock) {
 		t.Fatal(err)
 	}
 	clk := &clock{now: time.Now().UTC()}
-	return auth.NewLogin(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), checker, tokens, clk.Now,
+	return auth.NewService(memory.NewAttemptLimiter(auth.DefaultAttemptPolicy(), 0), checker, tokens, clk.Now,
 		auth.CheckLimit{Concurrent: 2, Wait: time.Second}), tokens, clk
 }
 
 func TestLoginIssuesAVerifiableToken(t *testing.T) {
 	t.Parallel()
 	login, tokens, _ := newLogin(t)
-	tok, err := login.Handle(context.Background(), auth.LoginCommand{Username: "admin", Password: "admin123", Address: "1.2.3.4"})
+	tok, err := login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "1.2.3.4"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,18 +62,18 @@ func TestLoginRefusals(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name string
-		cmd  auth.LoginCommand
+		cmd  auth.Login
 		want error
 		kind errs.Kind
 	}{
-		{"missing username", auth.LoginCommand{Password: "x"}, nil, errs.KindInvalid},
-		{"missing password", auth.LoginCommand{Username: "admin"}, nil, errs.KindInvalid},
-		{"wrong password", auth.LoginCommand{Username: "admin", Password: "nope"}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
-		{"unknown user", auth.LoginCommand{Username: "root", Password: "admin123"}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
-		{"huge password", auth.LoginCommand{Username: "admin", Password: strings.Repeat("a", 5000)}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
+		{"missing username", auth.Login{Password: "x"}, nil, errs.KindInvalid},
+		{"missing password", auth.Login{Username: "admin"}, nil, errs.KindInvalid},
+		{"wrong password", auth.Login{Username: "admin", Password: "nope"}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
+		{"unknown user", auth.Login{Username: "root", Password: "admin123"}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
+		{"huge password", auth.Login{Username: "admin", Password: strings.Repeat("a", 5000)}, auth.ErrInvalidCredentials, errs.KindUnauthorized},
 	} {
 		login, _, _ := newLogin(t)
-		_, err := login.Handle(context.Background(), tt.cmd)
+		_, err := login.Login(context.Background(), tt.cmd)
 		if errs.KindOf(err) != tt.kind || (tt.want != nil && !errors.Is(err, tt.want)) {
 			t.Errorf("%s: got %v (kind %v), want %v (kind %v)", tt.name, err, errs.KindOf(err), tt.want, tt.kind)
 		}
@@ -84,16 +84,16 @@ func TestLoginBlocksAPairAfterFiveFailures(t *testing.T) {
 	t.Parallel()
 	login, _, clk := newLogin(t)
 	ctx := context.Background()
-	bad := auth.LoginCommand{Username: "admin", Password: "wrong", Address: "10.0.0.1"}
-	good := auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.0.0.1"}
+	bad := auth.Login{Username: "admin", Password: "wrong", Address: "10.0.0.1"}
+	good := auth.Login{Username: "admin", Password: "admin123", Address: "10.0.0.1"}
 	for i := range 5 {
-		if _, err := login.Handle(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := login.Login(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("failure %d: got %v, want invalid credentials", i+1, err)
 		}
 		clk.Advance(time.Second)
 	}
 	// Even the right password is refused while blocked.
-	_, err := login.Handle(ctx, good)
+	_, err := login.Login(ctx, good)
 	var tooMany *auth.TooManyAttemptsError
 	if !errors.As(err, &tooMany) || !errors.Is(err, auth.ErrTooManyAttempts) {
 		t.Fatalf("6th attempt: got %v, want too many attempts", err)
@@ -102,14 +102,14 @@ func TestLoginBlocksAPairAfterFiveFailures(t *testing.T) {
 		t.Fatalf("got retry after %ds, want 55s", got)
 	}
 	// Another address, and another username from the same address, are not blocked.
-	if _, err := login.Handle(ctx, auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.0.0.2"}); err != nil {
+	if _, err := login.Login(ctx, auth.Login{Username: "admin", Password: "admin123", Address: "10.0.0.2"}); err != nil {
 		t.Fatalf("other address: got %v, want success", err)
 	}
-	if _, err := login.Handle(ctx, auth.LoginCommand{Username: "someone", Password: "x", Address: "10.0.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
+	if _, err := login.Login(ctx, auth.Login{Username: "someone", Password: "x", Address: "10.0.0.1"}); !errors.Is(err, auth.ErrInvalidCredentials) {
 		t.Fatalf("other username: got %v, want invalid credentials", err)
 	}
 	clk.Advance(56 * time.Second)
-	if _, err := login.Handle(ctx, good); err != nil {
+	if _, err := login.Login(ctx, good); err != nil {
 		t.Fatalf("after the window: got %v, want success", err)
 	}
 }
@@ -118,19 +118,19 @@ func TestLoginSuccessResetsFailures(t *testing.T) {
 	t.Parallel()
 	login, _, _ := newLogin(t)
 	ctx := context.Background()
-	bad := auth.LoginCommand{Username: "admin", Password: "wrong", Address: "10.0.0.1"}
+	bad := auth.Login{Username: "admin", Password: "wrong", Address: "10.0.0.1"}
 	for range 4 {
-		_, _ = login.Handle(ctx, bad)
+		_, _ = login.Login(ctx, bad)
 	}
-	if _, err := login.Handle(ctx, auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.0.0.1"}); err != nil {
+	if _, err := login.Login(ctx, auth.Login{Username: "admin", Password: "admin123", Address: "10.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if _, err := login.Handle(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
+		if _, err := login.Login(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
 			t.Fatalf("failure %d after the reset: got %v, want invalid credentials", i+1, err)
 		}
 	}
-	if _, err := login.Handle(ctx, bad); !errors.Is(err, auth.ErrTooManyAttempts) {
+	if _, err := login.Login(ctx, bad); !errors.Is(err, auth.ErrTooManyAttempts) {
 		t.Fatalf("6th failure after the reset: got %v, want too many attempts", err)
 	}
 }
@@ -155,8 +155,8 @@ func TestLoginFailsClosedWhenTheLimiterFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	login := auth.NewLogin(brokenLimiter{err: down}, g, tokens, time.Now, auth.CheckLimit{Concurrent: 1, Wait: time.Second})
-	_, err = login.Handle(context.Background(), auth.LoginCommand{Username: "admin", Password: "admin123", Address: "10.9.0.1"})
+	login := auth.NewService(brokenLimiter{err: down}, g, tokens, time.Now, auth.CheckLimit{Concurrent: 1, Wait: time.Second})
+	_, err = login.Login(context.Background(), auth.Login{Username: "admin", Password: "admin123", Address: "10.9.0.1"})
 	if !errors.Is(err, down) || errs.KindOf(err) != errs.KindUnavailable {
 		t.Fatalf("got %v, want the limiter's unavailable error", err)
 	}

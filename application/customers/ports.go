@@ -13,31 +13,32 @@ import (
 // CustomerRepository stores customers. Deleted customers are kept (soft delete) but every
 // method treats them as absent, and their email may be used again.
 type CustomerRepository interface {
-	// CreateCustomer stores c, which has no id yet, and returns it as stored, with its id.
+	// Create stores c, which has no id yet, and returns it as stored, with its id.
 	// It returns customer.ErrEmailTaken when a customer not deleted has the same email
 	// ignoring case; of many concurrent creations with one email, exactly one succeeds.
-	CreateCustomer(ctx context.Context, c *customer.Customer) (*customer.Customer, error)
+	Create(ctx context.Context, c *customer.Customer) (*customer.Customer, error)
 
-	// GetCustomer returns the customer with id, or customer.ErrNotFound when there is none or
+	// Get returns the customer with id, or customer.ErrNotFound when there is none or
 	// it was deleted.
-	GetCustomer(ctx context.Context, id int64) (*customer.Customer, error)
+	Get(ctx context.Context, id int64) (*customer.Customer, error)
 
-	// ListCustomers returns one page of customers not deleted, in id ascending order, after
-	// page.After, filtered by f. A page never skips or repeats a customer because of
-	// concurrent inserts (keyset pagination on id).
-	ListCustomers(ctx context.Context, f Filter, page paging.Request) (paging.Page[*customer.Customer], error)
+	// List returns up to page.Limit+1 customers not deleted, in id ascending order, with
+	// id > page.After (0: from the start), filtered by f; paging.Cut builds the page. A page
+	// never skips or repeats a customer because of concurrent inserts (keyset pagination on
+	// id).
+	List(ctx context.Context, f Filter, page paging.Request) ([]*customer.Customer, error)
 
-	// UpdateCustomer loads the customer with id, lets fn change it and stores the result when
+	// Update loads the customer with id, lets fn change it and stores the result when
 	// fn returns nil, atomically with respect to other updates and deletes of that customer.
 	// It returns fn's error unchanged, customer.ErrNotFound when the customer is absent or
 	// deleted, and customer.ErrEmailTaken when the new email belongs to another live customer.
-	// fn may run more than once (the MySQL adapter retries on deadlock): it must not keep
-	// state across calls.
-	UpdateCustomer(ctx context.Context, id int64, fn func(c *customer.Customer) error) (*customer.Customer, error)
+	// fn may run more than once (an adapter may retry the whole change when the store asks
+	// for it): it must not keep state across calls.
+	Update(ctx context.Context, id int64, fn func(c *customer.Customer) error) (*customer.Customer, error)
 
-	// DeleteCustomer soft-deletes the customer with id at now. It returns customer.ErrNotFound
+	// Delete soft-deletes the customer with id at now. It returns customer.ErrNotFound
 	// when there is none or it was already deleted.
-	DeleteCustomer(ctx context.Context, id int64, now time.Time) error
+	Delete(ctx context.Context, id int64, now time.Time) error
 }
 
 // Filter narrows a customer list.

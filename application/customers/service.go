@@ -7,7 +7,6 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
-	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/text"
 )
 
@@ -24,48 +23,48 @@ func NewService(repo CustomerRepository, now func() time.Time) *Service {
 	return &Service{repo: repo, now: now}
 }
 
-// CreateCustomer is the input of Create. An empty Phone means no phone.
+// CreateCustomer is the input of CreateCustomer. An empty Phone means no phone.
 type CreateCustomer struct {
 	Name  string
 	Email string
 	Phone string
 }
 
-// Create validates and stores a new customer.
-func (s *Service) Create(ctx context.Context, cmd CreateCustomer) (*customer.Customer, error) {
+// CreateCustomer validates and stores a new customer.
+func (s *Service) CreateCustomer(ctx context.Context, cmd CreateCustomer) (*customer.Customer, error) {
 	c, err := customer.NewCustomer(cmd.Name, cmd.Email, cmd.Phone, s.now())
 	if err != nil {
 		return nil, err
 	}
-	stored, err := s.repo.CreateCustomer(ctx, c)
+	stored, err := s.repo.Create(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("create customer: %w", err)
 	}
 	return stored, nil
 }
 
-// Get returns a live customer. customers-api's internal route uses it too: other services
+// GetCustomer returns a live customer. customers-api's internal route uses it too: other services
 // must see a deleted customer as absent.
-func (s *Service) Get(ctx context.Context, id int64) (*customer.Customer, error) {
+func (s *Service) GetCustomer(ctx context.Context, id int64) (*customer.Customer, error) {
 	if id <= 0 {
 		return nil, customer.ErrNotFound
 	}
-	c, err := s.repo.GetCustomer(ctx, id)
+	c, err := s.repo.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("get customer %d: %w", id, err)
 	}
 	return c, nil
 }
 
-// ListCustomers is the input of List.
+// ListCustomers is the input of ListCustomers.
 type ListCustomers struct {
 	Search string
 	Page   paging.Request
 }
 
-// List returns one page of live customers matching the search, which follows the text
+// ListCustomers returns one page of live customers matching the search, which follows the text
 // policy (domain/text): a term no stored field could hold is refused, not searched.
-func (s *Service) List(ctx context.Context, q ListCustomers) (paging.Page[*customer.Customer], error) {
+func (s *Service) ListCustomers(ctx context.Context, q ListCustomers) (paging.Page[*customer.Customer], error) {
 	if err := text.Search(q.Search); err != nil {
 		return paging.Page[*customer.Customer]{}, err
 	}
@@ -73,22 +72,23 @@ func (s *Service) List(ctx context.Context, q ListCustomers) (paging.Page[*custo
 	if err != nil {
 		return paging.Page[*customer.Customer]{}, err
 	}
-	p, err := s.repo.ListCustomers(ctx, Filter{Search: q.Search}, page)
+	items, err := s.repo.List(ctx, Filter{Search: q.Search}, page)
 	if err != nil {
 		return paging.Page[*customer.Customer]{}, fmt.Errorf("list customers: %w", err)
 	}
-	return p, nil
+	return paging.Cut(items, page, (*customer.Customer).ID), nil
 }
 
-// Update applies a partial change: at least one field, each valid.
-func (s *Service) Update(ctx context.Context, id int64, ch customer.Changes) (*customer.Customer, error) {
+// UpdateCustomer applies a partial change: at least one field, each valid.
+func (s *Service) UpdateCustomer(ctx context.Context, id int64, ch customer.Changes) (*customer.Customer, error) {
 	if ch.Empty() {
-		return nil, errs.Invalid("at least one of name, email or phone must be given")
+		// Before the id: empty changes are a bad request whatever they would apply to.
+		return nil, customer.ErrNoChanges
 	}
 	if id <= 0 {
 		return nil, customer.ErrNotFound
 	}
-	c, err := s.repo.UpdateCustomer(ctx, id, func(c *customer.Customer) error {
+	c, err := s.repo.Update(ctx, id, func(c *customer.Customer) error {
 		return c.Update(ch, s.now())
 	})
 	if err != nil {
@@ -97,12 +97,12 @@ func (s *Service) Update(ctx context.Context, id int64, ch customer.Changes) (*c
 	return c, nil
 }
 
-// Delete soft-deletes a customer: it disappears from every read and its email is free again.
-func (s *Service) Delete(ctx context.Context, id int64) error {
+// DeleteCustomer soft-deletes a customer: it disappears from every read and its email is free again.
+func (s *Service) DeleteCustomer(ctx context.Context, id int64) error {
 	if id <= 0 {
 		return customer.ErrNotFound
 	}
-	if err := s.repo.DeleteCustomer(ctx, id, s.now()); err != nil {
+	if err := s.repo.Delete(ctx, id, s.now()); err != nil {
 		return fmt.Errorf("delete customer %d: %w", id, err)
 	}
 	return nil

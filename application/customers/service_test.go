@@ -28,7 +28,7 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, now := newService(t)
-	c, err := s.Create(ctx, customers.CreateCustomer{Name: "ACME", Email: "ops@acme.com", Phone: "1"})
+	c, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "ACME", Email: "ops@acme.com", Phone: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,24 +36,24 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 		t.Fatalf("got id %d created %v", c.ID(), c.CreatedAt())
 	}
 	*now = start.Add(time.Hour)
-	up, err := s.Update(ctx, c.ID(), customer.Changes{Name: ptr("ACME Inc")})
+	up, err := s.UpdateCustomer(ctx, c.ID(), customer.Changes{Name: ptr("ACME Inc")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up.Name() != "ACME Inc" || up.Email() != "ops@acme.com" || !up.UpdatedAt().Equal(*now) || !up.CreatedAt().Equal(start) {
 		t.Fatalf("got %q %q updated %v created %v", up.Name(), up.Email(), up.UpdatedAt(), up.CreatedAt())
 	}
-	got, err := s.Get(ctx, c.ID())
+	got, err := s.GetCustomer(ctx, c.ID())
 	if err != nil || got.Name() != "ACME Inc" {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	if err := s.Delete(ctx, c.ID()); err != nil {
+	if err := s.DeleteCustomer(ctx, c.ID()); err != nil {
 		t.Fatal(err)
 	}
 	for _, err := range []error{
-		func() error { _, err := s.Get(ctx, c.ID()); return err }(),
-		func() error { _, err := s.Update(ctx, c.ID(), customer.Changes{Name: ptr("x")}); return err }(),
-		s.Delete(ctx, c.ID()),
+		func() error { _, err := s.GetCustomer(ctx, c.ID()); return err }(),
+		func() error { _, err := s.UpdateCustomer(ctx, c.ID(), customer.Changes{Name: ptr("x")}); return err }(),
+		s.DeleteCustomer(ctx, c.ID()),
 	} {
 		if !errors.Is(err, customer.ErrNotFound) {
 			t.Fatalf("after delete: got %v, want customer.ErrNotFound", err)
@@ -65,10 +65,10 @@ func TestErrorsKeepTheirKindThroughWrapping(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _ := newService(t)
-	if _, err := s.Create(ctx, customers.CreateCustomer{Name: "A", Email: "a@acme.com"}); err != nil {
+	if _, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "A", Email: "a@acme.com"}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.Create(ctx, customers.CreateCustomer{Name: "B", Email: "b@acme.com"})
+	b, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "B", Email: "b@acme.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,30 +79,30 @@ func TestErrorsKeepTheirKindThroughWrapping(t *testing.T) {
 		is   error
 	}{
 		{"duplicate create", func() error {
-			_, err := s.Create(ctx, customers.CreateCustomer{Name: "A2", Email: "A@ACME.COM"})
+			_, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "A2", Email: "A@ACME.COM"})
 			return err
 		}(), errs.KindConflict, customer.ErrEmailTaken},
 		{"update to taken", func() error {
-			_, err := s.Update(ctx, b.ID(), customer.Changes{Email: ptr("a@Acme.com")})
+			_, err := s.UpdateCustomer(ctx, b.ID(), customer.Changes{Email: ptr("a@Acme.com")})
 			return err
 		}(), errs.KindConflict, customer.ErrEmailTaken},
 		{"invalid create", func() error {
-			_, err := s.Create(ctx, customers.CreateCustomer{Name: "", Email: "x@acme.com"})
+			_, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "", Email: "x@acme.com"})
 			return err
 		}(), errs.KindInvalid, nil},
-		{"empty update", func() error { _, err := s.Update(ctx, b.ID(), customer.Changes{}); return err }(), errs.KindInvalid, nil},
+		{"empty update", func() error { _, err := s.UpdateCustomer(ctx, b.ID(), customer.Changes{}); return err }(), errs.KindInvalid, nil},
 		{"invalid update", func() error {
-			_, err := s.Update(ctx, b.ID(), customer.Changes{Email: ptr("bad")})
+			_, err := s.UpdateCustomer(ctx, b.ID(), customer.Changes{Email: ptr("bad")})
 			return err
 		}(), errs.KindInvalid, nil},
-		{"unknown id", func() error { _, err := s.Get(ctx, 12345); return err }(), errs.KindNotFound, customer.ErrNotFound},
-		{"zero id", func() error { _, err := s.Get(ctx, 0); return err }(), errs.KindNotFound, customer.ErrNotFound},
+		{"unknown id", func() error { _, err := s.GetCustomer(ctx, 12345); return err }(), errs.KindNotFound, customer.ErrNotFound},
+		{"zero id", func() error { _, err := s.GetCustomer(ctx, 0); return err }(), errs.KindNotFound, customer.ErrNotFound},
 		{"long search", func() error {
-			_, err := s.List(ctx, customers.ListCustomers{Search: strings.Repeat("x", 256)})
+			_, err := s.ListCustomers(ctx, customers.ListCustomers{Search: strings.Repeat("x", 256)})
 			return err
 		}(), errs.KindInvalid, nil},
 		{"bad limit", func() error {
-			_, err := s.List(ctx, customers.ListCustomers{Page: paging.Request{Limit: 101}})
+			_, err := s.ListCustomers(ctx, customers.ListCustomers{Page: paging.Request{Limit: 101}})
 			return err
 		}(), errs.KindInvalid, nil},
 	} {
@@ -117,25 +117,25 @@ func TestListDefaultsAndSearch(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newService(t)
 	for _, e := range []string{"a@acme.com", "b@acme.com", "c@other.io"} {
-		if _, err := s.Create(ctx, customers.CreateCustomer{Name: "N", Email: e}); err != nil {
+		if _, err := s.CreateCustomer(ctx, customers.CreateCustomer{Name: "N", Email: e}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p, err := s.List(ctx, customers.ListCustomers{})
+	p, err := s.ListCustomers(ctx, customers.ListCustomers{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Items) != 3 || p.HasMore {
 		t.Fatalf("got %d items has_more %v, want 3 and false", len(p.Items), p.HasMore)
 	}
-	p, err = s.List(ctx, customers.ListCustomers{Search: "ACME", Page: paging.Request{Limit: 1}})
+	p, err = s.ListCustomers(ctx, customers.ListCustomers{Search: "ACME", Page: paging.Request{Limit: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Items) != 1 || !p.HasMore || p.Items[0].Email() != "a@acme.com" {
 		t.Fatalf("got %d items has_more %v", len(p.Items), p.HasMore)
 	}
-	p, err = s.List(ctx, customers.ListCustomers{Search: "ACME", Page: paging.Request{Limit: 1, After: p.Next}})
+	p, err = s.ListCustomers(ctx, customers.ListCustomers{Search: "ACME", Page: paging.Request{Limit: 1, After: p.Next}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,9 @@ type Order struct {
 	Items      []OrderItem
 }
 
-// Command is one create-and-confirm request. Token is the caller's bearer token, already
+// CreateAndConfirm is one create-and-confirm request. Token is the caller's bearer token, already
 // verified by the adapter and passed on to orders-api. Encode is required.
-type Command struct {
+type CreateAndConfirm struct {
 	Token          string
 	CustomerID     int64
 	Items          []OrderLine
@@ -123,14 +123,14 @@ func NewService(customers CustomerDirectory, orders OrderService, answers Answer
 // and stores that answer before answering it.
 //
 // Idempotency of the writes lives in orders-api: the create key makes orders-api replay the
-// first order for the same body (and answer 422 idempotency_key_reused for another body), and
+// first order for the same body (and answer idempotency_key_reused for another body), and
 // the confirm key makes the confirmation replay. So a retry after a failure anywhere in the
 // flow lands on the order the first attempt created, with no second order and no second
 // stock decrement; and when the answer could not be stored (Outcome.NotSaved), a retry
 // rebuilds it the same way. When concurrent runs of one key both finish, the answer stored
 // first is the one both answer. Errors are the ports' classified errors, passed through
 // unchanged.
-func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Outcome, error) {
+func (s *Service) CreateAndConfirm(ctx context.Context, cmd CreateAndConfirm) (Outcome, error) {
 	if err := cmd.validate(); err != nil {
 		return Outcome{}, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) CreateAndConfirm(ctx context.Context, cmd Command) (Outcome, e
 }
 
 // run is the flow itself: customer, create, confirm.
-func (s *Service) run(ctx context.Context, cmd Command) (Result, error) {
+func (s *Service) run(ctx context.Context, cmd CreateAndConfirm) (Result, error) {
 	cust, err := s.customers.GetCustomer(ctx, cmd.CustomerID)
 	if err != nil {
 		return Result{}, fmt.Errorf("check customer %d: %w", cmd.CustomerID, err)
@@ -193,7 +193,7 @@ func (s *Service) run(ctx context.Context, cmd Command) (Result, error) {
 // order with its lines in another order or split differently is the same request here and
 // there. A merged quantity past int64 (a request orders-api refuses) is written as -1,
 // which no valid request has.
-func (c Command) fingerprint() string {
+func (c CreateAndConfirm) fingerprint() string {
 	qty := make(map[int64]int64, len(c.Items))
 	for _, l := range c.Items {
 		q := qty[l.ProductID]
@@ -228,7 +228,7 @@ func digest(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (c Command) validate() error {
+func (c CreateAndConfirm) validate() error {
 	switch {
 	case c.CustomerID <= 0:
 		return errs.Invalid("customer_id must be a positive integer")

@@ -175,8 +175,8 @@ func encode(r orchestration.Result) ([]byte, error) {
 	return fmt.Appendf(nil, "%+v #%d", r, encodes.Add(1)), nil
 }
 
-func cmd(key string) orchestration.Command {
-	return orchestration.Command{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
+func cmd(key string) orchestration.CreateAndConfirm {
+	return orchestration.CreateAndConfirm{Token: "jwt", CustomerID: 1, IdempotencyKey: key,
 		Items: []orchestration.OrderLine{{ProductID: 2, Qty: 3}}, Encode: encode}
 }
 
@@ -241,10 +241,10 @@ func TestSameKeyOtherBodyIsReused(t *testing.T) {
 func TestRetryAfterFailedConfirmCompletesTheSameOrder(t *testing.T) {
 	t.Parallel()
 	svc, _, orders := setup()
-	timeout := errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	timeout := errs.New(errs.KindUnavailable, "upstream_timeout", "orders-api did not answer in time")
 	orders.confirmErrs = []error{timeout}
 	_, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
-	if errs.KindOf(err) != errs.KindTimeout || !errors.Is(err, timeout) {
+	if errs.KindOf(err) != errs.KindUnavailable || !errors.Is(err, timeout) {
 		t.Fatalf("got %v, want the confirm timeout", err)
 	}
 	out, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
@@ -266,9 +266,9 @@ func TestCustomerErrorsStopTheFlow(t *testing.T) {
 		t.Fatalf("got %v, want customer.ErrNotFound", err)
 	}
 	svc2, cs2, orders2 := setup()
-	cs2.err = errs.New(errs.KindBadGateway, "bad_gateway", "customers-api could not be reached")
+	cs2.err = errs.New(errs.KindUnavailable, "bad_gateway", "customers-api could not be reached")
 	_, err = svc2.CreateAndConfirm(context.Background(), cmd("k1"))
-	if errs.KindOf(err) != errs.KindBadGateway {
+	if errs.KindOf(err) != errs.KindUnavailable {
 		t.Fatalf("got %v, want bad gateway", err)
 	}
 	if len(orders.tokens)+len(orders2.tokens) != 0 {
@@ -295,17 +295,17 @@ func TestValidation(t *testing.T) {
 	for i := range many {
 		many[i] = orchestration.OrderLine{ProductID: int64(i + 1), Qty: 1}
 	}
-	cases := map[string]func(*orchestration.Command){
-		"customer 0":      func(c *orchestration.Command) { c.CustomerID = 0 },
-		"negative cust":   func(c *orchestration.Command) { c.CustomerID = -1 },
-		"no items":        func(c *orchestration.Command) { c.Items = nil },
-		"too many items":  func(c *orchestration.Command) { c.Items = many },
-		"product 0":       func(c *orchestration.Command) { c.Items[0].ProductID = 0 },
-		"qty 0":           func(c *orchestration.Command) { c.Items[0].Qty = 0 },
-		"empty key":       func(c *orchestration.Command) { c.IdempotencyKey = "" },
-		"key too long":    func(c *orchestration.Command) { c.IdempotencyKey = strings.Repeat("k", 256) },
-		"key control chr": func(c *orchestration.Command) { c.IdempotencyKey = "a\nb" },
-		"key non ascii":   func(c *orchestration.Command) { c.IdempotencyKey = "clé" },
+	cases := map[string]func(*orchestration.CreateAndConfirm){
+		"customer 0":      func(c *orchestration.CreateAndConfirm) { c.CustomerID = 0 },
+		"negative cust":   func(c *orchestration.CreateAndConfirm) { c.CustomerID = -1 },
+		"no items":        func(c *orchestration.CreateAndConfirm) { c.Items = nil },
+		"too many items":  func(c *orchestration.CreateAndConfirm) { c.Items = many },
+		"product 0":       func(c *orchestration.CreateAndConfirm) { c.Items[0].ProductID = 0 },
+		"qty 0":           func(c *orchestration.CreateAndConfirm) { c.Items[0].Qty = 0 },
+		"empty key":       func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "" },
+		"key too long":    func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = strings.Repeat("k", 256) },
+		"key control chr": func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "a\nb" },
+		"key non ascii":   func(c *orchestration.CreateAndConfirm) { c.IdempotencyKey = "clé" },
 	}
 	for name, mod := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -365,7 +365,7 @@ func TestRetryAnswersTheStoredBodyWhateverHappenedToTheCustomer(t *testing.T) {
 	t.Parallel()
 	for name, gone := range map[string]func(*fakeCustomers){
 		"customer deleted":   func(cs *fakeCustomers) { delete(cs.known, 1) },
-		"customers-api down": func(cs *fakeCustomers) { cs.err = errs.New(errs.KindBadGateway, "bad_gateway", "down") },
+		"customers-api down": func(cs *fakeCustomers) { cs.err = errs.New(errs.KindUnavailable, "bad_gateway", "down") },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -409,13 +409,13 @@ func TestStoredAnswerFingerprint(t *testing.T) {
 		t.Fatalf("same order written differently: got %+v, %v, want the stored body", again, err)
 	}
 	calls, ordersCalls := cs.calls, len(orders.tokens)
-	for name, mod := range map[string]func(*orchestration.Command){
-		"another qty": func(c *orchestration.Command) {
+	for name, mod := range map[string]func(*orchestration.CreateAndConfirm){
+		"another qty": func(c *orchestration.CreateAndConfirm) {
 			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 4}}
 		},
-		"a line less":      func(c *orchestration.Command) { c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 3}} },
-		"another customer": func(c *orchestration.Command) { c.CustomerID = 7 },
-		"qty overflowing": func(c *orchestration.Command) {
+		"a line less":      func(c *orchestration.CreateAndConfirm) { c.Items = []orchestration.OrderLine{{ProductID: 2, Qty: 3}} },
+		"another customer": func(c *orchestration.CreateAndConfirm) { c.CustomerID = 7 },
+		"qty overflowing": func(c *orchestration.CreateAndConfirm) {
 			c.Items = []orchestration.OrderLine{{ProductID: 5, Qty: 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 1<<63 - 1}, {ProductID: 2, Qty: 5}}
 		},
 	} {
@@ -449,7 +449,7 @@ func TestAnswerLookupFailureStops(t *testing.T) {
 func TestAnswerNotSavedStillAnswers(t *testing.T) {
 	t.Parallel()
 	svc, _, orders, answers := setupWithAnswers()
-	answers.saveErr = errs.New(errs.KindTimeout, "upstream_timeout", "orders-api did not answer in time")
+	answers.saveErr = errs.New(errs.KindUnavailable, "upstream_timeout", "orders-api did not answer in time")
 	first, err := svc.CreateAndConfirm(context.Background(), cmd("k1"))
 	if err != nil || first.Result == nil || len(first.Body) == 0 || !errors.Is(first.NotSaved, answers.saveErr) {
 		t.Fatalf("got %+v, %v, want the answer with NotSaved set", first, err)

@@ -30,7 +30,7 @@ func BenchmarkCreateConfirmMemory(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			svc := orders.NewService(memory.NewOrdersStore(), okCustomers{},
-				orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour})
+				orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: 24 * time.Hour}, time.Now)
 			repotest.BenchCreateConfirm(b, svc, 1, shared)
 		})
 	}

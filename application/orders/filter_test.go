@@ -15,7 +15,7 @@ import (
 // store, not a 500 on MySQL only; the range's own ends are accepted.
 func TestListOrdersRefusesBoundsOutsideDatetime(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(memory.NewOrdersStore(), nil, orders.Config{})
+	svc := orders.NewService(memory.NewOrdersStore(), nil, orders.Config{}, time.Now)
 	page := paging.Request{Limit: 10}
 	for _, tc := range []struct {
 		name     string
@@ -33,7 +33,7 @@ func TestListOrdersRefusesBoundsOutsideDatetime(t *testing.T) {
 		{"last microsecond", time.Time{}, time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC), true},
 		{"no bounds", time.Time{}, time.Time{}, true},
 	} {
-		_, err := svc.ListOrders(t.Context(), orders.OrderQuery{Filter: orders.OrderFilter{From: tc.from, To: tc.to}, Page: page})
+		_, err := svc.ListOrders(t.Context(), orders.ListOrders{Filter: orders.OrderFilter{From: tc.from, To: tc.to}, Page: page})
 		if tc.ok && err != nil {
 			t.Errorf("%s: got %v, want a page", tc.name, err)
 		}

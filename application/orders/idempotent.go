@@ -42,7 +42,7 @@ func (s *Service) idempotent(ctx context.Context, op idempotency.Operation, key 
 			if !existing.Completed() {
 				return idempotency.ErrInProgress
 			}
-			out = Outcome{Response: existing.Response(), Replayed: true}
+			out = Outcome{Response: existing.Response(), Replayed: true, OrderID: existing.OrderID()}
 			return nil
 		}
 		o, err := fn(ctx, r, now)
@@ -56,11 +56,15 @@ func (s *Service) idempotent(ctx context.Context, op idempotency.Operation, key 
 		if resp.Status == 0 {
 			return errors.New("encode response: no status")
 		}
-		rec.Complete(resp)
+		var orderID int64
+		if o != nil {
+			orderID = o.ID()
+		}
+		rec.Complete(orderID, resp)
 		if err := r.Idempotency.Complete(ctx, rec); err != nil {
 			return err
 		}
-		out = Outcome{Order: o, Response: rec.Response()}
+		out = Outcome{Order: o, Response: rec.Response(), OrderID: orderID}
 		return nil
 	})
 	return out, err
@@ -81,7 +85,7 @@ func (s *Service) stored(ctx context.Context, op idempotency.Operation, key idem
 	if rec == nil || !rec.Completed() || !rec.Matches(target, fingerprint) {
 		return Outcome{}, false, nil
 	}
-	return Outcome{Response: rec.Response(), Replayed: true}, true, nil
+	return Outcome{Response: rec.Response(), Replayed: true, OrderID: rec.OrderID()}, true, nil
 }
 
 // plain runs a change without a key: one transaction, and the response encoded after the
@@ -96,7 +100,7 @@ func (s *Service) plain(ctx context.Context, encode Encoder, fn change) (Outcome
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Order: o}
+	out := Outcome{Order: o, OrderID: o.ID()}
 	if encode != nil {
 		resp, err := encode(o)
 		if err != nil {

@@ -15,13 +15,14 @@ type CustomerChecker interface {
 	// CheckCustomer returns nil when the customer exists and is not deleted, an error
 	// matching customer.ErrNotFound (errors.Is) when it is unknown or deleted, and any other
 	// error when the directory could not answer (unreachable, timeout, bad answer). The use
-	// case maps the first to order.ErrCustomerNotFound (422) and every other error to
-	// order.ErrCustomersUnavailable (503).
+	// case maps the first to order.ErrCustomerNotFound and every other error to
+	// order.ErrCustomersUnavailable.
 	CheckCustomer(ctx context.Context, id int64) error
 }
 
-// ProductRepository stores products. Inside Store.Transact it acts within the transaction
-// and its locks hold until the transaction ends; on Store.Repos each call stands alone.
+// ProductRepository stores products. Inside Store.Transact it acts within the unit of work
+// and its locks hold until the unit ends; on Store.Repos each call is atomic on its own
+// (Update locks, calls fn and saves in a transaction of its own).
 // Any error not listed is an infrastructure failure (an adapter maps an unreachable or busy
 // store to a KindUnavailable error, everything else is internal).
 type ProductRepository interface {
@@ -32,10 +33,10 @@ type ProductRepository interface {
 	// Get returns the product, or product.ErrNotFound.
 	Get(ctx context.Context, id int64) (*product.Product, error)
 
-	// Update loads the product locked for update (SELECT ... FOR UPDATE), calls fn with it
-	// and, when fn returns nil, saves its name, price_cents, stock and updated_at; the SKU is
-	// never written. Returns the product as saved, product.ErrNotFound, or fn's error
-	// unchanged (nothing saved). Call it inside Store.Transact.
+	// Update loads the product, locked against other changes until the unit of work ends,
+	// calls fn with it and, when fn returns nil, saves its name, price, stock and update time;
+	// the SKU is never written. Returns the product as saved, product.ErrNotFound, or fn's error
+	// unchanged (nothing saved). fn may run more than once (a unit of work may be retried).
 	Update(ctx context.Context, id int64, fn func(p *product.Product) error) (*product.Product, error)
 
 	// List returns up to page.Limit+1 products in id ascending order with id > page.After
@@ -44,14 +45,14 @@ type ProductRepository interface {
 	List(ctx context.Context, f ProductFilter, page paging.Request) ([]*product.Product, error)
 
 	// LockForOrder returns the products with the given ids, which are unique and ascending,
-	// locked for update in that order (SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE)
-	// until the transaction ends, so that concurrent orders never deadlock on each other.
+	// locked against other changes in that order until the unit of work ends, so that
+	// concurrent orders never deadlock on each other.
 	// Ids with no product are simply absent from the result (no error). Call it inside
 	// Store.Transact.
 	LockForOrder(ctx context.Context, ids []int64) ([]*product.Product, error)
 
 	// TakeStock subtracts every line's qty (>= 1) from its product's stock, all lines or
-	// none, with a guarded update (stock >= qty for every row) in one statement. The lines
+	// none, in one step that checks every product still holds qty (product.Take's rule). The lines
 	// name distinct products (order.Merge makes them so). Returns
 	// order.ErrInsufficientStock when any product's stock is below its qty and
 	// product.ErrNotFound when a product does not exist; nothing changes then. Stock never
@@ -59,7 +60,7 @@ type ProductRepository interface {
 	TakeStock(ctx context.Context, lines []order.Line) error
 
 	// RestoreStock adds every line's qty (>= 1) back to its product's stock, all lines or
-	// none, in one statement. Returns product.ErrNotFound when a product does not exist and
+	// none, in one step (product.Restore's rule). Returns product.ErrNotFound when a product does not exist and
 	// product.ErrStockLimit (nothing changes) when a stock would exceed product.MaxStock.
 	RestoreStock(ctx context.Context, lines []order.Line) error
 }
@@ -75,8 +76,8 @@ type ProductFilter struct {
 type OrderRepository interface {
 	// Create stores o (ID 0) and its items, copying sku, name and prices as they are in o,
 	// and its expires_at, and returns it as stored, with its new id. Returns
-	// order.ErrCustomerNotFound when the store knows customers (MySQL: the customers table
-	// both services share) and o's customer does not exist or is deleted; a deletion racing
+	// order.ErrCustomerNotFound when the store knows customers (one that shares customers-api's
+	// data) and o's customer does not exist or is deleted; a deletion racing
 	// the order either is seen or waits for the order's transaction to end, so no order
 	// commits after it. A store that does not know customers (memory) relies on
 	// CustomerChecker alone.
@@ -85,11 +86,11 @@ type OrderRepository interface {
 	// Get returns the order with its items, or order.ErrNotFound.
 	Get(ctx context.Context, id int64) (*order.Order, error)
 
-	// Update loads the order locked for update (SELECT ... FOR UPDATE) with its items, calls
-	// fn with it and, when fn returns nil, saves its status, updated_at, confirmed_at,
-	// canceled_at and cancel_reason (items, total, customer and expires_at never change).
+	// Update loads the order with its items, locked against other changes until the unit of
+	// work ends, calls fn with it and, when fn returns nil, saves its status, update,
+	// confirmation and cancellation times and cancel reason (items, total, customer and expires_at never change).
 	// Returns the order as saved, order.ErrNotFound, or fn's error unchanged (nothing saved).
-	// Call it inside Store.Transact.
+	// Call it inside Store.Transact, with the other changes of the unit (stock, idempotency record).
 	Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error)
 
 	// List returns up to page.Limit+1 orders with their items, newest first (id descending),

@@ -34,8 +34,6 @@ type Config struct {
 	// 30 minutes); past it the order expires. Zero: new orders never expire. Each order
 	// keeps the expiry it was created with.
 	HoldTTL time.Duration
-	// Clock returns the current time; nil means time.Now in UTC.
-	Clock func() time.Time
 }
 
 // Service runs the use cases. It is safe for concurrent use: all shared state is in the
@@ -49,22 +47,19 @@ type Service struct {
 	clock     func() time.Time
 }
 
-// NewService returns the use cases over store, asking customers about customers.
-func NewService(store Store, customers CustomerChecker, cfg Config) *Service {
-	clock := cfg.Clock
-	if clock == nil {
-		clock = func() time.Time { return time.Now().UTC() }
-	}
+// NewService returns the use cases over store, asking customers about customers; now is
+// the clock.
+func NewService(store Store, customers CustomerChecker, cfg Config, now func() time.Time) *Service {
 	return &Service{store: store, customers: customers, window: cfg.CancelWindow, ttl: cfg.IdempotencyTTL, hold: cfg.HoldTTL,
-		clock: clock}
+		clock: now}
 }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
 
-// Encoder turns the order a successful request produced into the response the client gets
-// (HTTP status and the exact body bytes). The HTTP layer supplies it; the use case stores
-// its result under the idempotency key in the same transaction as the change, and a replay
-// returns those very bytes. An encoder error rolls the whole request back.
+// Encoder turns the order a successful request produced into the response the client gets,
+// opaque to the use case. The transport supplies it; the use case stores its result under
+// the idempotency key in the same transaction as the change, and a replay returns those very
+// bytes. An encoder error rolls the whole request back.
 type Encoder func(o *order.Order) (idempotency.Response, error)
 
 // Outcome is the result of an idempotent use case.
@@ -78,12 +73,15 @@ type Outcome struct {
 	// Replayed is true when Response is a stored response (the HTTP layer then adds
 	// Idempotent-Replayed: true).
 	Replayed bool
+	// OrderID is the id of the order the request created or confirmed, on a first run and on
+	// a replay alike (0 when there is none, as for a stored orchestrator answer).
+	OrderID int64
 }
 
 // ---- products ----
 
-// NewProduct is the input of CreateProduct.
-type NewProduct struct {
+// CreateProduct is the input of CreateProduct.
+type CreateProduct struct {
 	SKU        string
 	Name       string
 	PriceCents int64
@@ -91,16 +89,12 @@ type NewProduct struct {
 }
 
 // CreateProduct validates and stores a product. Errors: KindInvalid, product.ErrSKUTaken.
-func (s *Service) CreateProduct(ctx context.Context, in NewProduct) (*product.Product, error) {
+func (s *Service) CreateProduct(ctx context.Context, in CreateProduct) (*product.Product, error) {
 	p, err := product.New(in.SKU, in.Name, in.PriceCents, in.Stock, s.now())
 	if err != nil {
 		return nil, err
 	}
-	var stored *product.Product
-	err = s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
-		stored, err = r.Products.Create(ctx, p)
-		return err
-	})
+	stored, err := s.store.Repos().Products.Create(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("create product: %w", err)
 	}
@@ -119,33 +113,29 @@ func (s *Service) GetProduct(ctx context.Context, id int64) (*product.Product, e
 	return p, nil
 }
 
-// PatchProduct changes any of a product's name, price and stock. Errors: KindInvalid
-// (including an empty patch), product.ErrNotFound.
-func (s *Service) PatchProduct(ctx context.Context, id int64, patch product.Patch) (*product.Product, error) {
+// UpdateProduct changes any of a product's name, price and stock: one aggregate, so the
+// repository's Update is the whole transaction. Errors: KindInvalid (including empty
+// changes), product.ErrNotFound.
+func (s *Service) UpdateProduct(ctx context.Context, id int64, ch product.Changes) (*product.Product, error) {
 	if id <= 0 {
 		return nil, product.ErrNotFound
 	}
-	var saved *product.Product
-	err := s.store.Transact(ctx, func(ctx context.Context, r Repos) error {
-		var err error
-		saved, err = r.Products.Update(ctx, id, func(p *product.Product) error { return p.Apply(patch, s.now()) })
-		return err
-	})
+	saved, err := s.store.Repos().Products.Update(ctx, id, func(p *product.Product) error { return p.Update(ch, s.now()) })
 	if err != nil {
-		return nil, fmt.Errorf("patch product %d: %w", id, err)
+		return nil, fmt.Errorf("update product %d: %w", id, err)
 	}
 	return saved, nil
 }
 
-// ProductQuery is the input of ListProducts.
-type ProductQuery struct {
+// ListProducts is the input of ListProducts.
+type ListProducts struct {
 	Filter ProductFilter
 	Page   paging.Request
 }
 
 // ListProducts returns one page of products in id order. The search follows the text policy
 // (domain/text), as the customers' does: a term no stored field could hold is refused.
-func (s *Service) ListProducts(ctx context.Context, q ProductQuery) (paging.Page[*product.Product], error) {
+func (s *Service) ListProducts(ctx context.Context, q ListProducts) (paging.Page[*product.Product], error) {
 	if err := text.Search(q.Filter.Search); err != nil {
 		return paging.Page[*product.Product]{}, err
 	}
@@ -177,9 +167,8 @@ type CreateOrder struct {
 // the stock. With a key whose creation already completed for the same request, the stored
 // answer is replayed first, before the customer is asked about.
 //
-// Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound (422);
-// order.ErrCustomersUnavailable (503); *order.UnknownProductsError (422 product_not_found);
-// *order.InsufficientStockError (409); with a key, idempotency.ErrKeyReused when the key
+// Errors: KindInvalid (customer id, lines); order.ErrCustomerNotFound;
+// order.ErrCustomersUnavailable; *order.UnknownProductsError; *order.InsufficientStockError; with a key, idempotency.ErrKeyReused when the key
 // was used with another body and idempotency.ErrInProgress.
 //
 // With a key, the fingerprint is that of the normalized request: the customer id and the
@@ -198,11 +187,7 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 	}
 	var fp string
 	if !cmd.Key.IsZero() {
-		parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
-		for _, l := range lines {
-			parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
-		}
-		fp = idempotency.Fingerprint(parts...)
+		fp = cmd.fingerprint(lines)
 		// A completed creation replays before the customer is checked: its answer stands
 		// even once the customer is deleted or customers-api is down.
 		out, found, err := s.stored(ctx, idempotency.OpCreateOrder, cmd.Key, "", fp)
@@ -231,6 +216,17 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 		return Outcome{}, fmt.Errorf("create order: %w", err)
 	}
 	return out, nil
+}
+
+// fingerprint identifies the request among those sent with one key: every field of cmd but
+// Key and Encode, with lines (cmd.Lines merged by order.Merge) in place of cmd.Lines.
+// TestCreateOrderFingerprintCoversEveryField fails when a field is added and not covered.
+func (cmd CreateOrder) fingerprint(lines []order.Line) string {
+	parts := []string{string(idempotency.OpCreateOrder), strconv.FormatInt(cmd.CustomerID, 10)}
+	for _, l := range lines {
+		parts = append(parts, strconv.FormatInt(l.ProductID, 10)+"x"+strconv.Itoa(l.Qty))
+	}
+	return idempotency.Fingerprint(parts...)
 }
 
 // createOrder is the transactional part of CreateOrder. Products are locked in id ascending
@@ -286,8 +282,8 @@ func (s *Service) GetOrder(ctx context.Context, id int64) (*order.Order, error) 
 	return o.AsOf(s.now()), nil
 }
 
-// OrderQuery is the input of ListOrders.
-type OrderQuery struct {
+// ListOrders is the input of ListOrders.
+type ListOrders struct {
 	Filter OrderFilter
 	Page   paging.Request
 }
@@ -305,7 +301,7 @@ var (
 // GetOrder); a status filter selects by that status too. From and To bound created_at, both
 // inclusive; From after To gives an empty page. A negative customer id, or a bound outside
 // 1000-01-01..9999-12-31 UTC, is KindInvalid.
-func (s *Service) ListOrders(ctx context.Context, q OrderQuery) (paging.Page[*order.Order], error) {
+func (s *Service) ListOrders(ctx context.Context, q ListOrders) (paging.Page[*order.Order], error) {
 	if err := validPage(q.Page); err != nil {
 		return paging.Page[*order.Order]{}, err
 	}

@@ -76,13 +76,13 @@ func newFixture(t *testing.T, unknown map[int64]error) *fixture {
 	t.Helper()
 	f := &fixture{store: memory.NewOrdersStore(), j: &journal{}, now: t0}
 	f.svc = orders.NewService(journaledStore{f.store, f.j}, customers{f.j, unknown},
-		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: time.Hour, Clock: func() time.Time { return f.now }})
+		orders.Config{CancelWindow: 10 * time.Minute, IdempotencyTTL: time.Hour}, func() time.Time { return f.now })
 	return f
 }
 
 func (f *fixture) product(t *testing.T, sku string, price int64, stock int) *product.Product {
 	t.Helper()
-	p, err := f.svc.CreateProduct(t.Context(), orders.NewProduct{SKU: sku, Name: sku, PriceCents: price, Stock: stock})
+	p, err := f.svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: sku, Name: sku, PriceCents: price, Stock: stock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func TestCustomerCheckedBeforeAnyTransaction(t *testing.T) {
 	f := newFixture(t, map[int64]error{
 		2: fmt.Errorf("customers-api: %w", customer.ErrNotFound),
 		3: errors.New("dial tcp: connection refused"),
-		4: errs.New(errs.KindTimeout, "upstream_timeout", "customers-api timed out"),
-		5: errs.New(errs.KindBadGateway, "bad_gateway", "customers-api answered 500"),
+		4: errs.New(errs.KindUnavailable, "upstream_timeout", "customers-api timed out"),
+		5: errs.New(errs.KindInternal, "bad_gateway", "customers-api answered 500"),
 	})
 	p := f.product(t, "A", 100, 10)
 	lines := []order.Line{{ProductID: p.ID(), Qty: 1}}
@@ -195,15 +195,15 @@ func TestErrorsReachTheClientAsTheContractSays(t *testing.T) {
 	a := f.product(t, "A", 100, 1)
 	ctx := t.Context()
 
-	_, err := f.svc.CreateProduct(ctx, orders.NewProduct{SKU: "A", Name: "dup", PriceCents: 1, Stock: 1})
+	_, err := f.svc.CreateProduct(ctx, orders.CreateProduct{SKU: "A", Name: "dup", PriceCents: 1, Stock: 1})
 	assertAnswer(t, "duplicate sku", err, 409, "sku_taken", nil)
-	_, err = f.svc.CreateProduct(ctx, orders.NewProduct{SKU: "", Name: "x", PriceCents: 1, Stock: 1})
+	_, err = f.svc.CreateProduct(ctx, orders.CreateProduct{SKU: "", Name: "x", PriceCents: 1, Stock: 1})
 	assertAnswer(t, "empty sku", err, 400, "invalid_request", nil)
 	_, err = f.svc.GetProduct(ctx, 999)
 	assertAnswer(t, "unknown product", err, 404, "product_not_found", nil)
-	_, err = f.svc.PatchProduct(ctx, 999, product.Patch{})
+	_, err = f.svc.UpdateProduct(ctx, 999, product.Changes{})
 	assertAnswer(t, "patch unknown product", err, 404, "product_not_found", nil)
-	_, err = f.svc.PatchProduct(ctx, a.ID(), product.Patch{})
+	_, err = f.svc.UpdateProduct(ctx, a.ID(), product.Changes{})
 	assertAnswer(t, "empty patch", err, 400, "invalid_request", nil)
 
 	_, err = f.svc.CreateOrder(ctx, orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: 998, Qty: 1}, {ProductID: 999, Qty: 1}, {ProductID: a.ID(), Qty: 1}}})
@@ -232,11 +232,11 @@ func TestErrorsReachTheClientAsTheContractSays(t *testing.T) {
 	_, err = f.svc.CancelOrder(ctx, id)
 	assertAnswer(t, "late cancel", err, 409, "cancel_window_expired", nil)
 
-	_, err = f.svc.ListOrders(ctx, orders.OrderQuery{Filter: orders.OrderFilter{CustomerID: -1}, Page: paging.Request{Limit: 20}})
+	_, err = f.svc.ListOrders(ctx, orders.ListOrders{Filter: orders.OrderFilter{CustomerID: -1}, Page: paging.Request{Limit: 20}})
 	assertAnswer(t, "negative customer filter", err, 400, "invalid_request", nil)
-	_, err = f.svc.ListOrders(ctx, orders.OrderQuery{Page: paging.Request{Limit: 0}})
+	_, err = f.svc.ListOrders(ctx, orders.ListOrders{Page: paging.Request{Limit: 0}})
 	assertAnswer(t, "page without a limit", err, 400, "invalid_request", nil)
-	_, err = f.svc.ListProducts(ctx, orders.ProductQuery{Page: paging.Request{Limit: 101}})
+	_, err = f.svc.ListProducts(ctx, orders.ListProducts{Page: paging.Request{Limit: 101}})
 	assertAnswer(t, "page too large", err, 400, "invalid_request", nil)
 }
 
@@ -325,7 +325,7 @@ func (failingStore) Transact(context.Context, func(context.Context, orders.Repos
 
 func TestStoreFailureIsNotAClientError(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(failingStore{memory.NewOrdersStore()}, customers{&journal{}, nil}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour})
+	svc := orders.NewService(failingStore{memory.NewOrdersStore()}, customers{&journal{}, nil}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	_, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: []order.Line{{ProductID: 1, Qty: 1}}})
 	assertAnswer(t, "create", err, 503, "database_unavailable", nil)
 	_, err = svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: 1, Key: key(t, "k"), Encode: encode(200)})
@@ -336,9 +336,9 @@ func TestStoreFailureIsNotAClientError(t *testing.T) {
 
 func TestDefaultClockIsUTC(t *testing.T) {
 	t.Parallel()
-	svc := orders.NewService(memory.NewOrdersStore(), customers{&journal{}, nil}, orders.Config{})
+	svc := orders.NewService(memory.NewOrdersStore(), customers{&journal{}, nil}, orders.Config{}, time.Now)
 	before := time.Now().Add(-time.Second)
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "A", Name: "A", PriceCents: 1, Stock: 1})
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "A", Name: "A", PriceCents: 1, Stock: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ var CustomersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
 	telemetry.Set,
 	customers.NewService,
-	auth.NewLogin,
+	auth.NewService,
 	ProvidePasswordChecker,
 	wire.Bind(new(auth.PasswordChecker), new(*bcrypt.PasswordChecker)),
 	ProvideLoginCheckLimit,
@@ -54,7 +54,7 @@ var CustomersMemorySet = wire.NewSet(
 	ProvideNoLoginPurge,
 	ProvideMemoryReadyChecks,
 	ProvideCustomersMetrics,
-	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // CustomersMySQLSet keeps customers and the login failures in MySQL, where every replica
@@ -69,7 +69,7 @@ var CustomersMySQLSet = wire.NewSet(
 	ProvideLoginPurge,
 	ProvideMySQLReadyChecks,
 	ProvideCustomersMySQLMetrics,
-	wire.Bind(new(customersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // ProvideCustomersMetrics returns customers-api's own registry, served at GET /metrics.

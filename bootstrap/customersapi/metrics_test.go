@@ -44,11 +44,11 @@ func TestMetricsCountRequestsAndRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err = repo.CreateCustomer(t.Context(), c); err != nil {
+	if c, err = repo.Create(t.Context(), c); err != nil {
 		t.Fatal(err)
 	}
 	attempt := 0
-	if _, err := repo.UpdateCustomer(t.Context(), c.ID(), func(*customer.Customer) error {
+	if _, err := repo.Update(t.Context(), c.ID(), func(*customer.Customer) error {
 		if attempt++; attempt == 1 {
 			return &gomysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}
 		}

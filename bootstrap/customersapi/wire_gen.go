@@ -35,13 +35,13 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (CustomersAPIAp
 		return CustomersAPIApp{}, err
 	}
 	checkLimit := ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v, checkLimit)
+	authService := auth.NewService(attemptLimiter, passwordChecker, tokens, v, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := ProvideMemoryReadyChecks()
 	metrics := ProvideCustomersMetrics()
 	deps := customersapi.Deps{
 		Customers:    service,
-		Login:        login,
+		Login:        authService,
 		Verifier:     tokens,
 		ServiceToken: serviceToken,
 		Logger:       logger,
@@ -95,12 +95,12 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		return CustomersAPIApp{}, nil, err
 	}
 	checkLimit := ProvideLoginCheckLimit()
-	login := auth.NewLogin(attemptLimiter, passwordChecker, tokens, v2, checkLimit)
+	authService := auth.NewService(attemptLimiter, passwordChecker, tokens, v2, checkLimit)
 	serviceToken := bootstrap.ProvideServiceToken(cfg)
 	readyChecks := ProvideMySQLReadyChecks(db)
 	deps := customersapi.Deps{
 		Customers:    service,
-		Login:        login,
+		Login:        authService,
 		Verifier:     tokens,
 		ServiceToken: serviceToken,
 		Logger:       logger,

@@ -20,6 +20,25 @@ const (
 	retryMax   = 5 * time.Second
 )
 
+// lastAttempt is the time the wait keeps for its last attempt.
+const lastAttempt = 100 * time.Millisecond
+
+// untilDeadline shortens each interval of its backoff so that the last attempt is made just
+// before deadline.
+type untilDeadline struct {
+	backoff.BackOff
+	deadline time.Time
+}
+
+func (b untilDeadline) NextBackOff() time.Duration {
+	next := b.BackOff.NextBackOff()
+	left := time.Until(b.deadline) - lastAttempt
+	if next == backoff.Stop || left <= 0 {
+		return backoff.Stop
+	}
+	return min(next, left)
+}
+
 // WaitForServer returns once the MySQL server u names answers, trying again with backoff
 // while it cannot be reached (containers start in any order) for up to timeout in all
 // (DB_CONNECT_TIMEOUT; 0 tries once). Each failed attempt is logged with the database's
@@ -51,7 +70,9 @@ func WaitForServer(ctx context.Context, u mysql.DatabaseURL, timeout time.Durati
 	}
 	policy := backoff.NewExponentialBackOff()
 	policy.InitialInterval, policy.MaxInterval = retryFirst, retryMax
-	opts := []backoff.RetryOption{backoff.WithBackOff(policy), backoff.WithMaxElapsedTime(timeout),
+	// The wait ends with wctx, not when the next interval would overshoot it (the library's
+	// MaxElapsedTime gives up that early: after 1 s of a 2 s wait, say).
+	opts := []backoff.RetryOption{backoff.WithBackOff(untilDeadline{policy, started.Add(timeout)}), backoff.WithMaxElapsedTime(0),
 		backoff.WithNotify(func(err error, next time.Duration) {
 			logger.Warn("database not reachable yet, retrying", slog.String("database", u.Redacted()),
 				slog.Int("attempt", attempts), slog.Duration("retry_in", next.Round(time.Millisecond)),

@@ -480,7 +480,7 @@ func TestEndToEndErrors(t *testing.T) {
 	w := newWorld(t, nil, nil, nil)
 	p := w.orders.SeedProduct(t, "MONITOR-1", "Monitor", 20000, 2)
 	gone := w.customers.Seed(t, "Gone Ltd", "gone@example.com", "")
-	if err := w.customers.Customers.Delete(context.Background(), gone.ID()); err != nil {
+	if err := w.customers.Customers.DeleteCustomer(context.Background(), gone.ID()); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {

@@ -4,7 +4,7 @@ package main
 
 import (
 	"github.com/b2b-backoffice/backoffice/adapters/customersclient"
-	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/ordersclient"
 )
 
@@ -12,6 +12,6 @@ import (
 // lambda): API Gateway events reach the handler, nothing scrapes a /metrics, and CloudWatch
 // counts the function's invocations, errors and durations. Leaving them out keeps Prometheus
 // out of the function's binary. Its parameters match metrics.go's, for the one wire_gen.go.
-func ProvideMetrics(*customersclient.Client, *ordersclient.Client) orchestratorapi.Metrics {
+func ProvideMetrics(*customersclient.Client, *ordersclient.Client) httpkit.Metrics {
 	return nil
 }

@@ -68,7 +68,7 @@ func ProvideOrdersClient(cfg bootstrap.Config, rt bootstrap.UpstreamTransport) (
 // orchestrator keeps no state, so /ready is 200 whenever it runs (503 while draining); both
 // services are dependencies, reported by /ready?verbose.
 func ProvideOrchestratorHTTP(svc orchestratorapi.CreateAndConfirmer, verifier auth.TokenVerifier,
-	cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m orchestratorapi.Metrics, tr *tracing.Tracing) OrchestratorHTTP {
+	cc *customersclient.Client, oc *ordersclient.Client, logger *slog.Logger, m httpkit.Metrics, tr *tracing.Tracing) OrchestratorHTTP {
 	return tr.Handler(orchestratorapi.NewRouter(orchestratorapi.Deps{Orchestration: svc, Verifier: verifier, Logger: logger, Metrics: m,
 		Ready: orchestratorapi.ReadyChecks{Dependencies: dependencies(cc, oc)}}))
 }

@@ -46,7 +46,7 @@ var OrdersMemorySet = wire.NewSet(
 	wire.Bind(new(orders.Store), new(*memory.OrdersStore)),
 	ProvideOrdersMemoryReadyChecks,
 	ProvideOrdersMetrics,
-	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // OrdersMySQLSet keeps them in MySQL; /ready pings the pool and checks customers-api, and
@@ -57,7 +57,7 @@ var OrdersMySQLSet = wire.NewSet(
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,
 	ProvideOrdersMySQLMetrics,
-	wire.Bind(new(ordersapi.Metrics), new(*metrics.Metrics)),
+	wire.Bind(new(httpkit.Metrics), new(*metrics.Metrics)),
 )
 
 // OrdersAPIApp is what the orders-api binary runs: the handler on Server.Addr, and the use
@@ -79,11 +79,10 @@ func ProvideOrdersHandler(d ordersapi.Deps, tr *tracing.Tracing) http.Handler {
 // ProvideExpiries registers the reservation sweep's counters in orders-api's metrics.
 func ProvideExpiries(m *metrics.Metrics) *metrics.Expiries { return m.Expiries() }
 
-// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL, ORDER_HOLD_TTL and the clock
-// to the use cases.
-func ProvideOrdersConfig(cfg bootstrap.Config, clock func() time.Time) orders.Config {
-	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL,
-		Clock: clock}
+// ProvideOrdersConfig passes CANCEL_WINDOW, IDEMPOTENCY_TTL and ORDER_HOLD_TTL to the use
+// cases.
+func ProvideOrdersConfig(cfg bootstrap.Config) orders.Config {
+	return orders.Config{CancelWindow: cfg.CancelWindow, IdempotencyTTL: cfg.IdempotencyTTL, HoldTTL: cfg.OrderHoldTTL}
 }
 
 // ProvideOrdersMetrics returns orders-api's own registry, served at GET /metrics.

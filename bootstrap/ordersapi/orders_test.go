@@ -77,8 +77,8 @@ func TestPurgeExpiredKeys(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	store := memory.NewOrdersStore()
-	svc := orders.NewService(store, anyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour, Clock: clock})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+	svc := orders.NewService(store, anyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, clock)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +117,8 @@ func TestExpireOrders(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	svc := orders.NewService(memory.NewOrdersStore(), anyCustomer{}, orders.Config{CancelWindow: time.Minute,
-		IdempotencyTTL: time.Hour, HoldTTL: 30 * time.Minute, Clock: clock})
-	p, err := svc.CreateProduct(t.Context(), orders.NewProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
+		IdempotencyTTL: time.Hour, HoldTTL: 30 * time.Minute}, clock)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "P", Name: "p", PriceCents: 1, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestProvideOrdersConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := ProvideOrdersConfig(cfg, nil)
+	got := ProvideOrdersConfig(cfg)
 	if got.HoldTTL != 0 || got.CancelWindow != 3*time.Minute || got.IdempotencyTTL != 2*time.Hour {
 		t.Fatalf("got %+v, want hold 0, cancel window 3m, idempotency TTL 2h", got)
 	}

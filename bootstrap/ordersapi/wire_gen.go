@@ -31,9 +31,9 @@ func initializeMemory(cfg bootstrap.Config, logger *slog.Logger) (OrdersAPIApp, 
 	if err != nil {
 		return OrdersAPIApp{}, err
 	}
+	config := ProvideOrdersConfig(cfg)
 	v := bootstrap.Clock()
-	config := ProvideOrdersConfig(cfg, v)
-	service := orders.NewService(ordersStore, client, config)
+	service := orders.NewService(ordersStore, client, config, v)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		return OrdersAPIApp{}, err
@@ -81,9 +81,9 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 		cleanup()
 		return OrdersAPIApp{}, nil, err
 	}
+	config := ProvideOrdersConfig(cfg)
 	v2 := bootstrap.Clock()
-	config := ProvideOrdersConfig(cfg, v2)
-	service := orders.NewService(ordersStore, client, config)
+	service := orders.NewService(ordersStore, client, config, v2)
 	tokens, err := bootstrap.ProvideTokens(cfg)
 	if err != nil {
 		cleanup()

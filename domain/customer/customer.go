@@ -10,6 +10,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/text"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // Field limits, in characters, from the contract (and the column sizes of the stores).
@@ -46,15 +47,32 @@ func NewCustomer(name, email, phone string, now time.Time) (*Customer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := storedTime(now)
+	t := timestamp.Of(now)
 	return &Customer{name: n, email: e, phone: p, createdAt: t, updatedAt: t}, nil
+}
+
+// Snapshot is a customer's state field by field, as adapters store it: the one list of the
+// customer's fields. Phone "" means none. Changing a Snapshot does not change the customer it
+// came from.
+type Snapshot struct {
+	ID        int64
+	Name      string
+	Email     string
+	Phone     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Rehydrate rebuilds a customer from storage. It is for adapters only and does not
 // validate: what a store holds was validated when it was written.
-func Rehydrate(id int64, name, email, phone string, createdAt, updatedAt time.Time) *Customer {
-	return &Customer{id: id, name: name, email: email, phone: phone,
-		createdAt: createdAt.UTC(), updatedAt: updatedAt.UTC()}
+func Rehydrate(s Snapshot) *Customer {
+	return &Customer{id: s.ID, name: s.Name, email: s.Email, phone: s.Phone,
+		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC()}
+}
+
+// Snapshot returns the customer's state field by field.
+func (c *Customer) Snapshot() Snapshot {
+	return Snapshot{ID: c.id, Name: c.name, Email: c.email, Phone: c.phone, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt}
 }
 
 // Changes lists what an update sets. A nil field is left as it is; a Phone pointing at ""
@@ -65,6 +83,9 @@ type Changes struct {
 	Phone *string
 }
 
+// ErrNoChanges: an update must set at least one field.
+var ErrNoChanges = errs.Invalid("at least one of name, email or phone must be given")
+
 // Empty reports whether the changes set nothing.
 func (c Changes) Empty() bool { return c.Name == nil && c.Email == nil && c.Phone == nil }
 
@@ -72,7 +93,7 @@ func (c Changes) Empty() bool { return c.Name == nil && c.Email == nil && c.Phon
 // valid; on error the customer is unchanged.
 func (c *Customer) Update(ch Changes, now time.Time) error {
 	if ch.Empty() {
-		return errs.Invalid("at least one of name, email or phone must be given")
+		return ErrNoChanges
 	}
 	name, email, phone := c.name, c.email, c.phone
 	var err error
@@ -92,7 +113,7 @@ func (c *Customer) Update(ch Changes, now time.Time) error {
 		}
 	}
 	c.name, c.email, c.phone = name, email, phone
-	c.updatedAt = storedTime(now)
+	c.updatedAt = timestamp.Of(now)
 	return nil
 }
 
@@ -117,10 +138,6 @@ func (c *Customer) UpdatedAt() time.Time { return c.updatedAt }
 // EmailKey is the form of an email that uniqueness compares: emails are ASCII (see
 // validEmail), so lower-casing ASCII is exactly the stores' case-insensitive comparison.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
-// storedTime is t in UTC at microsecond precision, the precision every store keeps, so that
-// an entity reads back equal to what was written.
-func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func validName(s string) (string, error) { return text.Field("name", s, MaxNameLength, true) }
 

@@ -143,7 +143,7 @@ func TestUpdate(t *testing.T) {
 
 func TestRehydrateKeepsValuesInUTC(t *testing.T) {
 	t.Parallel()
-	c := customer.Rehydrate(7, "N", "e@x.io", "", now, now.Add(time.Minute))
+	c := customer.Rehydrate(customer.Snapshot{ID: 7, Name: "N", Email: "e@x.io", CreatedAt: now, UpdatedAt: now.Add(time.Minute)})
 	if c.ID() != 7 || c.Name() != "N" || c.Email() != "e@x.io" || c.Phone() != "" {
 		t.Fatalf("got %+v", c)
 	}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 )
 
-// Kind classifies an error by what the caller can do about it.
+// Kind classifies an error by what the caller can do about it. The kinds below are the
+// domain's and the use cases'; transports add their own (a body too large, an upstream that
+// failed or timed out) beside the transport, in adapters/httperr.
 type Kind int
 
 // The kinds. KindInternal is the zero value so that an unclassified error is never shown to a
@@ -22,9 +24,6 @@ const (
 	KindUnprocessable
 	KindUnavailable
 	KindTooManyRequests
-	KindTooLarge
-	KindBadGateway
-	KindTimeout
 )
 
 // Coded is implemented by every classified error. Use errors.As to read it from a wrapped chain.

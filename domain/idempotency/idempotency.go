@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // MaxKeyLength is the longest key accepted.
@@ -108,19 +109,22 @@ func IsFingerprint(s string) bool {
 	return true
 }
 
-// Response is what the first successful request answered: an HTTP status and the exact body
-// bytes. Status 0 means "not yet known".
+// Response is what the first successful request was answered, kept for its replays. It is
+// opaque to the domain: the transport that encoded it chooses the status code and the
+// bytes, and gets them back unchanged. Status 0 means "not yet known".
 type Response struct {
 	Status int
 	Body   []byte
 }
 
-// Record is one key's entry: who used it first, for what, and the answer they got.
+// Record is one key's entry: who used it first, for what, the order it produced and the
+// answer they got.
 type Record struct {
 	operation   Operation
 	key         Key
 	target      string
 	fingerprint string
+	orderID     int64
 	response    Response
 	createdAt   time.Time
 	expiresAt   time.Time
@@ -130,20 +134,42 @@ type Record struct {
 // response is not known yet (Completed is false) until Complete is called. target names the
 // resource the request acts on ("" when there is none yet, as for a creation).
 func NewRecord(op Operation, key Key, target, fingerprint string, now time.Time, ttl time.Duration) *Record {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = timestamp.Of(now)
 	return &Record{operation: op, key: key, target: target, fingerprint: fingerprint,
 		createdAt: now, expiresAt: now.Add(ttl)}
 }
 
-// Rehydrate rebuilds a stored record. Only adapters call it. status 0 means the response is
-// not stored yet.
-func Rehydrate(op Operation, key string, target, fingerprint string, status int, body []byte, createdAt, expiresAt time.Time) *Record {
-	return &Record{operation: op, key: Key{key}, target: target, fingerprint: fingerprint,
-		response: Response{Status: status, Body: bytes.Clone(body)}, createdAt: createdAt.UTC(), expiresAt: expiresAt.UTC()}
+// Snapshot is a record's state field by field, as adapters store it: the one list of the
+// record's fields. Response.Status 0 means the response is not stored yet; OrderID 0 means
+// the request produced no order (or has not completed).
+type Snapshot struct {
+	Operation   Operation
+	Key         string
+	Target      string
+	Fingerprint string
+	OrderID     int64
+	Response    Response
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
-// Complete stores the response of the first request.
-func (r *Record) Complete(resp Response) {
+// Rehydrate rebuilds a stored record from its snapshot. Only adapters call it.
+func Rehydrate(s Snapshot) *Record {
+	return &Record{operation: s.Operation, key: Key{s.Key}, target: s.Target, fingerprint: s.Fingerprint,
+		orderID: s.OrderID, response: Response{Status: s.Response.Status, Body: bytes.Clone(s.Response.Body)},
+		createdAt: s.CreatedAt.UTC(), expiresAt: s.ExpiresAt.UTC()}
+}
+
+// Snapshot returns the record's state field by field (the body copied).
+func (r *Record) Snapshot() Snapshot {
+	return Snapshot{Operation: r.operation, Key: r.key.s, Target: r.target, Fingerprint: r.fingerprint,
+		OrderID: r.orderID, Response: r.Response(), CreatedAt: r.createdAt, ExpiresAt: r.expiresAt}
+}
+
+// Complete stores the outcome of the first request: the id of the order it produced (0:
+// none) and its response.
+func (r *Record) Complete(orderID int64, resp Response) {
+	r.orderID = orderID
 	r.response = Response{Status: resp.Status, Body: bytes.Clone(resp.Body)}
 }
 
@@ -163,6 +189,11 @@ func (r *Record) Operation() Operation { return r.operation }
 func (r *Record) Key() Key             { return r.key }
 func (r *Record) Target() string       { return r.target }
 func (r *Record) Fingerprint() string  { return r.fingerprint }
+
+// OrderID is the id of the order the first request produced (created or confirmed), 0 when
+// it produced none or has not completed. A replay names the order with it, without reading
+// the opaque response.
+func (r *Record) OrderID() int64       { return r.orderID }
 func (r *Record) CreatedAt() time.Time { return r.createdAt }
 func (r *Record) ExpiresAt() time.Time { return r.expiresAt }
 

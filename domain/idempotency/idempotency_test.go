@@ -110,7 +110,7 @@ func TestRecord(t *testing.T) {
 		t.Fatal("Expired is wrong at the boundary (expired from expires_at on)")
 	}
 	body := []byte(`{"data":1}`)
-	rec.Complete(idempotency.Response{Status: 200, Body: body})
+	rec.Complete(7, idempotency.Response{Status: 200, Body: body})
 	body[0] = 'X'
 	got := rec.Response()
 	if !rec.Completed() || got.Status != 200 || string(got.Body) != `{"data":1}` {
@@ -120,11 +120,15 @@ func TestRecord(t *testing.T) {
 	if !bytes.Equal(rec.Response().Body, []byte(`{"data":1}`)) {
 		t.Fatal("Response exposes the record's buffer")
 	}
-	re := idempotency.Rehydrate(idempotency.OpCreateOrder, "k", "", "fp", 201, []byte("b"), now, now.Add(time.Hour))
-	if re.Key() != key || re.Response().Status != 201 || !re.Completed() || re.CreatedAt().Location() != time.UTC {
+	if rec.OrderID() != 7 {
+		t.Fatalf("got order id %d, want 7", rec.OrderID())
+	}
+	re := idempotency.Rehydrate(idempotency.Snapshot{Operation: idempotency.OpCreateOrder, Key: "k", Fingerprint: "fp", OrderID: 9,
+		Response: idempotency.Response{Status: 201, Body: []byte("b")}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if re.Key() != key || re.Response().Status != 201 || !re.Completed() || re.CreatedAt().Location() != time.UTC || re.OrderID() != 9 {
 		t.Fatal("Rehydrate lost a field")
 	}
-	if idempotency.Rehydrate(idempotency.OpCreateOrder, "k", "", "fp", 0, nil, now, now).Completed() {
+	if idempotency.Rehydrate(idempotency.Snapshot{Operation: idempotency.OpCreateOrder, Key: "k", Fingerprint: "fp", CreatedAt: now, ExpiresAt: now}).Completed() {
 		t.Fatal("status 0 reads as completed")
 	}
 }

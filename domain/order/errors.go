@@ -24,12 +24,13 @@ var (
 	// error returned by New is an *InsufficientStockError that matches it with errors.Is.
 	ErrInsufficientStock = errs.New(errs.KindConflict, "insufficient_stock", "not enough stock for at least one item")
 	// ErrCustomerNotFound: the order names a customer that does not exist or was deleted.
-	// Unlike customer.ErrNotFound (404 on customers-api), here it is 422: the request body is
-	// well-formed but refers to something that is not there.
+	// Unlike customer.ErrNotFound (the customer asked for is not there), it is
+	// KindUnprocessable: the order is well-formed but refers to a customer that is not there.
 	ErrCustomerNotFound = errs.New(errs.KindUnprocessable, "customer_not_found", "the customer does not exist")
 	// ErrCustomersUnavailable: customers-api could not be asked; nothing was written.
 	ErrCustomersUnavailable = errs.New(errs.KindUnavailable, "customers_unavailable", "the customers service is unavailable, try again")
-	// ErrUnknownProducts is the sentinel of *UnknownProductsError: 422 product_not_found.
+	// ErrUnknownProducts is the sentinel of *UnknownProductsError: KindUnprocessable,
+	// product_not_found.
 	ErrUnknownProducts = errs.New(errs.KindUnprocessable, "product_not_found", "at least one product does not exist")
 )
 
@@ -59,7 +60,7 @@ func (e *InsufficientStockError) Details() map[string]any {
 }
 
 // UnknownProductsError lists every product id of an order that does not exist, ascending.
-// It is 422 product_not_found with details.product_ids, and matches both
+// It is KindUnprocessable, product_not_found, with details product_ids, and matches both
 // ErrUnknownProducts and product.ErrNotFound with errors.Is.
 type UnknownProductsError struct{ ProductIDs []int64 }
 

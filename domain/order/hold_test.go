@@ -9,17 +9,18 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 const hold = 30 * time.Minute
 
 // expiry is when an order created at t0 with hold expires.
-var expiry = product.Timestamp(t0).Add(hold)
+var expiry = timestamp.Of(t0).Add(hold)
 
 // held is a CREATED order made at t0 with a hold of 30 minutes.
 func held(t *testing.T) *order.Order {
 	t.Helper()
-	p := product.Rehydrate(1, "A", "A", 100, 5, t0, t0)
+	p := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A", Name: "A", PriceCents: 100, Stock: 5, CreatedAt: t0, UpdatedAt: t0})
 	o, err := order.New(1, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(p), t0, hold)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +57,7 @@ func TestParseCancelReason(t *testing.T) {
 
 func TestNewHold(t *testing.T) {
 	t.Parallel()
-	p := product.Rehydrate(1, "A", "A", 100, 5, t0, t0)
+	p := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A", Name: "A", PriceCents: 100, Stock: 5, CreatedAt: t0, UpdatedAt: t0})
 	for _, c := range []struct {
 		name string
 		hold time.Duration
@@ -187,10 +188,10 @@ func TestCancelHold(t *testing.T) {
 		wantCanceled time.Time
 	}{
 		{"before the end", held, expiry.Add(-time.Microsecond), true, order.ReasonRequested, expiry.Add(-time.Microsecond)},
-		{"no hold", created, t0.AddDate(1, 0, 0), true, order.ReasonRequested, product.Timestamp(t0.AddDate(1, 0, 0))},
+		{"no hold", created, t0.AddDate(1, 0, 0), true, order.ReasonRequested, timestamp.Of(t0.AddDate(1, 0, 0))},
 		{"after the end, not yet expired in storage", held, expiry.Add(time.Hour), true, order.ReasonExpired, expiry},
 		{"after the end, expired in storage", with(held, expire(expiry)), expiry.Add(time.Hour), false, order.ReasonExpired, expiry},
-		{"canceled before the end, again after it", with(held, cancel(t0)), expiry.Add(time.Hour), false, order.ReasonRequested, product.Timestamp(t0)},
+		{"canceled before the end, again after it", with(held, cancel(t0)), expiry.Add(time.Hour), false, order.ReasonRequested, timestamp.Of(t0)},
 		{"confirmed in time, canceled in the window after the end", with(held, confirm(expiry.Add(-time.Minute))),
 			expiry.Add(time.Minute), true, order.ReasonRequested, expiry.Add(time.Minute)},
 	}

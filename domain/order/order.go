@@ -11,6 +11,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // Limits of an order.
@@ -218,10 +219,10 @@ func New(customerID int64, lines []Line, products map[int64]*product.Product, no
 		items = append(items, Item{productID: p.ID(), sku: p.SKU(), name: p.Name(), qty: l.Qty,
 			unitPriceCents: p.PriceCents(), subtotalCents: sub})
 	}
-	now = product.Timestamp(now)
+	now = timestamp.Of(now)
 	var expiresAt time.Time
 	if hold > 0 {
-		expiresAt = product.Timestamp(now.Add(hold))
+		expiresAt = timestamp.Of(now.Add(hold))
 	}
 	return &Order{customerID: customerID, status: Created, totalCents: total, createdAt: now, updatedAt: now,
 		expiresAt: expiresAt, items: items}, nil
@@ -249,7 +250,7 @@ func (o *Order) Snapshot() Snapshot {
 // holdPassed reports whether o is CREATED with a hold that has ended at now: expires_at <=
 // now, compared at the microsecond precision times are stored with.
 func (o *Order) holdPassed(now time.Time) bool {
-	return o.status == Created && !o.expiresAt.IsZero() && !product.Timestamp(now).Before(o.expiresAt)
+	return o.status == Created && !o.expiresAt.IsZero() && !timestamp.Of(now).Before(o.expiresAt)
 }
 
 // Confirm makes a CREATED order CONFIRMED at now. Confirming a CONFIRMED order is a no-op
@@ -261,7 +262,7 @@ func (o *Order) Confirm(now time.Time) error {
 	case o.holdPassed(now), o.status == Canceled && o.cancelReason == ReasonExpired:
 		return ErrOrderExpired
 	case o.status == Created:
-		now = product.Timestamp(now)
+		now = timestamp.Of(now)
 		o.status, o.confirmedAt, o.updatedAt = Confirmed, now, now
 		return nil
 	case o.status == Confirmed:
@@ -281,7 +282,7 @@ func (o *Order) Cancel(now time.Time, window time.Duration) (restore bool, err e
 	if o.holdPassed(now) {
 		return o.Expire(now)
 	}
-	now = product.Timestamp(now) // compared at the precision confirmed_at was stored with
+	now = timestamp.Of(now) // compared at the precision confirmed_at was stored with
 	switch o.status {
 	case Canceled:
 		return false, nil

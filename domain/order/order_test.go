@@ -11,6 +11,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
@@ -98,9 +99,9 @@ func TestMerge(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	t.Parallel()
-	a := product.Rehydrate(1, "A-1", "Alpha", 129900, 10, t0, t0)
-	b := product.Rehydrate(2, "B-2", "Beta", 250, 3, t0, t0)
-	free := product.Rehydrate(3, "F-3", "Free", 0, 1, t0, t0)
+	a := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A-1", Name: "Alpha", PriceCents: 129900, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	b := product.Rehydrate(product.Snapshot{ID: 2, SKU: "B-2", Name: "Beta", PriceCents: 250, Stock: 3, CreatedAt: t0, UpdatedAt: t0})
+	free := product.Rehydrate(product.Snapshot{ID: 3, SKU: "F-3", Name: "Free", PriceCents: 0, Stock: 1, CreatedAt: t0, UpdatedAt: t0})
 
 	o, err := order.New(42, []order.Line{{ProductID: 2, Qty: 1}, {ProductID: 1, Qty: 3}, {ProductID: 2, Qty: 2}, {ProductID: 3, Qty: 1}},
 		catalogue(a, b, free), t0, 0)
@@ -110,7 +111,7 @@ func TestNew(t *testing.T) {
 	if o.ID() != 0 || o.CustomerID() != 42 || o.Status() != order.Created || o.TotalCents() != 3*129900+3*250 {
 		t.Fatalf("got id %d customer %d status %v total %d", o.ID(), o.CustomerID(), o.Status(), o.TotalCents())
 	}
-	stamp := product.Timestamp(t0)
+	stamp := timestamp.Of(t0)
 	if !o.CreatedAt().Equal(stamp) || !o.UpdatedAt().Equal(stamp) {
 		t.Fatalf("got times %v %v, want %v", o.CreatedAt(), o.UpdatedAt(), stamp)
 	}
@@ -145,11 +146,11 @@ func TestNew(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	t.Parallel()
-	a := product.Rehydrate(1, "A", "A", 100, 2, t0, t0)
-	b := product.Rehydrate(2, "B", "B", 100, 0, t0, t0)
-	pricey := product.Rehydrate(3, "P", "P", math.MaxInt64/2+1, 10, t0, t0)
-	half := product.Rehydrate(4, "H", "H", math.MaxInt64/2, 10, t0, t0)
-	pricey2 := product.Rehydrate(5, "Q", "Q", math.MaxInt64/2+1, 10, t0, t0)
+	a := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A", Name: "A", PriceCents: 100, Stock: 2, CreatedAt: t0, UpdatedAt: t0})
+	b := product.Rehydrate(product.Snapshot{ID: 2, SKU: "B", Name: "B", PriceCents: 100, Stock: 0, CreatedAt: t0, UpdatedAt: t0})
+	pricey := product.Rehydrate(product.Snapshot{ID: 3, SKU: "P", Name: "P", PriceCents: math.MaxInt64/2 + 1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	half := product.Rehydrate(product.Snapshot{ID: 4, SKU: "H", Name: "H", PriceCents: math.MaxInt64 / 2, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
+	pricey2 := product.Rehydrate(product.Snapshot{ID: 5, SKU: "Q", Name: "Q", PriceCents: math.MaxInt64/2 + 1, Stock: 10, CreatedAt: t0, UpdatedAt: t0})
 
 	t.Run("unknown products, all listed, before stock", func(t *testing.T) {
 		t.Parallel()
@@ -234,7 +235,7 @@ func assertDetails(t *testing.T, err error, want string) {
 
 func created(t *testing.T) *order.Order {
 	t.Helper()
-	p := product.Rehydrate(1, "A", "A", 100, 5, t0, t0)
+	p := product.Rehydrate(product.Snapshot{ID: 1, SKU: "A", Name: "A", PriceCents: 100, Stock: 5, CreatedAt: t0, UpdatedAt: t0})
 	o, err := order.New(1, []order.Line{{ProductID: 1, Qty: 1}}, catalogue(p), t0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +251,7 @@ func TestConfirm(t *testing.T) {
 		t.Fatalf("Confirm: %v", err)
 	}
 	got, ok := o.ConfirmedAt()
-	if o.Status() != order.Confirmed || !ok || !got.Equal(product.Timestamp(at)) || !o.UpdatedAt().Equal(got) {
+	if o.Status() != order.Confirmed || !ok || !got.Equal(timestamp.Of(at)) || !o.UpdatedAt().Equal(got) {
 		t.Fatalf("got status %v confirmed %v %v updated %v", o.Status(), got, ok, o.UpdatedAt())
 	}
 	// Confirming again is a no-op success that keeps the first time.
@@ -315,7 +316,7 @@ func TestCancel(t *testing.T) {
 			}
 			at, ok := o.CanceledAt()
 			switch {
-			case c.wantRestore && (!ok || !at.Equal(product.Timestamp(c.at)) || !o.UpdatedAt().Equal(at)):
+			case c.wantRestore && (!ok || !at.Equal(timestamp.Of(c.at)) || !o.UpdatedAt().Equal(at)):
 				t.Fatalf("got canceled_at %v %v updated %v, want %v", at, ok, o.UpdatedAt(), c.at)
 			case wasCanceled && !at.Equal(beforeCanceled):
 				t.Fatal("a second cancel moved canceled_at")

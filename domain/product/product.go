@@ -8,10 +8,11 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/text"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 // Limits of a product's fields. Stock and quantities fit the database's INT column, so a
-// value the database would refuse is a client mistake (400), never a 500.
+// value the database would refuse is a client mistake (KindInvalid), never an internal error.
 const (
 	MaxSKULength  = 100
 	MaxNameLength = 255
@@ -31,7 +32,7 @@ var (
 )
 
 // Product is a catalogue entry. Its fields are unexported: New validates a new product,
-// Apply changes it, Rehydrate rebuilds a stored one.
+// Update, Take and Restore change it, Rehydrate rebuilds a stored one.
 type Product struct {
 	id         int64
 	sku        string
@@ -64,58 +65,107 @@ func New(sku, name string, priceCents int64, stock int, now time.Time) (*Product
 	if err := validStock(stock); err != nil {
 		return nil, err
 	}
-	now = Timestamp(now)
+	now = timestamp.Of(now)
 	return &Product{sku: sku, name: name, priceCents: priceCents, stock: stock, createdAt: now, updatedAt: now}, nil
 }
 
-// Rehydrate rebuilds a stored product. Only adapters call it, with values they stored from
-// a valid product; it does not validate.
-func Rehydrate(id int64, sku, name string, priceCents int64, stock int, createdAt, updatedAt time.Time) *Product {
-	return &Product{id: id, sku: sku, name: name, priceCents: priceCents, stock: stock,
-		createdAt: createdAt.UTC(), updatedAt: updatedAt.UTC()}
+// Snapshot is a product's state field by field, as adapters store it: the one list of the
+// product's fields. Changing a Snapshot does not change the product it came from.
+type Snapshot struct {
+	ID         int64
+	SKU        string
+	Name       string
+	PriceCents int64
+	Stock      int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
-// Patch is a partial change; nil fields stay as they are. The SKU is not in it: it never
+// Rehydrate rebuilds a stored product from its snapshot. Only adapters call it, with values
+// they stored from a valid product; it does not validate.
+func Rehydrate(s Snapshot) *Product {
+	return &Product{id: s.ID, sku: s.SKU, name: s.Name, priceCents: s.PriceCents, stock: s.Stock,
+		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC()}
+}
+
+// Snapshot returns the product's state field by field.
+func (p *Product) Snapshot() Snapshot {
+	return Snapshot{ID: p.id, SKU: p.sku, Name: p.name, PriceCents: p.priceCents, Stock: p.stock,
+		CreatedAt: p.createdAt, UpdatedAt: p.updatedAt}
+}
+
+// Changes is a partial change; nil fields stay as they are. The SKU is not in it: it never
 // changes.
-type Patch struct {
+type Changes struct {
 	Name       *string
 	PriceCents *int64
 	Stock      *int
 }
 
-// Apply validates patch and applies it, all or nothing. An empty patch is KindInvalid: the
-// contract requires at least one field.
-func (p *Product) Apply(patch Patch, now time.Time) error {
-	if patch.Name == nil && patch.PriceCents == nil && patch.Stock == nil {
+// Update validates the changes and applies them at now, all or nothing. Empty changes are
+// KindInvalid: at least one field is required.
+func (p *Product) Update(ch Changes, now time.Time) error {
+	if ch.Name == nil && ch.PriceCents == nil && ch.Stock == nil {
 		return errs.Invalid("at least one of name, price_cents, stock is required")
 	}
 	var name string
-	if patch.Name != nil {
+	if ch.Name != nil {
 		var err error
-		if name, err = text.Field("name", *patch.Name, MaxNameLength, true); err != nil {
+		if name, err = text.Field("name", *ch.Name, MaxNameLength, true); err != nil {
 			return err
 		}
 	}
-	if patch.PriceCents != nil {
-		if err := validPrice(*patch.PriceCents); err != nil {
+	if ch.PriceCents != nil {
+		if err := validPrice(*ch.PriceCents); err != nil {
 			return err
 		}
 	}
-	if patch.Stock != nil {
-		if err := validStock(*patch.Stock); err != nil {
+	if ch.Stock != nil {
+		if err := validStock(*ch.Stock); err != nil {
 			return err
 		}
 	}
-	if patch.Name != nil {
+	if ch.Name != nil {
 		p.name = name
 	}
-	if patch.PriceCents != nil {
-		p.priceCents = *patch.PriceCents
+	if ch.PriceCents != nil {
+		p.priceCents = *ch.PriceCents
 	}
-	if patch.Stock != nil {
-		p.stock = *patch.Stock
+	if ch.Stock != nil {
+		p.stock = *ch.Stock
 	}
-	p.updatedAt = Timestamp(now)
+	p.updatedAt = timestamp.Of(now)
+	return nil
+}
+
+// ErrNotEnoughStock: Take asked for more units than the stock holds. Nothing changes. The
+// orders area answers it as order.ErrInsufficientStock, with the lines that are short.
+var ErrNotEnoughStock = errs.New(errs.KindConflict, "insufficient_stock", "not enough stock")
+
+// Take removes qty units (qty >= 1) from the stock, which never goes below zero:
+// ErrNotEnoughStock when it holds fewer than qty, and nothing changes. It does not touch
+// updated_at: stock moves with orders, not with catalogue edits.
+func (p *Product) Take(qty int) error {
+	if qty < 1 {
+		return errs.Invalid("qty must be >= 1")
+	}
+	if p.stock < qty {
+		return ErrNotEnoughStock
+	}
+	p.stock -= qty
+	return nil
+}
+
+// Restore gives qty units (qty >= 1) back to the stock: ErrStockLimit when the stock would
+// pass MaxStock, and nothing changes.
+func (p *Product) Restore(qty int) error {
+	if qty < 1 {
+		return errs.Invalid("qty must be >= 1")
+	}
+	if p.stock > MaxStock-qty {
+		return ErrStockLimit
+	}
+	p.stock += qty
 	return nil
 }
 
@@ -127,10 +177,6 @@ func (p *Product) PriceCents() int64    { return p.priceCents }
 func (p *Product) Stock() int           { return p.stock }
 func (p *Product) CreatedAt() time.Time { return p.createdAt }
 func (p *Product) UpdatedAt() time.Time { return p.updatedAt }
-
-// Timestamp is the canonical form of a stored time: UTC, truncated to microseconds (the
-// precision of DATETIME(6)). Every entity of the orders area stamps times with it.
-func Timestamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 func validPrice(c int64) error {
 	if c < 0 {

@@ -1,12 +1,14 @@
 package product_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/product"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 )
 
 var now = time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.FixedZone("X", 3600))
@@ -86,27 +88,27 @@ func TestApply(t *testing.T) {
 	later := now.Add(time.Hour)
 	cases := []struct {
 		name  string
-		patch product.Patch
+		patch product.Changes
 		want  [3]any // name, price, stock after
 		valid bool
 	}{
-		{"name", product.Patch{Name: ref("N")}, [3]any{"N", int64(500), 3}, true},
-		{"price to zero", product.Patch{PriceCents: ref(int64(0))}, [3]any{"Old", int64(0), 3}, true},
-		{"stock", product.Patch{Stock: ref(9)}, [3]any{"Old", int64(500), 9}, true},
-		{"all", product.Patch{Name: ref("N"), PriceCents: ref(int64(1)), Stock: ref(0)}, [3]any{"N", int64(1), 0}, true},
-		{"empty", product.Patch{}, [3]any{"Old", int64(500), 3}, false},
-		{"blank name", product.Patch{Name: ref(" ")}, [3]any{"Old", int64(500), 3}, false},
-		{"invisible name", product.Patch{Name: ref("\uFEFF")}, [3]any{"Old", int64(500), 3}, false},
-		{"NUL in name", product.Patch{Name: ref("N\u0000")}, [3]any{"Old", int64(500), 3}, false},
-		{"name trimmed", product.Patch{Name: ref("  N\u00a0")}, [3]any{"N", int64(500), 3}, true},
-		{"negative price", product.Patch{PriceCents: ref(int64(-5))}, [3]any{"Old", int64(500), 3}, false},
-		{"valid name, bad stock: nothing applied", product.Patch{Name: ref("N"), Stock: ref(-1)}, [3]any{"Old", int64(500), 3}, false},
+		{"name", product.Changes{Name: ref("N")}, [3]any{"N", int64(500), 3}, true},
+		{"price to zero", product.Changes{PriceCents: ref(int64(0))}, [3]any{"Old", int64(0), 3}, true},
+		{"stock", product.Changes{Stock: ref(9)}, [3]any{"Old", int64(500), 9}, true},
+		{"all", product.Changes{Name: ref("N"), PriceCents: ref(int64(1)), Stock: ref(0)}, [3]any{"N", int64(1), 0}, true},
+		{"empty", product.Changes{}, [3]any{"Old", int64(500), 3}, false},
+		{"blank name", product.Changes{Name: ref(" ")}, [3]any{"Old", int64(500), 3}, false},
+		{"invisible name", product.Changes{Name: ref("\uFEFF")}, [3]any{"Old", int64(500), 3}, false},
+		{"NUL in name", product.Changes{Name: ref("N\u0000")}, [3]any{"Old", int64(500), 3}, false},
+		{"name trimmed", product.Changes{Name: ref("  N\u00a0")}, [3]any{"N", int64(500), 3}, true},
+		{"negative price", product.Changes{PriceCents: ref(int64(-5))}, [3]any{"Old", int64(500), 3}, false},
+		{"valid name, bad stock: nothing applied", product.Changes{Name: ref("N"), Stock: ref(-1)}, [3]any{"Old", int64(500), 3}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			p := product.Rehydrate(7, "SKU-1", "Old", 500, 3, now, now)
-			err := p.Apply(c.patch, later)
+			p := product.Rehydrate(product.Snapshot{ID: 7, SKU: "SKU-1", Name: "Old", PriceCents: 500, Stock: 3, CreatedAt: now, UpdatedAt: now})
+			err := p.Update(c.patch, later)
 			if c.valid != (err == nil) {
 				t.Fatalf("got error %v, want valid=%v", err, c.valid)
 			}
@@ -122,7 +124,7 @@ func TestApply(t *testing.T) {
 			}
 			wantUpdated := now
 			if c.valid {
-				wantUpdated = product.Timestamp(later)
+				wantUpdated = timestamp.Of(later)
 			}
 			if !p.UpdatedAt().Equal(wantUpdated) || !p.CreatedAt().Equal(now) {
 				t.Fatalf("got updated %v, want %v", p.UpdatedAt(), wantUpdated)
@@ -144,5 +146,31 @@ func TestErrors(t *testing.T) {
 		if c.err.Kind() != c.kind || c.err.Code() != c.code {
 			t.Errorf("got %v %s, want %v %s", c.err.Kind(), c.err.Code(), c.kind, c.code)
 		}
+	}
+}
+
+func TestTakeAndRestoreKeepTheStockInRange(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := product.Rehydrate(product.Snapshot{ID: 1, SKU: "S", Name: "N", Stock: 5, CreatedAt: at, UpdatedAt: at})
+	if err := p.Take(6); !errors.Is(err, product.ErrNotEnoughStock) || p.Stock() != 5 {
+		t.Fatalf("Take(6) of 5: got %v, stock %d; want ErrNotEnoughStock, stock 5", err, p.Stock())
+	}
+	if err := p.Take(5); err != nil || p.Stock() != 0 {
+		t.Fatalf("Take(5) of 5: got %v, stock %d; want nil, stock 0", err, p.Stock())
+	}
+	if err := p.Restore(2); err != nil || p.Stock() != 2 {
+		t.Fatalf("Restore(2): got %v, stock %d; want nil, stock 2", err, p.Stock())
+	}
+	if err := p.Restore(product.MaxStock - 1); !errors.Is(err, product.ErrStockLimit) || p.Stock() != 2 {
+		t.Fatalf("Restore past MaxStock: got %v, stock %d; want ErrStockLimit, stock 2", err, p.Stock())
+	}
+	for _, bad := range []func(int) error{p.Take, p.Restore} {
+		if err := bad(0); errs.KindOf(err) != errs.KindInvalid || p.Stock() != 2 {
+			t.Fatalf("qty 0: got %v, stock %d; want KindInvalid, stock 2", err, p.Stock())
+		}
+	}
+	if !p.UpdatedAt().Equal(at) {
+		t.Fatalf("updated_at moved to %v; stock moves with orders, not catalogue edits", p.UpdatedAt())
 	}
 }

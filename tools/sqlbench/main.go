@@ -58,6 +58,7 @@ import (
 
 	"github.com/b2b-backoffice/backoffice/adapters/mysql"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
+	"github.com/b2b-backoffice/backoffice/domain/timestamp"
 	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
@@ -177,11 +178,8 @@ type bench struct {
 	seq         atomic.Int64
 }
 
-// stamp is how the domain stamps times: UTC at microsecond precision (DATETIME(6)).
-func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
 func (b *bench) setUp(ctx context.Context, customers, products int) error {
-	now := stamp(time.Now())
+	now := timestamp.Of(time.Now())
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
 	for i := range customers {
 		res, err := b.db.ExecContext(ctx, "INSERT INTO customers (name, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
@@ -317,7 +315,7 @@ func (b *bench) flow(ctx context.Context, productIDs []int64, lat *benchstat.Lat
 // create is the order's transaction: lock the products (ascending id), check their stock,
 // insert the order and all its items, take all the stock: four statements.
 func create(ctx context.Context, tx *sql.Tx, customerID int64, productIDs []int64) (order, error) {
-	now := stamp(time.Now())
+	now := timestamp.Of(time.Now())
 	o := order{customerID: customerID, createdAt: now}
 	rows, err := tx.QueryContext(ctx, lockProductsSQL(len(productIDs)), int64Args(productIDs)...)
 	if err != nil {
@@ -370,7 +368,7 @@ func create(ctx context.Context, tx *sql.Tx, customerID int64, productIDs []int6
 // order if it is still CREATED, store the answer: three statements.
 func confirm(ctx context.Context, tx *sql.Tx, o order, key string) error {
 	const op = "confirm_order"
-	now := stamp(time.Now())
+	now := timestamp.Of(time.Now())
 	target := strconv.FormatInt(o.id, 10)
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)

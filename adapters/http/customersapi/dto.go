@@ -1,9 +1,7 @@
 package customersapi
 
 import (
-	"encoding/json"
-	"time"
-
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -21,16 +19,12 @@ type customerJSON struct {
 
 func toJSON(c *customer.Customer) customerJSON {
 	out := customerJSON{ID: c.ID(), Name: c.Name(), Email: c.Email(),
-		CreatedAt: formatTime(c.CreatedAt()), UpdatedAt: formatTime(c.UpdatedAt())}
+		CreatedAt: httpkit.Time(c.CreatedAt()), UpdatedAt: httpkit.Time(c.UpdatedAt())}
 	if p := c.Phone(); p != "" {
 		out.Phone = &p
 	}
 	return out
 }
-
-// formatTime writes RFC 3339 in UTC with the stored precision (microseconds at most), so
-// that a created_at copied into another service's filter selects the same instant.
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 type loginRequest struct {
 	Username string `json:"username"`
@@ -66,48 +60,24 @@ func (b createRequest) command() (customers.CreateCustomer, error) {
 // updateRequest tells an absent field (left as it is) from an explicit null: null removes
 // the phone and is refused for name and email.
 type updateRequest struct {
-	Name  optionalString `json:"name"`
-	Email optionalString `json:"email"`
-	Phone optionalString `json:"phone"`
+	Name  httpkit.Optional[string] `json:"name"`
+	Email httpkit.Optional[string] `json:"email"`
+	Phone httpkit.Optional[string] `json:"phone"`
 }
 
 func (b updateRequest) changes() (customer.Changes, error) {
 	var ch customer.Changes
-	for _, f := range []struct {
-		name string
-		in   optionalString
-		out  **string
-	}{{"name", b.Name, &ch.Name}, {"email", b.Email, &ch.Email}} {
-		if f.in.null {
-			return ch, errs.Invalid("%s must not be null", f.name)
-		}
-		if f.in.set {
-			v := f.in.value
-			*f.out = &v
-		}
+	var err error
+	if ch.Name, err = b.Name.Ptr("name"); err != nil {
+		return ch, err
 	}
-	if b.Phone.set {
-		v := b.Phone.value // "" after null: removes the phone
+	if ch.Email, err = b.Email.Ptr("email"); err != nil {
+		return ch, err
+	}
+	if b.Phone.Set {
+		v := b.Phone.Value // "" after null: removes the phone
 		ch.Phone = &v
 	}
-	if ch.Empty() {
-		return ch, errs.Invalid("at least one of name, email or phone must be given")
-	}
+	// Empty changes are refused by the use case (at least one field is required).
 	return ch, nil
-}
-
-// optionalString records whether a JSON field was present and whether it was null.
-type optionalString struct {
-	set   bool
-	null  bool
-	value string
-}
-
-func (o *optionalString) UnmarshalJSON(b []byte) error {
-	o.set = true
-	if string(b) == "null" {
-		o.null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.value)
 }

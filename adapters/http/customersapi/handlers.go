@@ -14,7 +14,7 @@ import (
 
 type handlers struct {
 	customers *customers.Service
-	login     *auth.Login
+	login     *auth.Service
 }
 
 // loginHandler answers the flat OAuth2-style token object. The client address is the TCP
@@ -26,7 +26,7 @@ func (h *handlers) loginHandler(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	tok, err := h.login.Handle(r.Context(), auth.LoginCommand{
+	tok, err := h.login.Login(r.Context(), auth.Login{
 		Username: body.Username, Password: body.Password, Address: clientAddress(r)})
 	if err != nil {
 		httpkit.WriteError(w, r, err)
@@ -55,7 +55,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	c, err := h.customers.Create(r.Context(), cmd)
+	c, err := h.customers.CreateCustomer(r.Context(), cmd)
 	if err != nil {
 		httpkit.WriteError(w, r, err)
 		return
@@ -70,7 +70,7 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	p, err := h.customers.List(r.Context(), customers.ListCustomers{Search: r.URL.Query().Get("search"), Page: page})
+	p, err := h.customers.ListCustomers(r.Context(), customers.ListCustomers{Search: r.URL.Query().Get("search"), Page: page})
 	if err != nil {
 		httpkit.WriteError(w, r, err)
 		return
@@ -89,7 +89,7 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	c, err := h.customers.Get(r.Context(), id)
+	c, err := h.customers.GetCustomer(r.Context(), id)
 	if err != nil {
 		httpkit.WriteError(w, r, err)
 		return
@@ -113,7 +113,7 @@ func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	c, err := h.customers.Update(r.Context(), id, ch)
+	c, err := h.customers.UpdateCustomer(r.Context(), id, ch)
 	if err != nil {
 		httpkit.WriteError(w, r, err)
 		return
@@ -127,7 +127,7 @@ func (h *handlers) delete(w http.ResponseWriter, r *http.Request) {
 		httpkit.WriteError(w, r, err)
 		return
 	}
-	if err := h.customers.Delete(r.Context(), id); err != nil {
+	if err := h.customers.DeleteCustomer(r.Context(), id); err != nil {
 		httpkit.WriteError(w, r, err)
 		return
 	}

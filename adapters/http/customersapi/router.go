@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -19,32 +18,29 @@ import (
 // ServiceName is the name /health reports.
 const ServiceName = "customers-api"
 
-// OpenAPI is the service's OpenAPI 3 description, served at GET /openapi.yaml.
+// spec is the service's OpenAPI 3 description, served at GET /openapi.yaml. It must say what
+// the contract says; the tests validate every recorded answer against it.
 //
 //go:embed openapi.yaml
-var OpenAPI []byte
+var spec []byte
+
+// Spec returns a copy of the OpenAPI document, for tests elsewhere that validate answers.
+func Spec() []byte { return append([]byte(nil), spec...) }
 
 // ReadyChecks are the readiness checks of GET /ready: the database on MySQL (Own), none on
 // memory adapters.
 type ReadyChecks httpkit.ReadyChecks
 
-// Metrics is what the router reports to, when given: per-route request counts and
-// latencies, served at GET /metrics. adapters/metrics implements it.
-type Metrics interface {
-	Observe(route, method string, status int, elapsed time.Duration)
-	Handler() http.Handler
-}
-
 // Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by
 // hand (see the customersapitest package for a ready-made one over memory adapters).
 type Deps struct {
 	Customers    *customers.Service
-	Login        *auth.Login
+	Login        *auth.Service
 	Verifier     auth.TokenVerifier
 	ServiceToken httpkit.ServiceToken
 	Logger       *slog.Logger
 	Ready        ReadyChecks
-	Metrics      Metrics // nil: no /metrics
+	Metrics      httpkit.Metrics // nil: no /metrics
 }
 
 // NewRouter returns the whole customers-api handler: the routes of the contract wrapped in
@@ -85,5 +81,5 @@ func NewRouter(d Deps) http.Handler {
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
-	_, _ = w.Write(OpenAPI)
+	_, _ = w.Write(spec)
 }

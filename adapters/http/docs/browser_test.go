@@ -36,7 +36,7 @@ func TestDocsRenderInABrowser(t *testing.T) {
 		spec []byte
 		srv  *httptest.Server
 	}{
-		{"customers-api", customersapi.OpenAPI, httptest.NewServer(customersapitest.New(t, customersapitest.Options{}).Handler)},
+		{"customers-api", customersapi.Spec(), httptest.NewServer(customersapitest.New(t, customersapitest.Options{}).Handler)},
 		{"orders-api", ordersapi.Spec(), httptest.NewServer(ordersapitest.New(t, ordersapitest.Options{}).Handler)},
 	}
 	for _, api := range apis {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
@@ -46,7 +47,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		switch errs.KindOf(err) {
-		case errs.KindInvalid, errs.KindTooLarge:
+		case errs.KindInvalid, httperr.KindTooLarge:
 		default:
 			t.Fatalf("body %q: got unclassified error %v", b, err)
 		}

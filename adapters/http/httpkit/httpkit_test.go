@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
@@ -43,7 +44,7 @@ func TestDecode(t *testing.T) {
 		{"two values", `{"name":"a"}{"name":"b"}`, errs.KindInvalid, false},
 		{"trailing garbage", `{"name":"a"} x`, errs.KindInvalid, false},
 		{"array", `[1]`, errs.KindInvalid, false},
-		{"too large", `{"name":"` + strings.Repeat("a", httpkit.MaxBodyBytes) + `"}`, errs.KindTooLarge, false},
+		{"too large", `{"name":"` + strings.Repeat("a", httpkit.MaxBodyBytes) + `"}`, httperr.KindTooLarge, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // ErrBodyTooLarge is returned by Decode when the body exceeds MaxBodyBytes.
-var ErrBodyTooLarge = errs.New(errs.KindTooLarge, "payload_too_large", "request body exceeds 1 MiB")
+var ErrBodyTooLarge = errs.New(httperr.KindTooLarge, "payload_too_large", "request body exceeds 1 MiB")
 
 // Decode reads one JSON value from r's body into dst, strictly: a body whose Content-Type
 // is not JSON is ErrUnsupportedMediaType (415; an empty body is the 400 below), unknown fields (also those

@@ -13,15 +13,18 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
-// RouterMetrics is what a router reports to: per-request counts and latencies by route
-// template, method and status. adapters/metrics implements it.
-type RouterMetrics interface {
+// Metrics is what a service's router reports to and serves at GET /metrics: per-request
+// counts and latencies by route template, method and status, and business events by name
+// (replays, idempotency conflicts). adapters/metrics implements it; every service takes it.
+type Metrics interface {
 	Observe(route, method string, status int, elapsed time.Duration)
+	Count(event string)
+	Handler() http.Handler
 }
 
 // WrapRouter finishes an API's router: Stack{Logger: logger, Observe: m.Observe}.Router(r)
 // (no metrics when m is nil).
-func WrapRouter(r *mux.Router, logger *slog.Logger, m RouterMetrics) http.Handler {
+func WrapRouter(r *mux.Router, logger *slog.Logger, m Metrics) http.Handler {
 	var observe Observe
 	if m != nil {
 		observe = m.Observe

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
@@ -193,7 +194,7 @@ func FuzzDecodeExactFieldNames(f *testing.F) {
 		var dst nested
 		err := httpkit.Decode(jsonRequest(bytes.NewReader(b)), &dst)
 		if err != nil {
-			if k := errs.KindOf(err); k != errs.KindInvalid && k != errs.KindTooLarge {
+			if k := errs.KindOf(err); k != errs.KindInvalid && k != httperr.KindTooLarge {
 				t.Fatalf("body %q: got unclassified error %v", b, err)
 			}
 			return

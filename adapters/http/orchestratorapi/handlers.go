@@ -118,16 +118,16 @@ func correlationID(r *http.Request, body bodyDTO) (string, error) {
 	return httpkit.NewID(), err
 }
 
-func command(token string, b bodyDTO) (orchestration.Command, error) {
+func command(token string, b bodyDTO) (orchestration.CreateAndConfirm, error) {
 	switch {
 	case b.CustomerID == nil:
-		return orchestration.Command{}, errs.Invalid("customer_id is required")
+		return orchestration.CreateAndConfirm{}, errs.Invalid("customer_id is required")
 	case b.Items == nil:
-		return orchestration.Command{}, errs.Invalid("items is required")
+		return orchestration.CreateAndConfirm{}, errs.Invalid("items is required")
 	case b.IdempotencyKey == nil:
-		return orchestration.Command{}, idempotency.ErrKeyRequired.WithMessage("idempotency_key is required")
+		return orchestration.CreateAndConfirm{}, idempotency.ErrKeyRequired.WithMessage("idempotency_key is required")
 	}
-	cmd := orchestration.Command{
+	cmd := orchestration.CreateAndConfirm{
 		Token:          token,
 		CustomerID:     *b.CustomerID,
 		IdempotencyKey: *b.IdempotencyKey,
@@ -135,7 +135,7 @@ func command(token string, b bodyDTO) (orchestration.Command, error) {
 	}
 	for i, it := range *b.Items {
 		if it.ProductID == nil || it.Qty == nil {
-			return orchestration.Command{}, errs.Invalid("items[%d] needs product_id and qty", i)
+			return orchestration.CreateAndConfirm{}, errs.Invalid("items[%d] needs product_id and qty", i)
 		}
 		cmd.Items[i] = orchestration.OrderLine{ProductID: *it.ProductID, Qty: *it.Qty}
 	}

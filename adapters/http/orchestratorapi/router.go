@@ -7,11 +7,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
+	"github.com/b2b-backoffice/backoffice/adapters/httperr"
 	"github.com/b2b-backoffice/backoffice/application/auth"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -28,7 +28,7 @@ const HeaderReplayed = "Idempotent-Replayed"
 
 // CreateAndConfirmer is the use case the handler runs (*orchestration.Service).
 type CreateAndConfirmer interface {
-	CreateAndConfirm(ctx context.Context, cmd orchestration.Command) (orchestration.Outcome, error)
+	CreateAndConfirm(ctx context.Context, cmd orchestration.CreateAndConfirm) (orchestration.Outcome, error)
 }
 
 var _ CreateAndConfirmer = (*orchestration.Service)(nil)
@@ -38,14 +38,6 @@ var _ CreateAndConfirmer = (*orchestration.Service)(nil)
 // orders-api are Dependencies, only reported.
 type ReadyChecks httpkit.ReadyChecks
 
-// Metrics is what the router reports to, when given: per-route request counts and
-// latencies, served at GET /metrics. adapters/metrics implements it; the Lambda build passes
-// none (CloudWatch counts its invocations).
-type Metrics interface {
-	Observe(route, method string, status int, elapsed time.Duration)
-	Handler() http.Handler
-}
-
 // Deps is everything the router needs. Bootstrap fills it with Wire; tests build it by hand
 // (see the orchestratorapitest package for one over fake services).
 type Deps struct {
@@ -53,12 +45,12 @@ type Deps struct {
 	Verifier      auth.TokenVerifier
 	Logger        *slog.Logger // nil: discard the access log
 	Ready         ReadyChecks
-	Metrics       Metrics // nil: no /metrics
+	Metrics       httpkit.Metrics // nil: no /metrics (the Lambda build: CloudWatch counts its invocations)
 }
 
 // errTimeout is the answer to a request still running DeadlineMargin after its deadline
 // (REQUEST_TIMEOUT): an upstream call ignored its context.
-var errTimeout = errs.New(errs.KindTimeout, "gateway_timeout", "the request timed out, try again with the same idempotency_key")
+var errTimeout = errs.New(httperr.KindTimeout, "gateway_timeout", "the request timed out, try again with the same idempotency_key")
 
 // NewRouter returns the whole orchestrator handler: the route of the contract, /health,
 // /ready and /metrics, wrapped in httpkit's Stack (request ids, access log, metrics, panic

@@ -200,7 +200,7 @@ func TestHostileTokensOverHTTP(t *testing.T) {
 // stuck is a use case that ignores its context until released.
 type stuck chan struct{}
 
-func (s stuck) CreateAndConfirm(context.Context, orchestration.Command) (orchestration.Outcome, error) {
+func (s stuck) CreateAndConfirm(context.Context, orchestration.CreateAndConfirm) (orchestration.Outcome, error) {
 	<-s
 	return orchestration.Outcome{}, context.Canceled
 }

@@ -122,7 +122,7 @@ func TestCreateOrderReplayOutlivesTheCustomer(t *testing.T) {
 	body := `{"customer_id":` + itoa(customerID) + `,"items":[{"product_id":` + itoa(p.ID) + `,"qty":2}]}`
 	first := c.createOrder(body, "Idempotency-Key", "outlive-1")
 	wantStatus(t, first, http.StatusCreated)
-	if err := capi.Customers.Delete(context.Background(), customerID); err != nil {
+	if err := capi.Customers.DeleteCustomer(context.Background(), customerID); err != nil {
 		t.Fatal(err)
 	}
 	again := c.createOrder(body, "Idempotency-Key", "outlive-1")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 	"github.com/b2b-backoffice/backoffice/domain/order"
@@ -25,7 +26,7 @@ type productJSON struct {
 
 func toProductJSON(p *product.Product) productJSON {
 	return productJSON{ID: p.ID(), SKU: p.SKU(), Name: p.Name(), PriceCents: p.PriceCents(), Stock: p.Stock(),
-		CreatedAt: formatTime(p.CreatedAt()), UpdatedAt: formatTime(p.UpdatedAt())}
+		CreatedAt: httpkit.Time(p.CreatedAt()), UpdatedAt: httpkit.Time(p.UpdatedAt())}
 }
 
 // orderJSON is the contract's order object, items included. expires_at is the end of the
@@ -58,7 +59,7 @@ type orderItemJSON struct {
 // past its hold is already CANCELED/expired).
 func toOrderJSON(o *order.Order) orderJSON {
 	out := orderJSON{ID: o.ID(), CustomerID: o.CustomerID(), Status: o.Status().String(), TotalCents: o.TotalCents(),
-		CreatedAt: formatTime(o.CreatedAt()), UpdatedAt: formatTime(o.UpdatedAt()), Items: []orderItemJSON{}}
+		CreatedAt: httpkit.Time(o.CreatedAt()), UpdatedAt: httpkit.Time(o.UpdatedAt()), Items: []orderItemJSON{}}
 	out.ConfirmedAt = optionalTime(o.ConfirmedAt())
 	out.CanceledAt = optionalTime(o.CanceledAt())
 	if o.Status() == order.Created {
@@ -75,18 +76,14 @@ func toOrderJSON(o *order.Order) orderJSON {
 	return out
 }
 
-// optionalTime is formatTime(t), or nil (JSON null) when t is not set.
+// optionalTime is httpkit.Time(t), or nil (JSON null) when t is not set.
 func optionalTime(t time.Time, ok bool) *string {
 	if !ok {
 		return nil
 	}
-	s := formatTime(t)
+	s := httpkit.Time(t)
 	return &s
 }
-
-// formatTime writes RFC 3339 in UTC with the stored precision (microseconds at most), so
-// that a created_at copied into a from/to filter selects that very instant.
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // createProductRequest is the body of POST /products. Pointers tell a missing field from a
 // zero value: every field is required.
@@ -97,74 +94,46 @@ type createProductRequest struct {
 	Stock      *int    `json:"stock"`
 }
 
-func (b createProductRequest) command() (orders.NewProduct, error) {
+func (b createProductRequest) command() (orders.CreateProduct, error) {
 	switch {
 	case b.SKU == nil:
-		return orders.NewProduct{}, errs.Invalid("sku is required")
+		return orders.CreateProduct{}, errs.Invalid("sku is required")
 	case b.Name == nil:
-		return orders.NewProduct{}, errs.Invalid("name is required")
+		return orders.CreateProduct{}, errs.Invalid("name is required")
 	case b.PriceCents == nil:
-		return orders.NewProduct{}, errs.Invalid("price_cents is required")
+		return orders.CreateProduct{}, errs.Invalid("price_cents is required")
 	case b.Stock == nil:
-		return orders.NewProduct{}, errs.Invalid("stock is required")
+		return orders.CreateProduct{}, errs.Invalid("stock is required")
 	}
-	return orders.NewProduct{SKU: *b.SKU, Name: *b.Name, PriceCents: *b.PriceCents, Stock: *b.Stock}, nil
+	return orders.CreateProduct{SKU: *b.SKU, Name: *b.Name, PriceCents: *b.PriceCents, Stock: *b.Stock}, nil
 }
 
 // patchProductRequest is the body of PATCH /products/{id}. The sku is named so that sending
 // it gets a clear answer (it cannot change) rather than "unknown field".
 type patchProductRequest struct {
-	SKU        json.RawMessage  `json:"sku"`
-	Name       optional[string] `json:"name"`
-	PriceCents optional[int64]  `json:"price_cents"`
-	Stock      optional[int]    `json:"stock"`
+	SKU        json.RawMessage          `json:"sku"`
+	Name       httpkit.Optional[string] `json:"name"`
+	PriceCents httpkit.Optional[int64]  `json:"price_cents"`
+	Stock      httpkit.Optional[int]    `json:"stock"`
 }
 
-func (b patchProductRequest) patch() (product.Patch, error) {
+func (b patchProductRequest) patch() (product.Changes, error) {
 	if b.SKU != nil {
-		return product.Patch{}, errs.Invalid("sku cannot change")
+		return product.Changes{}, errs.Invalid("sku cannot change")
 	}
-	var p product.Patch
+	var p product.Changes
 	var err error
-	if p.Name, err = b.Name.ptr("name"); err != nil {
+	if p.Name, err = b.Name.Ptr("name"); err != nil {
 		return p, err
 	}
-	if p.PriceCents, err = b.PriceCents.ptr("price_cents"); err != nil {
+	if p.PriceCents, err = b.PriceCents.Ptr("price_cents"); err != nil {
 		return p, err
 	}
-	if p.Stock, err = b.Stock.ptr("stock"); err != nil {
+	if p.Stock, err = b.Stock.Ptr("stock"); err != nil {
 		return p, err
 	}
 	// An empty patch is refused by the domain (at least one field is required).
 	return p, nil
-}
-
-// optional records whether a JSON field was present and whether it was null.
-type optional[T any] struct {
-	set   bool
-	null  bool
-	value T
-}
-
-func (o *optional[T]) UnmarshalJSON(b []byte) error {
-	o.set = true
-	if string(b) == "null" {
-		o.null = true
-		return nil
-	}
-	return json.Unmarshal(b, &o.value)
-}
-
-// ptr is the field's value, nil when absent; null is refused.
-func (o optional[T]) ptr(field string) (*T, error) {
-	if o.null {
-		return nil, errs.Invalid("%s must not be null", field)
-	}
-	if !o.set {
-		return nil, nil
-	}
-	v := o.value
-	return &v, nil
 }
 
 // createOrderRequest is the body of POST /orders.

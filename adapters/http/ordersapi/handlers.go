@@ -1,7 +1,6 @@
 package ordersapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -25,7 +24,7 @@ const (
 
 type handlers struct {
 	orders  *orders.Service
-	metrics Metrics
+	metrics httpkit.Metrics
 }
 
 func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -97,7 +96,7 @@ func (h *handlers) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.ListProducts(r.Context(), orders.ProductQuery{
+	p, err := h.orders.ListProducts(r.Context(), orders.ListProducts{
 		Filter: orders.ProductFilter{Search: r.URL.Query().Get("search")}, Page: page})
 	if err != nil {
 		h.fail(w, r, err)
@@ -140,7 +139,7 @@ func (h *handlers) patchProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.PatchProduct(r.Context(), id, patch)
+	p, err := h.orders.UpdateProduct(r.Context(), id, patch)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -174,27 +173,10 @@ func (h *handlers) createOrder(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if id := createdID(out); id > 0 {
-		w.Header().Set("Location", "/orders/"+strconv.FormatInt(id, 10))
+	if out.OrderID > 0 {
+		w.Header().Set("Location", "/orders/"+strconv.FormatInt(out.OrderID, 10))
 	}
 	h.writeOutcome(w, out)
-}
-
-// createdID is the id of the order a creation answered: from the order itself, or from the
-// stored body of a replay.
-func createdID(out orders.Outcome) int64 {
-	if out.Order != nil {
-		return out.Order.ID()
-	}
-	var stored struct {
-		Data struct {
-			ID int64 `json:"id"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(out.Response.Body, &stored) != nil {
-		return 0
-	}
-	return stored.Data.ID
 }
 
 func (h *handlers) listOrders(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +190,7 @@ func (h *handlers) listOrders(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.ListOrders(r.Context(), orders.OrderQuery{Filter: f, Page: page})
+	p, err := h.orders.ListOrders(r.Context(), orders.ListOrders{Filter: f, Page: page})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -76,7 +76,7 @@ func TestCreateOrderErrorsWriteNothing(t *testing.T) {
 	c, customerID, capi := withCustomers(t, ordersapitest.Options{})
 	p := c.createProduct("E-1", 100, 3)
 	gone := capi.Seed(t, "Gone", "gone@acme.com", "")
-	if err := capi.Customers.Delete(t.Context(), gone.ID()); err != nil {
+	if err := capi.Customers.DeleteCustomer(t.Context(), gone.ID()); err != nil {
 		t.Fatal(err)
 	}
 	cust, pid := itoa(customerID), itoa(p.ID)

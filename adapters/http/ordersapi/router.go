@@ -6,7 +6,6 @@ package ordersapi
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -22,14 +21,6 @@ const ServiceName = "orders-api"
 // ReadyChecks are the checks of GET /ready: the database on MySQL (Own; none means always
 // ready) and customers-api's /health (a Dependency, only reported).
 type ReadyChecks httpkit.ReadyChecks
-
-// Metrics is what the router reports to, when given: per-route request metrics, served at
-// GET /metrics, and counters of idempotency events. adapters/metrics implements it.
-type Metrics interface {
-	Observe(route, method string, status int, elapsed time.Duration)
-	Count(event string)
-	Handler() http.Handler
-}
 
 // Event names passed to Metrics.Count (the same as adapters/metrics'), so that the
 // dashboards see replays and idempotency conflicts.
@@ -47,7 +38,7 @@ type Deps struct {
 	ServiceToken httpkit.ServiceToken
 	Logger       *slog.Logger // nil: discard the access log
 	Ready        ReadyChecks
-	Metrics      Metrics // nil: no /metrics, no counters
+	Metrics      httpkit.Metrics // nil: no /metrics, no counters
 }
 
 // NewRouter returns the whole orders-api handler: the routes of the contract wrapped in

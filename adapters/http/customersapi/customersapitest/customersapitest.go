@@ -56,7 +56,7 @@ type Options struct {
 	// Ready are readiness checks for GET /ready; default none (always ready).
 	Ready customersapi.ReadyChecks
 	// Metrics, when set, receives the request metrics and is served at GET /metrics.
-	Metrics customersapi.Metrics
+	Metrics httpkit.Metrics
 	// LoginChecks bounds the password checks; default 4 at once, waiting up to a second.
 	LoginChecks auth.CheckLimit
 	// Passwords, when set, wraps the bcrypt checker (to count or hold its checks).
@@ -124,7 +124,7 @@ func New(tb testing.TB, opts Options) *API {
 	svc := customers.NewService(repo, opts.Now)
 	h := customersapi.NewRouter(customersapi.Deps{
 		Customers:    svc,
-		Login:        auth.NewLogin(limiter, checker, tokens, opts.Now, opts.LoginChecks),
+		Login:        auth.NewService(limiter, checker, tokens, opts.Now, opts.LoginChecks),
 		Verifier:     tokens,
 		ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger:       opts.Logger,
@@ -154,7 +154,7 @@ func (a *API) UserToken(tb testing.TB) string {
 // Seed creates a customer through the use case and returns it.
 func (a *API) Seed(tb testing.TB, name, email, phone string) *customer.Customer {
 	tb.Helper()
-	c, err := a.Customers.Create(context.Background(), customers.CreateCustomer{Name: name, Email: email, Phone: phone})
+	c, err := a.Customers.CreateCustomer(context.Background(), customers.CreateCustomer{Name: name, Email: email, Phone: phone})
 	if err != nil {
 		tb.Fatalf("customersapitest: seed %s: %v", email, err)
 	}

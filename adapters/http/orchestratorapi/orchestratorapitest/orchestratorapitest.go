@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/orchestratorapi"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt"
 	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
@@ -42,7 +43,7 @@ const (
 type Options struct {
 	Logger  *slog.Logger // default: discard
 	Ready   orchestratorapi.ReadyChecks
-	Metrics orchestratorapi.Metrics
+	Metrics httpkit.Metrics
 }
 
 // API is the orchestrator's handler over the fakes, with a valid user token.

@@ -68,7 +68,7 @@ type Options struct {
 	Ready ordersapi.ReadyChecks
 	// Metrics, when set, receives the request metrics and idempotency counters and is
 	// served at GET /metrics.
-	Metrics ordersapi.Metrics
+	Metrics httpkit.Metrics
 	// Tracing, when set, traces the handler and the calls to customers-api as the binary
 	// does (a MySQL Store traces its statements when its pool was opened with
 	// Tracing.OpenDB); nil: off.
@@ -131,7 +131,7 @@ func New(tb testing.TB, opts Options) *API {
 	}
 	tokens := apitest.Tokens(tb, opts.JWTSecret, opts.JWTIssuer)
 	svc := orders.NewService(opts.Store, checker, orders.Config{
-		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL, Clock: opts.Now})
+		CancelWindow: opts.CancelWindow, IdempotencyTTL: opts.IdempotencyTTL, HoldTTL: opts.HoldTTL}, opts.Now)
 	h := ordersapi.NewRouter(ordersapi.Deps{Orders: svc, Verifier: tokens, ServiceToken: httpkit.ServiceToken(opts.ServiceToken),
 		Logger: opts.Logger, Ready: opts.Ready, Metrics: opts.Metrics})
 	return &API{Handler: opts.Tracing.Handler(h), Orders: svc, Store: opts.Store, Tokens: tokens, Options: opts}
@@ -157,7 +157,7 @@ func (a *API) UserToken(tb testing.TB) string {
 // SeedProduct creates a product through the use case and returns it.
 func (a *API) SeedProduct(tb testing.TB, sku, name string, priceCents int64, stock int) *product.Product {
 	tb.Helper()
-	p, err := a.Orders.CreateProduct(context.Background(), orders.NewProduct{SKU: sku, Name: name, PriceCents: priceCents, Stock: stock})
+	p, err := a.Orders.CreateProduct(context.Background(), orders.CreateProduct{SKU: sku, Name: name, PriceCents: priceCents, Stock: stock})
 	if err != nil {
 		tb.Fatalf("ordersapitest: seed product %s: %v", sku, err)
 	}
