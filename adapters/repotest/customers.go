@@ -515,6 +515,7 @@ func testPaginationWhileInserting(t *testing.T, r customers.CustomerRepository) 
 
 	var wg sync.WaitGroup
 	wg.Add(1)
+	defer wg.Wait() // also when a check below ends the test: the inserts report to a live t
 	go func() {
 		defer wg.Done()
 		for i := range during {
