@@ -19,13 +19,16 @@ import (
 // the loser gets 1062, which becomes customer.ErrEmailTaken.
 type CustomerRepository struct {
 	db      *sql.DB
+	d       dialect
 	onRetry RetryObserver
 }
 
 var _ customers.CustomerRepository = (*CustomerRepository)(nil)
 
 // NewCustomerRepository returns the repository on db.
-func NewCustomerRepository(db *sql.DB) *CustomerRepository { return &CustomerRepository{db: db} }
+func NewCustomerRepository(db *sql.DB) *CustomerRepository {
+	return &CustomerRepository{db: db, d: detectDialect(db)}
+}
 
 // ObserveRetries makes every transaction of the repository call onRetry before it runs
 // again after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the
@@ -87,7 +90,7 @@ func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*cust
 // containsLiteral).
 func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page paging.Request) ([]*customer.Customer, error) {
 	query, args := keysetPage("SELECT "+customerColumns+" FROM customers WHERE deleted_at IS NULL AND id > ?",
-		page, f.Search, "("+containsLiteral("name")+" OR "+containsLiteral("email")+")")
+		page, f.Search, "("+r.d.containsLiteral("name")+" OR "+r.d.containsLiteral("email")+")")
 	items, err := queryAll(ctx, r.db, scanCustomer, query, args...)
 	if err != nil {
 		return nil, classify(fmt.Errorf("list customers: %w", err))

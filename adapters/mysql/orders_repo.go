@@ -27,7 +27,7 @@ const (
 )
 
 // Create implements orders.OrderRepository in one round trip (createOrderBatch): a locking
-// read of the customer (see customerCheck), one INSERT for the order and one multi-row INSERT
+// read of the customer (see dialect.customerCheck), one INSERT for the order and one multi-row INSERT
 // for its items, with sku, name and prices as the order holds them (copied from the products
 // when the order was made). Call it inside Transact so that all of it commits together, or
 // none: a deleted customer is found only after the inserts ran, which the unit then rolls
@@ -38,7 +38,7 @@ const (
 func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
 	var stored *order.Order
 	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
-		query, args := createOrderBatch(o)
+		query, args := createOrderBatch(r.c.d, o)
 		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return foreignKeyError("insert order", err)
@@ -81,12 +81,12 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 }
 
 // createOrderBatch is Create's one round trip (the connections allow several statements in
-// one query): the customer read with a shared lock (see customerCheck), the order, all its
+// one query): the customer read with a lock (see dialect.customerCheck), the order, all its
 // items in one INSERT tied to the order by LAST_INSERT_ID(), and the new id.
-func createOrderBatch(o *order.Order) (string, []any) {
+func createOrderBatch(d dialect, o *order.Order) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, 10+7*len(o.Items()))
-	b.WriteString(customerCheck + "; ")
+	b.WriteString(d.customerCheck() + "; ")
 	args = append(args, o.CustomerID())
 	b.WriteString("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); ")
 	args = append(args, o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()),
@@ -103,13 +103,6 @@ func createOrderBatch(o *order.Order) (string, []any) {
 	return b.String(), args
 }
 
-const customerCheck = "SELECT deleted_at IS NULL FROM customers WHERE id = ? LOCK IN SHARE MODE"
-
-// customerCheck is Create's customer read: whether the customer may order (exists and is not deleted). The
-// read is a locking one (shared): a soft delete that committed first is seen, and one that
-// comes later waits for the order's transaction to end, so no order is ever committed after
-// its customer's deletion. customers-api's check over HTTP comes before the transaction and
-// cannot close that window on its own; both services share the database.
 // foreignKeyError maps a missing referenced row to the domain error naming it.
 func foreignKeyError(what string, err error) error {
 	if mysqlErrNumber(err) == errNoReferencedRow {

@@ -18,6 +18,7 @@ import (
 // the idempotency key row, then the order row, then product rows by id ascending.
 type OrdersStore struct {
 	db      *sql.DB
+	d       dialect
 	onRetry RetryObserver
 }
 
@@ -29,7 +30,7 @@ var (
 )
 
 // NewOrdersStore returns the store on db, whose schema the migrations made.
-func NewOrdersStore(db *sql.DB) *OrdersStore { return &OrdersStore{db: db} }
+func NewOrdersStore(db *sql.DB) *OrdersStore { return &OrdersStore{db: db, d: detectDialect(db)} }
 
 // ObserveRetries makes every transaction of the store call onRetry before it runs again
 // after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the store
@@ -44,7 +45,7 @@ func (s *OrdersStore) ObserveRetries(onRetry RetryObserver) *OrdersStore {
 // retries run out the error is ErrUnavailable (503).
 func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
 	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *sql.Tx) error {
-		c := ordersConn{db: s.db, tx: tx, onRetry: s.onRetry, pending: &pendingWrites{}}
+		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, pending: &pendingWrites{}}
 		if err := fn(ctx, c.repos()); err != nil {
 			return err
 		}
@@ -54,7 +55,9 @@ func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context,
 
 // Repos implements orders.Store: repositories on the pool, outside any transaction. Their
 // Update methods still lock: each runs in a transaction of its own.
-func (s *OrdersStore) Repos() orders.Repos { return ordersConn{db: s.db, onRetry: s.onRetry}.repos() }
+func (s *OrdersStore) Repos() orders.Repos {
+	return ordersConn{db: s.db, d: s.d, onRetry: s.onRetry}.repos()
+}
 
 // Ping reports whether the database answers; orders-api's /ready uses it.
 func (s *OrdersStore) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
@@ -63,6 +66,7 @@ func (s *OrdersStore) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
 // work, or the pool.
 type ordersConn struct {
 	db      *sql.DB
+	d       dialect
 	tx      *sql.Tx // nil: the pool, each statement in autocommit
 	onRetry RetryObserver
 	// pending holds, inside a unit of work, the writes whose result nobody reads; they
@@ -104,7 +108,7 @@ func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, q q
 		return fn(ctx, c.q())
 	}
 	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *sql.Tx) error {
-		own := ordersConn{db: c.db, tx: tx, onRetry: c.onRetry, pending: &pendingWrites{}}
+		own := ordersConn{db: c.db, d: c.d, tx: tx, onRetry: c.onRetry, pending: &pendingWrites{}}
 		if err := fn(ctx, own.q()); err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 // converted to text first).
 func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, page paging.Request) ([]*product.Product, error) {
 	query, args := keysetPage("SELECT "+productColumns+" FROM products WHERE id > ?",
-		page, f.Search, "("+containsLiteral("name")+" OR "+containsLiteral("sku")+")")
+		page, f.Search, "("+r.c.d.containsLiteral("name")+" OR "+r.c.d.containsLiteral("sku")+")")
 	items, err := queryAll(ctx, r.c.q(), scanProduct, query, args...)
 	if err != nil {
 		return nil, r.c.fail("list products", err)

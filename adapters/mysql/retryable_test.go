@@ -29,6 +29,7 @@ func TestIsRetryable(t *testing.T) {
 		{"TiDB pessimistic retry limit", mysqlErr(1105, "pessimistic lock retry limit reached"), true},
 		{"wrapped TiDB write conflict", fmt.Errorf("commit: %w", mysqlErr(9007, "Write conflict")), true},
 		{"joined deadlock", errors.Join(mysqlErr(1213, "Deadlock"), errors.New("rollback: bad connection")), true},
+		{"TiDB unistore lock wait timeout", mysqlErr(1105, "lock wait timeout"), true},
 		{"other 1105", mysqlErr(1105, "runtime error: index out of range"), false},
 		{"duplicate key", mysqlErr(1062, "Duplicate entry 'A' for key 'uq_products_sku'"), false},
 		{"check constraint", mysqlErr(3819, "Check constraint 'chk_products_stock' is violated."), false},

@@ -85,7 +85,10 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 		t.Helper()
 		var name string
 		var n int
-		if err := db.QueryRowContext(t.Context(), "SHOW SESSION STATUS LIKE 'Questions'").Scan(&name, &n); err != nil {
+		err := db.QueryRowContext(t.Context(), "SHOW SESSION STATUS LIKE 'Questions'").Scan(&name, &n)
+		if errors.Is(err, sql.ErrNoRows) {
+			t.Skip("the server keeps no Questions counter (TiDB): statements cannot be counted here")
+		} else if err != nil {
 			t.Fatal(err)
 		}
 		return n
