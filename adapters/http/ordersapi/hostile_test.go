@@ -1,15 +1,10 @@
 package ordersapi_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	gojwt "github.com/golang-jwt/jwt/v5"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/http/ordersapi/ordersapitest"
@@ -21,31 +16,11 @@ import (
 // issuer and key checked).
 func hostileTokens(t *testing.T) map[string]string {
 	t.Helper()
-	secret := []byte(ordersapitest.DefaultJWTSecret)
-	now := time.Now()
-	good := jwttest.Claims("admin", ordersapitest.DefaultJWTIssuer, now)
-	with := func(k string, v any) gojwt.MapClaims { return jwttest.With(good, k, v) }
-	sign := func(m gojwt.SigningMethod, key any, claims gojwt.MapClaims) string {
-		return jwttest.Sign(t, m, key, claims)
-	}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	valid := sign(gojwt.SigningMethodHS256, secret, good)
+	tokens, valid := jwttest.Hostile(t, []byte(ordersapitest.DefaultJWTSecret), ordersapitest.DefaultJWTIssuer)
 	parts := strings.Split(valid, ".")
-	return map[string]string{
-		"expired":         sign(gojwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Minute).Unix())),
-		"no exp":          sign(gojwt.SigningMethodHS256, secret, with("exp", nil)),
-		"alg none":        sign(gojwt.SigningMethodNone, gojwt.UnsafeAllowNoneSignatureType, good),
-		"another key":     sign(gojwt.SigningMethodHS256, []byte("another-secret-of-32-bytes-long!"), good),
-		"HS512":           sign(gojwt.SigningMethodHS512, secret, good),
-		"RS256":           sign(gojwt.SigningMethodRS256, rsaKey, good),
-		"wrong issuer":    sign(gojwt.SigningMethodHS256, secret, with("iss", "someone-else")),
-		"no signature":    parts[0] + "." + parts[1] + ".",
-		"service token":   ordersapitest.DefaultServiceToken,
-		"valid, reversed": parts[2] + "." + parts[1] + "." + parts[0],
-	}
+	tokens["service token"] = ordersapitest.DefaultServiceToken
+	tokens["valid, reversed"] = parts[2] + "." + parts[1] + "." + parts[0]
+	return tokens
 }
 
 // TestHostileTokensOnEveryBusinessRoute: every business route answers 401 unauthorized to
