@@ -11,9 +11,9 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/jwt/jwttest"
 )
 
-// hostileTokens are bearer tokens that must never pass the JWT guard: each differs from a
-// valid one in exactly one way the contract names (algorithm pinned to HS256, exp required,
-// issuer and key checked).
+// hostileTokens are bearer tokens that must never pass the JWT guard: jwttest.Hostile's
+// (each differs from a valid one in exactly one way the contract names), the service token
+// (it opens /internal routes, never the business ones) and a valid token's parts reversed.
 func hostileTokens(t *testing.T) map[string]string {
 	t.Helper()
 	tokens, valid := jwttest.Hostile(t, []byte(ordersapitest.DefaultJWTSecret), ordersapitest.DefaultJWTIssuer)
