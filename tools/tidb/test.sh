@@ -45,7 +45,7 @@ port=$(free_port)
 status_port=$(free_port)
 
 "$bin" -store unistore -path "" -host 127.0.0.1 -P "$port" -status "$status_port" \
-	-config "$config" -log-file "$log" >"$dir/stdout" 2>&1 &
+	-config "$config" -log-file "$log" -log-slow-query "$dir/slow.log" >"$dir/stdout" 2>&1 &
 pid=$!
 cleanup() {
 	kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
