@@ -3,11 +3,11 @@ package customersapi_test
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/b2b-backoffice/backoffice/adapters/http/customersapi/customersapitest"
@@ -233,30 +233,16 @@ func TestConcurrentCreatesOfOneEmailOverHTTP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const workers = 30
-	var wg sync.WaitGroup
-	codes := make(chan int, workers)
-	for i := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			email := "race@acme.com"
-			if i%2 == 1 {
-				email = "RACE@Acme.com"
-			}
-			req := httptest.NewRequest("POST", "/customers", strings.NewReader(`{"name":"R","email":"`+email+`"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", e.bearer())
-			rec := httptest.NewRecorder()
-			e.api.Handler.ServeHTTP(rec, req)
-			codes <- rec.Code
-		}()
-	}
-	wg.Wait()
-	close(codes)
-	got := map[int]int{}
-	for c := range codes {
-		got[c]++
-	}
+	got := e.statusesOfConcurrent(workers, func(i int) *http.Request {
+		email := "race@acme.com"
+		if i%2 == 1 {
+			email = "RACE@Acme.com"
+		}
+		req := httptest.NewRequest("POST", "/customers", strings.NewReader(`{"name":"R","email":"`+email+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", e.bearer())
+		return req
+	})
 	if got[201] != 1 || got[409] != workers-1 {
 		t.Fatalf("got statuses %v, want one 201 and %d x 409", got, workers-1)
 	}

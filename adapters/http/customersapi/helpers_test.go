@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,4 +156,27 @@ func tamper(t *testing.T, token string) string {
 	b, _ := json.Marshal(claims)
 	parts[1] = base64.RawURLEncoding.EncodeToString(b)
 	return strings.Join(parts, ".")
+}
+
+// statusesOfConcurrent serves the n requests req(0..n-1) from n goroutines at once and
+// counts the answers by status.
+func (e *env) statusesOfConcurrent(n int, req func(i int) *http.Request) map[int]int {
+	var wg sync.WaitGroup
+	codes := make(chan int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			e.api.Handler.ServeHTTP(rec, req(i))
+			codes <- rec.Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	return got
 }

@@ -2,10 +2,10 @@ package customersapi_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -90,26 +90,12 @@ func TestLoginLimiterUnderConcurrentAttempts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const workers = 40
-	var wg sync.WaitGroup
-	codes := make(chan int, workers)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req := httptest.NewRequest("POST", "/auth/login", strings.NewReader(`{"username":"admin","password":"bad"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.RemoteAddr = "192.0.2.50:1"
-			rec := httptest.NewRecorder()
-			e.api.Handler.ServeHTTP(rec, req)
-			codes <- rec.Code
-		}()
-	}
-	wg.Wait()
-	close(codes)
-	got := map[int]int{}
-	for c := range codes {
-		got[c]++
-	}
+	got := e.statusesOfConcurrent(workers, func(int) *http.Request {
+		req := httptest.NewRequest("POST", "/auth/login", strings.NewReader(`{"username":"admin","password":"bad"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "192.0.2.50:1"
+		return req
+	})
 	// Attempts of one pair are serialized: exactly 5 get to check a password, whatever the
 	// concurrency, and the rest are refused before any check.
 	if got[401] != 5 || got[429] != workers-5 {
