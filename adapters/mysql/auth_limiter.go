@@ -133,7 +133,7 @@ func (l *AttemptLimiter) Abandoned(ctx context.Context, key auth.AttemptKey, at 
 // failures are all gone expires at now, for the purge.
 func (l *AttemptLimiter) locked(ctx context.Context, key auth.AttemptKey, now time.Time, change func(pair, address *limitRow) bool) error {
 	now = now.Truncate(time.Microsecond) // what the row keeps: takeBack must find it again
-	return TransactObserved(ctx, l.db, l.onRetry, func(ctx context.Context, tx *sql.Tx) error {
+	return TransactObserved(ctx, l.db, l.onRetry, func(ctx context.Context, tx *Tx) error {
 		pair, address, ordered := l.rows(key)
 		// ON DUPLICATE KEY UPDATE takes the exclusive lock on a row that exists (INSERT IGNORE
 		// would take a shared one, and two logins upgrading shared locks deadlock).

@@ -44,7 +44,7 @@ const customerColumns = "id, name, email, phone, created_at, updated_at"
 // so that a deadlock on the unique index (possible when many inserts race) is retried.
 func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (*customer.Customer, error) {
 	var id int64
-	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
+	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.ExecContext(ctx,
 			"INSERT INTO customers (name, email, phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 			c.Name(), c.Email(), nullString(c.Phone()), c.CreatedAt(), c.UpdatedAt())
@@ -67,7 +67,7 @@ func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (
 
 // Get implements customers.CustomerRepository.
 func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Customer, error) {
-	c, err := getCustomer(ctx, r.db, id, "")
+	c, err := getCustomer(ctx, pool{r.db}, id, "")
 	return c, classify(err)
 }
 
@@ -91,7 +91,7 @@ func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*cust
 func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page paging.Request) ([]*customer.Customer, error) {
 	query, args := keysetPage("SELECT "+customerColumns+" FROM customers WHERE deleted_at IS NULL AND id > ?",
 		page, f.Search, "("+r.d.containsLiteral("name")+" OR "+r.d.containsLiteral("email")+")")
-	items, err := queryAll(ctx, r.db, scanCustomer, query, args...)
+	items, err := queryAll(ctx, pool{r.db}, scanCustomer, query, args...)
 	if err != nil {
 		return nil, classify(fmt.Errorf("list customers: %w", err))
 	}
@@ -102,7 +102,7 @@ func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page 
 // row (SELECT ... FOR UPDATE), runs fn and writes the result back.
 func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
 	var updated *customer.Customer
-	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *sql.Tx) error {
+	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *Tx) error {
 		c, err := getCustomer(ctx, tx, id, " FOR UPDATE")
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*cust
 // generated active_email to NULL, which frees the address in the unique index.
 func (r *CustomerRepository) Delete(ctx context.Context, id int64, now time.Time) error {
 	at := timestamp.Of(now)
-	n, err := execAffected(ctx, r.db,
+	n, err := execAffected(ctx, pool{r.db},
 		"UPDATE customers SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL", at, at, id)
 	if err != nil {
 		return classify(fmt.Errorf("delete customer: %w", err))

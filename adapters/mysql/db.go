@@ -211,8 +211,8 @@ func (d driverLogger) Print(v ...any) {
 	d.l.Warn("mysql driver", slog.String("message", strings.TrimSpace(fmt.Sprint(v...))))
 }
 
-// queryer is what *sql.DB and *sql.Tx share; repositories are built on it so that the same
-// code runs alone or inside a unit of work.
+// queryer is what the pool (pool) and a unit's transaction (*Tx) share; repositories are
+// built on it so that the same code runs alone or inside a unit of work.
 type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -310,13 +310,14 @@ const (
 )
 
 // Transact runs fn in one transaction at READ COMMITTED (the session isolation of every
-// connection Open makes), committing when fn returns nil and rolling back otherwise. A
+// connection Open makes), committing when fn returns nil and rolling back otherwise (see Tx
+// for how its statements travel). A
 // deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
 // (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the
 // context leaves time for an attempt as long as the one that failed: a request never starts
 // a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable.
 // fn must therefore be safe to run again: it must not keep state across attempts.
-func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *Tx) error) error {
 	return TransactObserved(ctx, db, nil, fn)
 }
 
@@ -325,7 +326,7 @@ func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *
 type RetryObserver func()
 
 // TransactObserved is Transact calling onRetry (when not nil) before every retry.
-func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn func(ctx context.Context, tx *Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		began := time.Now()
@@ -353,31 +354,6 @@ func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn
 func timeFor(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return !ok || time.Until(deadline) > d
-}
-
-func transactOnce(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
-	// No isolation option: the session is already READ COMMITTED (sessionParams), and an
-	// explicit level would cost a SET TRANSACTION round trip before every BEGIN.
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-	}()
-	if err := fn(ctx, tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // Ping is the readiness check of a pool.

@@ -42,6 +42,7 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 			op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt())
 		switch {
 		case err == nil:
+			s.c.unit.reserve(op, key)
 			return nil, nil
 		case mysqlErrNumber(err) == errLockWait || isStatementTimeout(err):
 			// Deliberately not wrapping the driver error: Transact would retry a 1205.
@@ -78,7 +79,9 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 }
 
 // Complete implements orders.IdempotencyStore: it fills in the response of the row Reserve
-// inserted in this transaction.
+// inserted in this transaction. That row is the unit's, locked since it was inserted, so the
+// update cannot miss it: it travels with the unit's COMMIT (Tx.Later). A key this unit did
+// not reserve is refused.
 func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record) error {
 	if !rec.Completed() {
 		return errors.New("complete idempotency key: the record has no response")
@@ -86,16 +89,13 @@ func (s *IdempotencyStore) Complete(ctx context.Context, rec *idempotency.Record
 	if s.c.tx == nil {
 		return errors.New("complete idempotency key: needs a transaction")
 	}
-	resp := rec.Response()
-	n, err := execAffected(ctx, s.c.q(),
-		"UPDATE idempotency_keys SET order_id = ?, response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
-		sql.NullInt64{Int64: rec.OrderID(), Valid: rec.OrderID() != 0}, resp.Status, resp.Body, string(rec.Operation()), rec.Key().String())
-	if err != nil {
-		return fmt.Errorf("complete idempotency key: %w", err)
-	}
-	if n != 1 {
+	op, key := string(rec.Operation()), rec.Key().String()
+	if !s.c.unit.isReserved(op, key) {
 		return errors.New("complete idempotency key: the key was not reserved in this transaction")
 	}
+	resp := rec.Response()
+	s.c.tx.Later("UPDATE idempotency_keys SET order_id = ?, response_status = ?, response_body = ? WHERE operation = ? AND idem_key = ? AND response_status = 0",
+		sql.NullInt64{Int64: rec.OrderID(), Valid: rec.OrderID() != 0}, resp.Status, resp.Body, op, key)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/domain/order"
 )
 
 // OrdersStore is the persistence of the orders area on MySQL: products, orders with their
@@ -44,12 +45,8 @@ func (s *OrdersStore) ObserveRetries(onRetry RetryObserver) *OrdersStore {
 // transaction; fn may run again after a deadlock or a lock-wait timeout, and when the
 // retries run out the error is ErrUnavailable (503).
 func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
-	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *sql.Tx) error {
-		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, pending: &pendingWrites{}}
-		if err := fn(ctx, c.repos()); err != nil {
-			return err
-		}
-		return c.pending.flush(ctx, tx)
+	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *Tx) error {
+		return fn(ctx, ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState()}.repos())
 	})
 }
 
@@ -67,11 +64,73 @@ func (s *OrdersStore) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
 type ordersConn struct {
 	db      *sql.DB
 	d       dialect
-	tx      *sql.Tx // nil: the pool, each statement in autocommit
+	tx      *Tx // nil: the pool, each statement in autocommit
 	onRetry RetryObserver
-	// pending holds, inside a unit of work, the writes whose result nobody reads; they
-	// travel with the unit's next statement (see pendingWrites). Nil outside a unit.
-	pending *pendingWrites
+	// unit is what a unit of work knows of the rows it holds (nil outside one).
+	unit *unitState
+}
+
+// unitState is what a unit of work knows for certain of the rows it holds locked, which no
+// other transaction can change until it ends. Writes whose outcome that settles need no
+// answer, and travel with the unit's next statement (Tx.Later) instead of costing a round
+// trip of their own.
+type unitState struct {
+	// stock is the stock of each product the unit locked (LockForOrder, Update), as the
+	// unit's own changes left it: TakeStock's guard cannot refuse lines it covers.
+	stock map[int64]int
+	// reserved are the idempotency keys the unit inserted (Reserve): Complete's update
+	// cannot miss their row.
+	reserved map[string]bool
+}
+
+func newUnitState() *unitState {
+	return &unitState{stock: map[int64]int{}, reserved: map[string]bool{}}
+}
+
+// covers reports whether every line's product is held with at least the line's qty.
+func (u *unitState) covers(lines []order.Line) bool {
+	if u == nil {
+		return false
+	}
+	for _, l := range lines {
+		if stock, ok := u.stock[l.ProductID]; !ok || stock < l.Qty {
+			return false
+		}
+	}
+	return true
+}
+
+// hold records the stock of a product the unit has locked.
+func (u *unitState) hold(id int64, stock int) {
+	if u != nil {
+		u.stock[id] = stock
+	}
+}
+
+// addStock changes the held stock of the lines' products by sign*qty (those the unit holds).
+func (u *unitState) addStock(lines []order.Line, sign int) {
+	if u == nil {
+		return
+	}
+	for _, l := range lines {
+		if stock, ok := u.stock[l.ProductID]; ok {
+			u.stock[l.ProductID] = stock + sign*l.Qty
+		}
+	}
+}
+
+// reservedKey names an idempotency key in unitState.reserved.
+func reservedKey(op, key string) string { return op + "\x00" + key }
+
+// reserve records a key the unit inserted; isReserved tells whether it did.
+func (u *unitState) reserve(op, key string) {
+	if u != nil {
+		u.reserved[reservedKey(op, key)] = true
+	}
+}
+
+func (u *unitState) isReserved(op, key string) bool {
+	return u != nil && u.reserved[reservedKey(op, key)]
 }
 
 func (c ordersConn) repos() orders.Repos {
@@ -84,20 +143,20 @@ func (c ordersConn) repos() orders.Repos {
 
 func (c ordersConn) q() queryer {
 	if c.tx != nil {
-		return unitQueryer{tx: c.tx, pending: c.pending}
+		return c.tx
 	}
-	return c.db
+	return pool{c.db}
 }
 
 // later sends a write whose result nobody reads with the unit's next statement when c is a
-// unit's, else runs it now on q. Held back, its error, if any, comes with the next
-// statement's (or the flush before COMMIT) and fails the unit all the same.
+// unit's (Tx.Later), else runs it now on q. Held back, its error, if any, comes with the next
+// statement's (or the commit's) and fails the unit all the same.
 func (c ordersConn) later(ctx context.Context, q queryer, query string, args ...any) error {
-	if c.pending == nil {
+	if c.tx == nil {
 		_, err := q.ExecContext(ctx, query, args...)
 		return err
 	}
-	c.pending.add(query, args)
+	c.tx.Later(query, args...)
 	return nil
 }
 
@@ -105,74 +164,11 @@ func (c ordersConn) later(ctx context.Context, q queryer, query string, args ...
 // a read with FOR UPDATE and the write after it must share one.
 func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, q queryer) error) error {
 	if c.tx != nil {
-		return fn(ctx, c.q())
+		return fn(ctx, c.tx)
 	}
-	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *sql.Tx) error {
-		own := ordersConn{db: c.db, d: c.d, tx: tx, onRetry: c.onRetry, pending: &pendingWrites{}}
-		if err := fn(ctx, own.q()); err != nil {
-			return err
-		}
-		return own.pending.flush(ctx, tx)
+	return TransactObserved(ctx, c.db, c.onRetry, func(ctx context.Context, tx *Tx) error {
+		return fn(ctx, tx)
 	})
-}
-
-// pendingWrites are the writes of a unit of work held back to save a round trip each: the
-// connections accept several statements in one query, so they go ahead of the unit's next
-// statement, or alone just before COMMIT. The next statement's own result (rows, rows
-// affected, insert id) is still the one its caller reads: it comes last.
-type pendingWrites struct {
-	stmts []string
-	args  []any
-}
-
-func (p *pendingWrites) add(query string, args []any) {
-	p.stmts = append(p.stmts, query)
-	p.args = append(p.args, args...)
-}
-
-// ahead returns query with the pending writes before it, and empties them.
-func (p *pendingWrites) ahead(query string, args []any) (string, []any) {
-	if p == nil || len(p.stmts) == 0 {
-		return query, args
-	}
-	q := strings.Join(append(p.stmts, query), "; ")
-	a := append(p.args, args...)
-	p.stmts, p.args = nil, nil
-	return q, a
-}
-
-// flush sends what is still pending, before the unit commits.
-func (p *pendingWrites) flush(ctx context.Context, tx *sql.Tx) error {
-	if p == nil || len(p.stmts) == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, strings.Join(p.stmts, "; "), p.args...)
-	p.stmts, p.args = nil, nil
-	if err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	return nil
-}
-
-// unitQueryer is a unit's transaction that sends the pending writes ahead of each statement.
-type unitQueryer struct {
-	tx      *sql.Tx
-	pending *pendingWrites
-}
-
-func (u unitQueryer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	query, args = u.pending.ahead(query, args)
-	return u.tx.ExecContext(ctx, query, args...)
-}
-
-func (u unitQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	query, args = u.pending.ahead(query, args)
-	return u.tx.QueryContext(ctx, query, args...)
-}
-
-func (u unitQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	query, args = u.pending.ahead(query, args)
-	return u.tx.QueryRowContext(ctx, query, args...)
 }
 
 // fail wraps err with what was being done. Outside a transaction the error is classified

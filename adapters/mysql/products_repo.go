@@ -78,6 +78,7 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 		}
 		// The row's sku and created_at are what was read: fn cannot change them.
 		saved = p
+		r.c.unit.hold(id, p.Stock())
 		return nil
 	})
 	if err != nil {
@@ -116,6 +117,9 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 	if err != nil {
 		return nil, r.c.fail("lock products", err)
 	}
+	for _, p := range items {
+		r.c.unit.hold(p.ID(), p.Stock())
+	}
 	return items, nil
 }
 
@@ -127,8 +131,43 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 // Whatever the interleaving, a row's stock never goes below zero. Fewer rows changed than
 // lines means a product is missing or short; the unit is then rolled back (outside a
 // transaction the update runs in one of its own) and one more read tells which.
+//
+// Inside a unit that holds every line's product locked with enough stock (LockForOrder
+// read it, unitState), the guard cannot refuse: the update then goes without it and without
+// waiting for an answer, with the unit's next statement (Tx.Later). The products' CHECK
+// (stock >= 0) still fails the unit if the held figures were ever wrong.
 func (r *ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
-	return r.changeStock(ctx, lines, "take stock", "stock - ?", "stock >= ?", func(l order.Line) int { return l.Qty }, order.ErrInsufficientStock)
+	if r.c.tx != nil && r.c.unit.covers(lines) && validQty(lines) {
+		var q strings.Builder
+		args := make([]any, 0, 3*len(lines))
+		q.WriteString("UPDATE products SET stock = CASE id")
+		for _, l := range lines {
+			q.WriteString(" WHEN ? THEN stock - ?")
+			args = append(args, l.ProductID, l.Qty)
+		}
+		q.WriteString(" END WHERE id IN (" + ordersPlaceholders(len(lines)) + ")")
+		for _, l := range lines {
+			args = append(args, l.ProductID)
+		}
+		r.c.tx.Later(q.String(), args...)
+		r.c.unit.addStock(lines, -1)
+		return nil
+	}
+	if err := r.changeStock(ctx, lines, "take stock", "stock - ?", "stock >= ?", func(l order.Line) int { return l.Qty }, order.ErrInsufficientStock); err != nil {
+		return err
+	}
+	r.c.unit.addStock(lines, -1)
+	return nil
+}
+
+// validQty reports whether every line's qty is at least 1.
+func validQty(lines []order.Line) bool {
+	for _, l := range lines {
+		if l.Qty < 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // RestoreStock implements orders.ProductRepository with one guarded update, like TakeStock.
@@ -136,7 +175,11 @@ func (r *ProductRepository) TakeStock(ctx context.Context, lines []order.Line) e
 // maximum and then cancel an order, so that is product.ErrStockLimit (409), never a driver
 // error.
 func (r *ProductRepository) RestoreStock(ctx context.Context, lines []order.Line) error {
-	return r.changeStock(ctx, lines, "restore stock", "stock + ?", "stock <= ?", func(l order.Line) int { return product.MaxStock - l.Qty }, product.ErrStockLimit)
+	if err := r.changeStock(ctx, lines, "restore stock", "stock + ?", "stock <= ?", func(l order.Line) int { return product.MaxStock - l.Qty }, product.ErrStockLimit); err != nil {
+		return err
+	}
+	r.c.unit.addStock(lines, 1)
+	return nil
 }
 
 // changeStock runs UPDATE products SET stock = CASE id WHEN <id> THEN <set> ... END WHERE
@@ -146,10 +189,8 @@ func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line,
 	if len(lines) == 0 {
 		return nil
 	}
-	for _, l := range lines {
-		if l.Qty < 1 {
-			return errors.New(what + ": qty must be >= 1")
-		}
+	if !validQty(lines) {
+		return errors.New(what + ": qty must be >= 1")
 	}
 	var q strings.Builder
 	args := make([]any, 0, 5*len(lines))

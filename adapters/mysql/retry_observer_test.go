@@ -2,7 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -44,7 +43,7 @@ func TestTransactObservedCountsEachRetry(t *testing.T) {
 			t.Parallel()
 			var c counter
 			attempt := 0
-			err := mysql.TransactObserved(t.Context(), db, c.observe, func(context.Context, *sql.Tx) error {
+			err := mysql.TransactObserved(t.Context(), db, c.observe, func(context.Context, *mysql.Tx) error {
 				attempt++
 				if attempt <= len(tc.errs) {
 					return tc.errs[attempt-1]
@@ -61,7 +60,7 @@ func TestTransactObservedCountsEachRetry(t *testing.T) {
 	}
 	// A nil observer is fine: Transact is TransactObserved without one.
 	attempt := 0
-	if err := mysql.TransactObserved(t.Context(), db, nil, func(context.Context, *sql.Tx) error {
+	if err := mysql.TransactObserved(t.Context(), db, nil, func(context.Context, *mysql.Tx) error {
 		if attempt++; attempt == 1 {
 			return &gomysql.MySQLError{Number: 1213}
 		}

@@ -89,7 +89,7 @@ func purgeClaimed(ctx context.Context, db *sql.DB, onRetry RetryObserver, p purg
 	for {
 		var claimed int
 		var deleted int64
-		err := TransactObserved(ctx, db, onRetry, func(ctx context.Context, tx *sql.Tx) error {
+		err := TransactObserved(ctx, db, onRetry, func(ctx context.Context, tx *Tx) error {
 			keys, err := queryAll(ctx, tx, p.scan, p.claim, now.UTC(), batch)
 			if err != nil {
 				return fmt.Errorf("claim: %w", err)

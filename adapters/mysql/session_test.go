@@ -50,7 +50,7 @@ func TestPoolSessionsStartBounded(t *testing.T) {
 		t.Fatalf("session: got isolation %s, lock wait %ds, statement limit %gs; want READ-COMMITTED, 2s, 5s", level, lockWait, seconds)
 	}
 	// A unit of work runs at that level without asking for it.
-	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *sql.Tx) error {
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		return tx.QueryRowContext(ctx, "SELECT "+isolation).Scan(&level)
 	})
 	if err != nil || level != "READ-COMMITTED" {
@@ -58,15 +58,18 @@ func TestPoolSessionsStartBounded(t *testing.T) {
 	}
 }
 
-// TestCreateConfirmFlowStatements pins the statements one create (two lines) and one keyed
-// confirm send to the server, counted by the server itself on the pool's only connection
-// (the Questions counter counts each statement of a multi-statement query). With
-// customers-api's lookup that is 15 statements in 11 round trips per flow, where the naive
-// ceiling sends 12 statements in 12: ours add the customer checked again, under a lock,
-// inside the order's transaction, and the order's id read back.
+// TestCreateConfirmFlowStatements pins the statements and round trips one create (two
+// lines) and one keyed confirm cost, the statements counted by the server itself on the
+// pool's only connection (the Questions counter counts each statement of a multi-statement
+// query), the round trips by a proxy that counts the commands sent. With customers-api's
+// lookup that is 15 statements in 7 round trips per flow, where the naive ceiling sends 12
+// statements in 12: ours add the customer checked again, under a lock, inside the order's
+// transaction, and the order's id read back, and send BEGIN and COMMIT with other statements
+// (Tx).
 func TestCreateConfirmFlowStatements(t *testing.T) {
 	t.Parallel()
-	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	trips, u := countRoundTrips(t, env.URL(t))
+	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +84,8 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 		lines = append(lines, order.Line{ProductID: p.ID(), Qty: 2})
 	}
 	customer := insertOrdersCustomer(t, db)
-	questions := func() int {
+	// counts returns the statements and round trips so far, the SHOW's own excluded.
+	counts := func() (statements, roundTrips int) {
 		t.Helper()
 		var name string
 		var n int
@@ -91,14 +95,14 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		return n
+		return n, trips.Count()
 	}
-	before := questions()
+	before, beforeTrips := counts()
 	out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: customer, Lines: lines})
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := questions()
+	created, createdTrips := counts()
 	key, _ := idempotency.ParseKey("count-" + mysqltest.Unique())
 	_, err = svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key,
 		Encode: func(o *order.Order) (idempotency.Response, error) {
@@ -107,16 +111,20 @@ func TestCreateConfirmFlowStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	confirmed := questions()
-	// Each SHOW counts itself once.
+	confirmed, confirmedTrips := counts()
+	// Each SHOW counts itself once, as a statement and as a round trip.
 	create, confirm := created-before-1, confirmed-created-1
-	// create: BEGIN, products FOR UPDATE, one UPDATE of stock, then in one round trip the
-	// customer LOCK IN SHARE MODE, INSERT order, INSERT items and SELECT LAST_INSERT_ID(),
-	// then COMMIT: 8 statements in 5 round trips.
-	// confirm: BEGIN, INSERT key, order and items FOR UPDATE, then UPDATE order with
-	// UPDATE key in one round trip, COMMIT: 6 statements in 5 round trips.
+	createTrips, confirmTrips := createdTrips-beforeTrips-1, confirmedTrips-createdTrips-1
+	// create: BEGIN with the products FOR UPDATE; then the stock UPDATE with the customer
+	// LOCK IN SHARE MODE, INSERT order, INSERT items and SELECT LAST_INSERT_ID(); then COMMIT:
+	// 8 statements in 3 round trips.
+	// confirm: BEGIN with INSERT key; the order and items FOR UPDATE; then UPDATE order,
+	// UPDATE key and COMMIT: 6 statements in 3 round trips.
 	if create != 8 || confirm != 6 {
 		t.Fatalf("statements: got create %d, confirm %d; want 8 and 6", create, confirm)
+	}
+	if createTrips != 3 || confirmTrips != 3 {
+		t.Fatalf("round trips: got create %d, confirm %d; want 3 and 3", createTrips, confirmTrips)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
-func insertProduct(ctx context.Context, tx *sql.Tx, sku string) error {
+func insertProduct(ctx context.Context, tx *mysql.Tx, sku string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
 		VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku)
 	return err
@@ -33,7 +33,7 @@ func TestTransactRollsBackOnError(t *testing.T) {
 	db := env.DB(t)
 	sku := "tx-" + mysqltest.Unique()
 	boom := errors.New("boom")
-	err := mysql.Transact(context.Background(), db, func(ctx context.Context, tx *sql.Tx) error {
+	err := mysql.Transact(context.Background(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func TestTransactRetriesDeadlocks(t *testing.T) {
 	db := env.DB(t)
 	sku := "tx-" + mysqltest.Unique()
 	attempts := 0
-	err := mysql.Transact(context.Background(), db, func(ctx context.Context, tx *sql.Tx) error {
+	err := mysql.Transact(context.Background(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		attempts++
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
@@ -77,7 +77,7 @@ func TestTransactGivesUpAsUnavailable(t *testing.T) {
 	t.Parallel()
 	db := env.DB(t)
 	attempts := 0
-	err := mysql.Transact(context.Background(), db, func(context.Context, *sql.Tx) error {
+	err := mysql.Transact(context.Background(), db, func(context.Context, *mysql.Tx) error {
 		attempts++
 		return &gomysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}
 	})

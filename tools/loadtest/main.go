@@ -15,8 +15,13 @@
 // (status_5xx), and exit non-zero when there is any. With -wait they print
 // benchstat.ReadyLine once set up and start the load when a line arrives on stdin.
 //
-// It uses only the standard library (and this module's tools/benchstat) so that anyone
-// can rerun it: make bench.
+// Its HTTP client is fasthttp's (-http-client fasthttp, the default) or the standard
+// library's (-http-client net/http). On the 2-core machine where make bench runs everything,
+// the load tool takes its CPU from the same cores as the services and the database, and
+// net/http's client spends about as much per request as a service does to answer it (two
+// goroutine hand-offs per request in its connection's read and write loops): fasthttp's
+// client, which reads and writes on the caller's goroutine, takes less of the cores that
+// the measurement is about. Both are kept so that the figures can be compared.
 package main
 
 import (
@@ -35,6 +40,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
@@ -49,6 +56,7 @@ type options struct {
 	products      int
 	readCustomers int
 	wait          bool
+	httpClient    string
 }
 
 func main() {
@@ -63,6 +71,7 @@ func main() {
 	flag.IntVar(&o.stock, "stock", 50, "initial stock in contention mode")
 	flag.IntVar(&o.products, "products", 64, "products the flow mode's orders pick 1 to 3 of at random (at least 21 in reads mode: a full page)")
 	flag.IntVar(&o.readCustomers, "read-customers", 50, "customers the reads mode creates and reads at random")
+	flag.StringVar(&o.httpClient, "http-client", "fasthttp", "fasthttp or net/http")
 	flag.BoolVar(&o.wait, "wait", false, "once set up, print "+benchstat.ReadyLine+" and wait for a line on stdin before the load")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
@@ -72,7 +81,10 @@ func main() {
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
-	c := newClient(o.clients)
+	c, err := newClient(o.clients, o.httpClient)
+	if err != nil {
+		return err
+	}
 	if err := c.login(ctx, o.customersBase, o.user, o.pass); err != nil {
 		return err
 	}
@@ -93,18 +105,58 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	return fmt.Errorf("unknown mode %q", o.mode)
 }
 
-// client is an HTTP client with keep-alive connections for every concurrent worker.
+// client sends the load's requests with keep-alive connections for every concurrent worker.
 type client struct {
-	http  *http.Client
+	send  func(ctx context.Context, method, url string, body []byte, headers map[string]string) (response, error)
 	token string
 	seq   atomic.Int64
 }
 
-func newClient(conns int) *client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = conns * 2
-	tr.MaxIdleConnsPerHost = conns * 2
-	return &client{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+const requestTimeout = 30 * time.Second
+
+func newClient(conns int, kind string) (*client, error) {
+	switch kind {
+	case "fasthttp":
+		fc := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout}
+		return &client{send: func(_ context.Context, method, url string, body []byte, headers map[string]string) (response, error) {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.Header.SetMethod(method)
+			req.SetRequestURI(url)
+			for k, v := range headers {
+				req.Header.Set(k, v)
+			}
+			req.SetBody(body)
+			if err := fc.DoTimeout(req, resp, requestTimeout); err != nil {
+				return response{}, err
+			}
+			return response{status: resp.StatusCode(), body: append([]byte(nil), resp.Body()...),
+				replayed: string(resp.Header.Peek("Idempotent-Replayed")) == "true"}, nil
+		}}, nil
+	case "net/http":
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = conns * 2
+		tr.MaxIdleConnsPerHost = conns * 2
+		hc := &http.Client{Transport: tr, Timeout: requestTimeout}
+		return &client{send: func(ctx context.Context, method, url string, body []byte, headers map[string]string) (response, error) {
+			req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+			if err != nil {
+				return response{}, err
+			}
+			for k, v := range headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				return response{}, err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return response{status: resp.StatusCode, body: b, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}, err
+		}}, nil
+	}
+	return nil, fmt.Errorf("-http-client: %q is neither fasthttp nor net/http", kind)
 }
 
 type response struct {
@@ -113,33 +165,23 @@ type response struct {
 	replayed bool
 }
 
+// do sends one request with the token and, when body is not nil, body as JSON.
 func (c *client) do(ctx context.Context, method, url string, body any, headers map[string]string) (response, error) {
-	var rdr io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return response{}, err
-		}
-		rdr = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rdr)
-	if err != nil {
-		return response{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
+	all := map[string]string{"Content-Type": "application/json"}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		all["Authorization"] = "Bearer " + c.token
 	}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		all[k] = v
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return response{}, err
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return response{}, err
+		}
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, body: b, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}, err
+	return c.send(ctx, method, url, b, all)
 }
 
 func (c *client) login(ctx context.Context, base, user, pass string) error {

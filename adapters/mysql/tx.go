@@ -1,0 +1,179 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Tx is one transaction of a unit of work, on a pooled connection of its own. It sends what
+// the unit needs in as few round trips as the protocol allows (the connections accept
+// several statements in one query):
+//   - START TRANSACTION travels with the unit's first statement;
+//   - writes whose result nobody reads (Later) wait and travel ahead of the next statement;
+//   - COMMIT travels with the writes still waiting when the unit ends.
+//
+// A database/sql transaction would send BEGIN and COMMIT on their own, two round trips per
+// unit, and start a goroutine per transaction and per result set to watch the request's
+// context. Tx's statements run detached from the request's cancellation instead (see
+// statementContext); the request's context is checked before each one.
+//
+// Tx implements queryer, so the repositories' code runs on it as on the pool.
+type Tx struct {
+	conn    *sql.Conn
+	begun   bool // START TRANSACTION has been sent (the server may or may not have run it)
+	pending []string
+	args    []any
+}
+
+// statementContext is the context a statement runs on: ctx without its cancellation, so that
+// neither database/sql (a goroutine per result set) nor the driver (a hand-off to its
+// watcher goroutine per statement) has anything to watch. The server bounds every statement
+// (PoolConfig.StatementTimeout: the lock wait and the statement time limit) and the driver
+// bounds every read and write on the socket, so a statement of a canceled request still
+// ends on its own, soon; the request's context is checked before every statement, so a
+// canceled request sends no further statement, and its transaction is rolled back. A
+// context that is already done is returned as it is: database/sql then fails at once.
+func statementContext(ctx context.Context) context.Context {
+	if ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// Later adds a write whose result nobody reads: it goes ahead of the unit's next statement,
+// or with the COMMIT. Its error, if any, comes with that statement's (or the commit's) and
+// fails the unit all the same.
+func (t *Tx) Later(query string, args ...any) {
+	t.pending = append(t.pending, query)
+	t.args = append(t.args, args...)
+}
+
+// batch returns query with what must go before it: START TRANSACTION when the unit has sent
+// nothing yet, then the waiting writes. It empties the waiting writes.
+func (t *Tx) batch(query string, args []any) (string, []any) {
+	if t.begun && len(t.pending) == 0 {
+		return query, args
+	}
+	var b strings.Builder
+	if !t.begun {
+		b.WriteString("START TRANSACTION; ")
+		t.begun = true
+	}
+	for _, p := range t.pending {
+		b.WriteString(p)
+		b.WriteString("; ")
+	}
+	b.WriteString(query)
+	all := append(t.args, args...)
+	t.pending, t.args = nil, nil
+	return b.String(), all
+}
+
+// ExecContext runs query in the transaction, after what must go before it.
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query, args = t.batch(query, args)
+	return t.conn.ExecContext(statementContext(ctx), query, args...)
+}
+
+// QueryContext runs query in the transaction, after what must go before it; the rows are
+// query's own (the statements before it return none).
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query, args = t.batch(query, args)
+	return t.conn.QueryContext(statementContext(ctx), query, args...)
+}
+
+// QueryRowContext is QueryContext for one row.
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	query, args = t.batch(query, args)
+	return t.conn.QueryRowContext(statementContext(ctx), query, args...)
+}
+
+// commit sends the waiting writes and COMMIT in one round trip. A unit that sent nothing
+// and has nothing waiting has nothing to commit. When a waiting write fails, COMMIT never
+// ran: the caller rolls back.
+func (t *Tx) commit(ctx context.Context) error {
+	if !t.begun && len(t.pending) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := t.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// rollbackTimeout bounds the ROLLBACK of a unit that failed; past it the connection is
+// closed instead, which rolls the transaction back on the server all the same.
+const rollbackTimeout = 5 * time.Second
+
+// rollback ends a transaction that did not commit. A connection on which ROLLBACK fails is
+// closed rather than returned to the pool, so that no later unit inherits an open
+// transaction: the server rolls back what a closed connection left.
+func (t *Tx) rollback() error {
+	if !t.begun {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
+	defer cancel()
+	_, err := t.conn.ExecContext(ctx, "ROLLBACK")
+	if err != nil {
+		_ = t.conn.Raw(func(any) error { return driver.ErrBadConn })
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// transactOnce runs fn once in a transaction on a connection of its own, and commits when fn
+// returns nil: what Transact retries.
+func transactOnce(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	// No isolation option: the session is already READ COMMITTED (sessionParams), and an
+	// explicit level would cost a SET TRANSACTION round trip before every BEGIN.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{conn: conn}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.rollback()
+			_ = conn.Close()
+			panic(p)
+		}
+	}()
+	if err := fn(ctx, tx); err != nil {
+		return withCleanup(err, tx.rollback(), conn.Close())
+	}
+	if err := tx.commit(ctx); err != nil {
+		return withCleanup(fmt.Errorf("commit: %w", err), tx.rollback(), conn.Close())
+	}
+	return conn.Close()
+}
+
+// withCleanup is err, joined with what went wrong cleaning up after it, if anything did.
+func withCleanup(err error, cleanup ...error) error {
+	if c := errors.Join(cleanup...); c != nil {
+		return errors.Join(err, c)
+	}
+	return err
+}
+
+// pool runs statements on the pool, each in autocommit, on statementContext: one statement
+// costs no goroutine hand-off to watch the request's context.
+type pool struct{ db *sql.DB }
+
+func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return p.db.ExecContext(statementContext(ctx), query, args...)
+}
+
+func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return p.db.QueryContext(statementContext(ctx), query, args...)
+}
+
+func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return p.db.QueryRowContext(statementContext(ctx), query, args...)
+}
