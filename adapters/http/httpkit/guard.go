@@ -13,11 +13,15 @@ import (
 // time to do so.
 const DeadlineMargin = time.Second
 
-// guard serves next on w. When r's context has a deadline, next runs in its own goroutine
-// behind a guardedWriter, and if it has not started its answer DeadlineMargin after the
-// deadline, write answers timeout instead: the client never waits on a handler blocked in a
-// call that ignores its context (a database driver waiting for its socket read timeout). A
-// panic in next is recovered as in Middleware.
+// guard serves next on w. When r's context has a deadline, next runs behind a
+// guardedWriter, and if it has not started its answer DeadlineMargin after the deadline, a
+// timer answers timeout in its place: the client never waits on a handler blocked in a call
+// that ignores its context (a database driver waiting for its socket read timeout). The
+// answer is flushed at once and closes the connection, whose goroutine stays with the
+// handler until it returns. next runs on the connection's own goroutine: a goroutine per
+// request would cost its creation, a hand-off each way and the growth of a fresh stack, on
+// every request, for the rare one that outlives its deadline. A panic in next is recovered
+// as in Middleware.
 func guard(w *statusRecorder, r *http.Request, next http.Handler, write ErrorWriter, timeout error) {
 	deadline, ok := r.Context().Deadline()
 	if !ok {
@@ -25,39 +29,41 @@ func guard(w *statusRecorder, r *http.Request, next http.Handler, write ErrorWri
 		return
 	}
 	g := &guardedWriter{w: w, header: w.Header().Clone()}
-	var (
-		done     = make(chan struct{})
-		panicked any
-		stack    []byte
-	)
-	inner := r.WithContext(r.Context()) // the handler's own copy: routers set fields on it
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				panicked, stack = p, debug.Stack()
-			}
-			close(done)
-		}()
-		next.ServeHTTP(g, inner)
-	}()
-	timer := time.NewTimer(time.Until(deadline) + DeadlineMargin)
-	defer timer.Stop()
-	select {
-	case <-done:
-		g.finish()
-		if panicked != nil {
-			recovered(w, r, panicked, stack, write)
-		}
-	case <-timer.C:
+	timer := time.AfterFunc(time.Until(deadline)+DeadlineMargin, func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
+		if g.returned {
+			return
+		}
 		g.timedOut = true
 		if !g.wroteHeader {
+			w.Header().Set("Connection", "close")
 			write(w, r, timeout)
+			_ = http.NewResponseController(w).Flush()
 		}
 		// Otherwise the handler had started its answer and nothing more can be said: the
 		// server ends the response as it is.
-	}
+	})
+	defer func() {
+		timer.Stop()
+		p := recover()
+		var stack []byte
+		if p != nil {
+			stack = debug.Stack()
+		}
+		// Once returned is set under the mutex, the timer's function, if it runs at all,
+		// leaves w alone: from here on only this goroutine touches it.
+		g.mu.Lock()
+		g.returned = true
+		if !g.wroteHeader && !g.timedOut {
+			g.copyHeaderLocked() // the server's implicit 200 carries the handler's headers
+		}
+		g.mu.Unlock()
+		if p != nil {
+			recovered(w, r, p, stack, write)
+		}
+	}()
+	next.ServeHTTP(g, r.WithContext(r.Context())) // the handler's own copy: routers set fields on it
 }
 
 // guardedWriter is the handler's ResponseWriter under guard. The handler gets its own
@@ -71,6 +77,7 @@ type guardedWriter struct {
 	header      http.Header
 	wroteHeader bool
 	timedOut    bool
+	returned    bool // the handler has returned: the timer no longer answers
 }
 
 func (g *guardedWriter) Header() http.Header { return g.header }
@@ -132,13 +139,3 @@ func (g *guardedWriter) Flush() { _ = g.FlushError() }
 
 // Unwrap lets http.ResponseController reach the connection's other controls (deadlines).
 func (g *guardedWriter) Unwrap() http.ResponseWriter { return g.w }
-
-// finish copies the headers of a handler that returned without writing anything, so the
-// server's implicit 200 carries them.
-func (g *guardedWriter) finish() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.wroteHeader {
-		g.copyHeaderLocked()
-	}
-}

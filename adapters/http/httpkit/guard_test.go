@@ -122,7 +122,7 @@ func TestDeadlineGuardKeepsAnswersOnTime(t *testing.T) {
 	}
 }
 
-// TestDeadlineGuardRecoversPanics: a panic in the guarded handler's goroutine is a 500,
+// TestDeadlineGuardRecoversPanics: a panic in a guarded handler is a 500,
 // not a crashed process.
 func TestDeadlineGuardRecoversPanics(t *testing.T) {
 	t.Parallel()
