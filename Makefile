@@ -170,7 +170,7 @@ lambda: ## build the orchestrator for AWS Lambda (provided.al2023, arm64) into b
 # exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is set), their logs in
 # bin/bench-services.log, stops them when the recipe ends, and waits for their /health.
 define START_SERVICES
-LOG_LEVEL=warn $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
+$(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
 trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
 for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
 	for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \

@@ -363,7 +363,7 @@ func queryItems(ctx context.Context, q queryer, cond string, args ...any) (map[i
 type itemRow struct {
 	orderID, productID, unitPrice, subtotal int64
 	sku, name                               string
-	qty                                     int
+	qty                                     int64 // the driver's own type: no conversion through text
 }
 
 func (r *itemRow) dest() []any {
@@ -371,7 +371,7 @@ func (r *itemRow) dest() []any {
 }
 
 func (r *itemRow) item() order.Item {
-	return order.RehydrateItem(r.productID, r.sku, r.name, r.qty, r.unitPrice, r.subtotal)
+	return order.RehydrateItem(r.productID, r.sku, r.name, int(r.qty), r.unitPrice, r.subtotal)
 }
 
 // optionalTime is NULL for a time that is not set (ok false).

@@ -242,8 +242,12 @@ func (r *ProductRepository) allExist(ctx context.Context, q queryer, lines []ord
 
 func scanProduct(s rowScanner) (*product.Product, error) {
 	var p product.Snapshot
-	if err := s.Scan(&p.ID, &p.SKU, &p.Name, &p.PriceCents, &p.Stock, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	// The stock is scanned as the driver's int64: into an int, database/sql would convert it
+	// through its decimal text.
+	var stock int64
+	if err := s.Scan(&p.ID, &p.SKU, &p.Name, &p.PriceCents, &stock, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
+	p.Stock = int(stock)
 	return product.Rehydrate(p), nil
 }

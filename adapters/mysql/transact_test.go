@@ -88,3 +88,64 @@ func TestTransactGivesUpAsUnavailable(t *testing.T) {
 		t.Fatalf("got %d attempts, want retries", attempts)
 	}
 }
+
+// TestTransactRollsBackWhenAHeldBackWriteFails: a write held back for the COMMIT (Tx.Later)
+// that fails takes the unit down with it: nothing of the unit stays, and the connection goes
+// back to the pool outside any transaction (the next statement on the pool's only connection
+// commits on its own).
+func TestTransactRollsBackWhenAHeldBackWriteFails(t *testing.T) {
+	t.Parallel()
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sku := "later-" + mysqltest.Unique()
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		if err := insertProduct(ctx, tx, sku); err != nil {
+			return err
+		}
+		// The products' CHECK (stock >= 0) refuses it, at COMMIT time.
+		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+			VALUES (?, 'p', 1, -1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-negative")
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a unit whose held-back write fails committed")
+	}
+	if n := countSKU(t, db, sku); n != 0 {
+		t.Fatalf("got %d rows of the failed unit, want 0", n)
+	}
+	after := sku + "-after"
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+		VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, after); err != nil {
+		t.Fatal(err)
+	}
+	other := env.DB(t)
+	if n := countSKU(t, other, after); n != 1 {
+		t.Fatalf("a statement on the pool after the failed unit: seen %d times from another connection, want 1 (committed)", n)
+	}
+}
+
+// TestTransactStopsAtCancellation: statements run detached from the request's cancellation,
+// but a unit whose context is canceled sends no further statement and is rolled back.
+func TestTransactStopsAtCancellation(t *testing.T) {
+	t.Parallel()
+	db := env.DB(t)
+	sku := "cancel-" + mysqltest.Unique()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	err := mysql.Transact(ctx, db, func(ctx context.Context, tx *mysql.Tx) error {
+		if err := insertProduct(ctx, tx, sku); err != nil {
+			return err
+		}
+		cancel()
+		return insertProduct(ctx, tx, sku+"-second")
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if n := countSKU(t, db, sku) + countSKU(t, db, sku+"-second"); n != 0 {
+		t.Fatalf("got %d rows of the canceled unit, want 0", n)
+	}
+}

@@ -141,17 +141,25 @@ func transactOnce(ctx context.Context, db *sql.DB, fn func(ctx context.Context, 
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.rollback()
-			_ = conn.Close()
+			_ = release(conn)
 			panic(p)
 		}
 	}()
 	if err := fn(ctx, tx); err != nil {
-		return withCleanup(err, tx.rollback(), conn.Close())
+		return withCleanup(err, tx.rollback(), release(conn))
 	}
 	if err := tx.commit(ctx); err != nil {
-		return withCleanup(fmt.Errorf("commit: %w", err), tx.rollback(), conn.Close())
+		return withCleanup(fmt.Errorf("commit: %w", err), tx.rollback(), release(conn))
 	}
-	return conn.Close()
+	return release(conn)
+}
+
+// release returns conn to the pool; a connection rollback already discarded is no error.
+func release(conn *sql.Conn) error {
+	if err := conn.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
+		return err
+	}
+	return nil
 }
 
 // withCleanup is err, joined with what went wrong cleaning up after it, if anything did.
