@@ -222,6 +222,7 @@ type queryer interface {
 // MySQL error numbers the adapters handle.
 const (
 	errDuplicateEntry = 1062
+	errBadNull        = 1048 // a NULL for a NOT NULL column
 	errLockWait       = 1205
 	errDeadlock       = 1213
 	errRecordChanged  = 1020 // MariaDB: "Record has changed since last read"

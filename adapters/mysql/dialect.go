@@ -7,7 +7,7 @@ import (
 )
 
 // dialect is what this package's SQL must say differently on the server a pool talks to:
-// MySQL 8 and MariaDB share one dialect, TiDB needs two changes (see customerCheck and
+// MySQL 8 and MariaDB share one dialect, TiDB needs two changes (see orderCustomer and
 // containsLiteral). A store finds it out once, when it is made.
 type dialect struct{ tidb bool }
 
@@ -24,19 +24,28 @@ func detectDialect(db *sql.DB) dialect {
 	return dialect{tidb: isTiDB(version)}
 }
 
-// customerCheck is Create's customer read: whether the customer may order (exists and is
-// not deleted). The read is a locking one: a soft delete that committed first is seen, and
-// one that comes later waits for the order's transaction to end, so no order is ever
-// committed after its customer's deletion (customers-api's check over HTTP comes before the
-// transaction and cannot close that window on its own; both services share the database). MySQL and MariaDB take a shared lock, so
-// concurrent orders of one customer do not wait for each other; TiDB only accepts LOCK IN
-// SHARE MODE as a no-op (Error 1235), so there it is an exclusive lock and one customer's
-// orders take turns at that row.
-func (d dialect) customerCheck() string {
+// orderCustomer is the value of the order's customer_id in Create's INSERT: the customer's
+// id read with a lock, NULL when the customer is missing or deleted, which the NOT NULL
+// column refuses (error 1048, order.ErrCustomerNotFound) so that the statements after it in
+// the batch never run. The read is a locking one: a soft delete that committed first is
+// seen, and one that comes later waits for the order's transaction to end, so no order is
+// ever committed after its customer's deletion (customers-api's check over HTTP comes before
+// the transaction and cannot close that window on its own; both services share the
+// database). MySQL and MariaDB take a shared lock, so concurrent orders of one customer do
+// not wait for each other. On TiDB the column gets the plain id: the check is customerCheck.
+func (d dialect) orderCustomer() string {
 	if d.tidb {
-		return "SELECT deleted_at IS NULL FROM customers WHERE id = ? FOR UPDATE"
+		return "?"
 	}
-	return "SELECT deleted_at IS NULL FROM customers WHERE id = ? LOCK IN SHARE MODE"
+	return "(SELECT id FROM customers WHERE id = ? AND deleted_at IS NULL LOCK IN SHARE MODE)"
+}
+
+// customerCheck is Create's customer read on TiDB, a statement of its own before the
+// inserts, which tells whether the customer may order (exists and is not deleted). TiDB only
+// accepts LOCK IN SHARE MODE as a no-op (Error 1235), so there it is an exclusive lock and
+// one customer's orders take turns at that row.
+func (d dialect) customerCheck() string {
+	return "SELECT deleted_at IS NULL FROM customers WHERE id = ? FOR UPDATE"
 }
 
 // containsLiteral is the search condition "column contains the bound LIKE pattern, ignoring

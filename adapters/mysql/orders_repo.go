@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
+
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/order"
@@ -26,12 +28,11 @@ const (
 	errNoReferencedRow = 1452
 )
 
-// Create implements orders.OrderRepository in one round trip (createOrderBatch): a locking
-// read of the customer (see dialect.customerCheck), one INSERT for the order and one multi-row INSERT
+// Create implements orders.OrderRepository in one round trip (createOrderBatch): one INSERT
+// for the order, whose customer is read with a lock (dialect.orderCustomer), and one multi-row INSERT
 // for its items, with sku, name and prices as the order holds them (copied from the products
 // when the order was made). Call it inside Transact so that all of it commits together, or
-// none: a deleted customer is found only after the inserts ran, which the unit then rolls
-// back.
+// none.
 //
 // A customer id with no customers row (the foreign key) or a deleted customer is
 // order.ErrCustomerNotFound; a product id with no products row is product.ErrNotFound.
@@ -41,22 +42,25 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 		query, args := createOrderBatch(r.c.d, o)
 		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
-			return foreignKeyError("insert order", err)
+			return insertOrderError(err)
 		}
 		defer rows.Close()
-		// The customer's row, when there is one.
-		live := false
-		if rows.Next() {
-			if err := rows.Scan(&live); err != nil {
-				return fmt.Errorf("check customer: %w", err)
+		live := true
+		if r.c.d.tidb {
+			// The customer's row, when there is one (dialect.customerCheck).
+			live = false
+			if rows.Next() {
+				if err := rows.Scan(&live); err != nil {
+					return fmt.Errorf("check customer: %w", err)
+				}
 			}
-		}
-		// The inserts (any error of theirs comes here), then the new order's id.
-		if !rows.NextResultSet() {
-			if err := rows.Err(); err != nil {
-				return foreignKeyError("insert order", err)
+			// The inserts (any error of theirs comes here), then the new order's id.
+			if !rows.NextResultSet() {
+				if err := rows.Err(); err != nil {
+					return insertOrderError(err)
+				}
+				return errors.New("insert order: no id came back")
 			}
-			return errors.New("insert order: no id came back")
 		}
 		var id int64
 		if !rows.Next() {
@@ -81,14 +85,18 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 }
 
 // createOrderBatch is Create's one round trip (the connections allow several statements in
-// one query): the customer read with a lock (see dialect.customerCheck), the order, all its
-// items in one INSERT tied to the order by LAST_INSERT_ID(), and the new id.
+// one query): the order, whose customer_id is read with a lock (dialect.orderCustomer), all
+// its items in one INSERT tied to the order by LAST_INSERT_ID(), and the new id. On TiDB the
+// customer is read by a statement of its own first (dialect.customerCheck).
 func createOrderBatch(d dialect, o *order.Order) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, 10+7*len(o.Items()))
-	b.WriteString(d.customerCheck() + "; ")
-	args = append(args, o.CustomerID())
-	b.WriteString("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); ")
+	if d.tidb {
+		b.WriteString(d.customerCheck() + "; ")
+		args = append(args, o.CustomerID())
+	}
+	b.WriteString("INSERT INTO orders (customer_id, status, total_cents, created_at, updated_at, confirmed_at, canceled_at, expires_at, cancel_reason) VALUES (" +
+		d.orderCustomer() + ", ?, ?, ?, ?, ?, ?, ?, ?); ")
 	args = append(args, o.CustomerID(), o.Status().String(), o.TotalCents(), o.CreatedAt(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()),
 		optionalTime(o.CanceledAt()), optionalTime(o.ExpiresAt()), optionalReason(o.CancelReason()))
 	b.WriteString("INSERT INTO order_items (" + orderItemColumns + ") VALUES ")
@@ -101,6 +109,17 @@ func createOrderBatch(d dialect, o *order.Order) (string, []any) {
 	}
 	b.WriteString("; SELECT LAST_INSERT_ID()")
 	return b.String(), args
+}
+
+// insertOrderError maps what refused the order's inserts to the domain error naming it: a
+// customer the guard of dialect.orderCustomer found missing or deleted (its NULL in the NOT
+// NULL customer_id, error 1048), or a missing referenced row (foreignKeyError).
+func insertOrderError(err error) error {
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) && me.Number == errBadNull && strings.Contains(me.Message, "customer_id") {
+		return order.ErrCustomerNotFound
+	}
+	return foreignKeyError("insert order", err)
 }
 
 // foreignKeyError maps a missing referenced row to the domain error naming it.
