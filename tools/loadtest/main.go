@@ -200,6 +200,17 @@ func (c *client) login(ctx context.Context, base, user, pass string) error {
 }
 
 func dataID(r response, want int) (int64, error) {
+	// The services write the object's id first: read it without decoding the whole answer
+	// (the load tool's CPU is taken from the cores being measured).
+	if r.status == want {
+		if rest, ok := bytes.CutPrefix(r.body, []byte(`{"data":{"id":`)); ok {
+			if end := bytes.IndexByte(rest, ','); end > 0 {
+				if id, err := strconv.ParseInt(string(rest[:end]), 10, 64); err == nil && id > 0 {
+					return id, nil
+				}
+			}
+		}
+	}
 	var v struct {
 		Data struct {
 			ID     int64  `json:"id"`
@@ -242,11 +253,18 @@ func (c *client) createProduct(ctx context.Context, base string, stock int) (int
 }
 
 func (c *client) createOrder(ctx context.Context, base string, customerID int64, productIDs ...int64) (response, error) {
-	items := make([]map[string]any, len(productIDs))
+	body := append([]byte(`{"customer_id":`), strconv.FormatInt(customerID, 10)...)
+	body = append(body, `,"items":[`...)
 	for i, id := range productIDs {
-		items[i] = map[string]any{"product_id": id, "qty": 1}
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, `{"product_id":`...)
+		body = strconv.AppendInt(body, id, 10)
+		body = append(body, `,"qty":1}`...)
 	}
-	return c.do(ctx, http.MethodPost, base+"/orders", map[string]any{"customer_id": customerID, "items": items}, nil)
+	body = append(body, "]}"...)
+	return c.do(ctx, http.MethodPost, base+"/orders", json.RawMessage(body), nil)
 }
 
 func (c *client) confirm(ctx context.Context, base string, orderID int64, key string) (response, error) {
