@@ -138,18 +138,8 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 // (stock >= 0) still fails the unit if the held figures were ever wrong.
 func (r *ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
 	if r.c.tx != nil && r.c.unit.covers(lines) && validQty(lines) {
-		var q strings.Builder
-		args := make([]any, 0, 3*len(lines))
-		q.WriteString("UPDATE products SET stock = CASE id")
-		for _, l := range lines {
-			q.WriteString(" WHEN ? THEN stock - ?")
-			args = append(args, l.ProductID, l.Qty)
-		}
-		q.WriteString(" END WHERE id IN (" + ordersPlaceholders(len(lines)) + ")")
-		for _, l := range lines {
-			args = append(args, l.ProductID)
-		}
-		r.c.tx.Later(q.String(), args...)
+		query, args := stockUpdate(lines, "stock - ?", "", nil)
+		r.c.tx.Later(query, args...)
 		r.c.unit.addStock(lines, -1)
 		return nil
 	}
@@ -182,9 +172,8 @@ func (r *ProductRepository) RestoreStock(ctx context.Context, lines []order.Line
 	return nil
 }
 
-// changeStock runs UPDATE products SET stock = CASE id WHEN <id> THEN <set> ... END WHERE
-// id IN (...) AND CASE id WHEN <id> THEN <guard> ... END, where set takes the line's qty and
-// guard the bound given by guardArg. short is the error when a guard refuses a row.
+// changeStock runs stockUpdate's guarded UPDATE. short is the error when a guard refuses a
+// row.
 func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line, what, set, guard string, guardArg func(order.Line) int, short error) error {
 	if len(lines) == 0 {
 		return nil
@@ -192,24 +181,9 @@ func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line,
 	if !validQty(lines) {
 		return errors.New(what + ": qty must be >= 1")
 	}
-	var q strings.Builder
-	args := make([]any, 0, 5*len(lines))
-	q.WriteString("UPDATE products SET stock = CASE id")
-	for _, l := range lines {
-		q.WriteString(" WHEN ? THEN " + set)
-		args = append(args, l.ProductID, l.Qty)
-	}
-	q.WriteString(" END WHERE id IN (" + ordersPlaceholders(len(lines)) + ") AND CASE id")
-	for _, l := range lines {
-		args = append(args, l.ProductID)
-	}
-	for _, l := range lines {
-		q.WriteString(" WHEN ? THEN " + guard)
-		args = append(args, l.ProductID, guardArg(l))
-	}
-	q.WriteString(" END")
+	query, args := stockUpdate(lines, set, guard, guardArg)
 	return r.c.locked(ctx, func(ctx context.Context, tx queryer) error {
-		n, err := execAffected(ctx, tx, q.String(), args...)
+		n, err := execAffected(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -221,6 +195,32 @@ func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line,
 		}
 		return short
 	})
+}
+
+// stockUpdate is UPDATE products SET stock = CASE id WHEN <id> THEN <set> ... END WHERE id
+// IN (...), where set takes the line's qty, and when guard is not empty AND CASE id WHEN <id>
+// THEN <guard> ... END, where guard takes the bound guardArg gives.
+func stockUpdate(lines []order.Line, set, guard string, guardArg func(order.Line) int) (string, []any) {
+	var q strings.Builder
+	args := make([]any, 0, 5*len(lines))
+	q.WriteString("UPDATE products SET stock = CASE id")
+	for _, l := range lines {
+		q.WriteString(" WHEN ? THEN " + set)
+		args = append(args, l.ProductID, l.Qty)
+	}
+	q.WriteString(" END WHERE id IN (" + ordersPlaceholders(len(lines)) + ")")
+	for _, l := range lines {
+		args = append(args, l.ProductID)
+	}
+	if guard != "" {
+		q.WriteString(" AND CASE id")
+		for _, l := range lines {
+			q.WriteString(" WHEN ? THEN " + guard)
+			args = append(args, l.ProductID, guardArg(l))
+		}
+		q.WriteString(" END")
+	}
+	return q.String(), args
 }
 
 // allExist returns product.ErrNotFound unless every line's product exists.
