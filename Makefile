@@ -89,6 +89,7 @@ run: build ## start the three services (Ctrl-C stops them); memory adapters unle
 	else \
 		echo "[run] no DATABASE_URL or DB_*: in-memory adapters, nothing is kept after Ctrl-C"; \
 	fi
+	@$(if $(RUN_GOMAXPROCS),echo "[run] GOMAXPROCS=$(RUN_GOMAXPROCS) for each service on this machine of $$(nproc) CPUs (RUN_GOMAXPROCS= for Go's default)",true)
 	@exec $(BIN)/run $(RUN_SERVICES)
 
 test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tests; ends with "N passed, N failed, N skipped" and says what was skipped
