@@ -95,6 +95,9 @@ func TestDeadlineAnswersForABlockedHandler(t *testing.T) {
 	if res.Header.Get("X-Request-ID") != "stuck-1" || res.Header.Get("Content-Type") != "application/json" || res.Header.Get("X-Late") != "" {
 		t.Errorf("got headers %v, want the caller's X-Request-ID, JSON and nothing from the handler", res.Header)
 	}
+	if !res.Close {
+		t.Error("the deadline answer keeps the connection open, whose goroutine is still in the handler: want Connection: close")
+	}
 	release <- struct{}{}
 	if err := <-late; !errors.Is(err, http.ErrHandlerTimeout) {
 		t.Errorf("late write: got %v, want http.ErrHandlerTimeout", err)
