@@ -137,7 +137,7 @@ func (r *ProductRepository) LockForOrder(ctx context.Context, ids []int64) ([]*p
 // waiting for an answer, with the unit's next statement (Tx.Later). The products' CHECK
 // (stock >= 0) still fails the unit if the held figures were ever wrong.
 func (r *ProductRepository) TakeStock(ctx context.Context, lines []order.Line) error {
-	if r.c.tx != nil && r.c.unit.covers(lines) && validQty(lines) {
+	if len(lines) > 0 && r.c.tx != nil && r.c.unit.covers(lines) && validQty(lines) {
 		query, args := stockUpdate(lines, "stock - ?", "", nil)
 		r.c.tx.Later(query, args...)
 		r.c.unit.addStock(lines, -1)

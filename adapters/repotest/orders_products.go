@@ -334,6 +334,17 @@ func testStoreRollback(t *testing.T, h *ordersHarness) {
 		t.Fatalf("take 10, restore 3: %v", err)
 	}
 	h.assertStock(kept.ID(), 3)
+	// No lines change nothing, in a unit that holds the product as well.
+	err = h.store.Transact(t.Context(), func(ctx context.Context, r orders.Repos) error {
+		if _, err := r.Products.LockForOrder(ctx, []int64{kept.ID()}); err != nil {
+			return err
+		}
+		return r.Products.TakeStock(ctx, nil)
+	})
+	if err != nil {
+		t.Fatalf("take no lines: %v", err)
+	}
+	h.assertStock(kept.ID(), 3)
 	// Several lines change all together or not at all, in a unit and on the plain
 	// repositories alike: a short or missing product leaves the others untouched.
 	second := h.product(1, 5)
