@@ -23,7 +23,7 @@ func TestComposeScaleOverride(t *testing.T) {
 	t.Parallel()
 	for name, environ := range composeEnvironments(t) {
 		t.Run(name, func(t *testing.T) {
-			p := loadCompose(t, environ, "docker-compose.scale.yml")
+			p := loadCompose(t, environ, "docs/docker-compose.scale.yml")
 			want := []string{"customers-api", "migrate", "mysql", "orchestrator", "orders-api", "orders-lb"}
 			if got := slices.Sorted(maps.Keys(p.Services)); !slices.Equal(got, want) {
 				t.Fatalf("got services %q, want %q", got, want)
