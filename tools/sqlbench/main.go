@@ -290,6 +290,7 @@ type order struct {
 // flow is one create+confirm of an order of productIDs (ascending, distinct), one unit
 // each, by the first customer.
 func (b *bench) flow(ctx context.Context, productIDs []int64, lat *benchstat.Latencies) error {
+	ctx = context.WithoutCancel(ctx) // as the services' statements run (see transact)
 	t0 := time.Now()
 	customerID := b.customerIDs[0]
 	if err := b.customer(ctx, customerID); err != nil {
@@ -447,11 +448,11 @@ func int64Args(ids []int64) []any {
 
 // transact runs fn in one database/sql transaction: BEGIN and COMMIT are statements of their
 // own, as the naive ceiling counts them (the services' Tx sends them with other statements).
-// A deadlock, lock-wait timeout or MariaDB's 1020 reruns it, as the services do. The
-// statements run on ctx without its cancellation, as the services' do (no goroutine per
-// transaction or result set watching it): the ceiling's Go side costs no more than theirs.
+// A deadlock, lock-wait timeout or MariaDB's 1020 reruns it, as the services do. The flow's
+// statements run on a context without cancellation, as the services' do, so that the driver
+// hands none of them to its watcher goroutine (database/sql still watches each transaction
+// and its result sets with goroutines of its own: that is the naive ceiling's cost).
 func transact(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	ctx = context.WithoutCancel(ctx)
 	var err error
 	for attempt := 1; attempt <= 5; attempt++ {
 		if err = transactOnce(ctx, db, fn); !retryable(err) {
