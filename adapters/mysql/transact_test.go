@@ -128,14 +128,23 @@ func TestTransactRollsBackWhenAHeldBackWriteFails(t *testing.T) {
 }
 
 // TestTransactStopsAtCancellation: statements run detached from the request's cancellation,
-// but a unit whose context is canceled sends no further statement and is rolled back.
+// but a unit whose context is canceled sends no further statement (the proxy counts what
+// reaches the server: the first statement with its BEGIN, then only the ROLLBACK) and is
+// rolled back.
 func TestTransactStopsAtCancellation(t *testing.T) {
 	t.Parallel()
-	db := env.DB(t)
+	trips, u := countRoundTrips(t, env.URL(t))
+	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	sku := "cancel-" + mysqltest.Unique()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	err := mysql.Transact(ctx, db, func(ctx context.Context, tx *mysql.Tx) error {
+	var before int
+	err = mysql.Transact(ctx, db, func(ctx context.Context, tx *mysql.Tx) error {
+		before = trips.Count()
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
 		}
@@ -145,7 +154,11 @@ func TestTransactStopsAtCancellation(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
-	if n := countSKU(t, db, sku) + countSKU(t, db, sku+"-second"); n != 0 {
+	if sent := trips.Count() - before; sent != 2 {
+		t.Fatalf("the unit sent %d round trips, want 2 (its first statement, then ROLLBACK)", sent)
+	}
+	other := env.DB(t)
+	if n := countSKU(t, other, sku) + countSKU(t, other, sku+"-second"); n != 0 {
 		t.Fatalf("got %d rows of the canceled unit, want 0", n)
 	}
 }

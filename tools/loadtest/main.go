@@ -228,28 +228,24 @@ func unique() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }
 
 func (c *client) createCustomer(ctx context.Context, base string) (int64, error) {
 	u := unique()
-	r, err := c.do(ctx, http.MethodPost, base+"/customers", map[string]any{"name": "Bench " + u, "email": "bench-" + u + "@example.com"}, nil)
-	if err != nil {
-		return 0, fmt.Errorf("create customer: %w", err)
-	}
-	id, err := dataID(r, http.StatusCreated)
-	if err != nil {
-		return 0, fmt.Errorf("create customer: %w", err)
-	}
-	return id, nil
+	return c.create(ctx, "customer", base+"/customers", map[string]any{"name": "Bench " + u, "email": "bench-" + u + "@example.com"})
 }
 
 func (c *client) createProduct(ctx context.Context, base string, stock int) (int64, error) {
 	u := unique()
-	r, err := c.do(ctx, http.MethodPost, base+"/products", map[string]any{"sku": "BENCH-" + u, "name": "Bench " + u, "price_cents": 1999, "stock": stock}, nil)
-	if err != nil {
-		return 0, fmt.Errorf("create product: %w", err)
+	return c.create(ctx, "product", base+"/products", map[string]any{"sku": "BENCH-" + u, "name": "Bench " + u, "price_cents": 1999, "stock": stock})
+}
+
+// create POSTs body to url and returns the id of the created what.
+func (c *client) create(ctx context.Context, what, url string, body any) (int64, error) {
+	r, err := c.do(ctx, http.MethodPost, url, body, nil)
+	if err == nil {
+		var id int64
+		if id, err = dataID(r, http.StatusCreated); err == nil {
+			return id, nil
+		}
 	}
-	id, err := dataID(r, http.StatusCreated)
-	if err != nil {
-		return 0, fmt.Errorf("create product: %w", err)
-	}
-	return id, nil
+	return 0, fmt.Errorf("create %s: %w", what, err)
 }
 
 func (c *client) createOrder(ctx context.Context, base string, customerID int64, productIDs ...int64) (response, error) {
