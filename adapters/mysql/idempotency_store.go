@@ -13,7 +13,9 @@ import (
 // IdempotencyStore is orders.IdempotencyStore on the idempotency_keys table, whose primary
 // key (operation, idem_key) is the claim on a key.
 //
-// Reserve inserts the record first thing in the unit of work. InnoDB makes a second insert
+// Reserve inserts the record first thing in the unit of work; in a unit of
+// OrdersStore.Transact the INSERT travels ahead of the unit's next statement (keyClaim), in
+// the same round trip, and is settled when the unit ends. InnoDB makes a second insert
 // of the same key wait on the first one's row lock until that transaction ends: after a
 // commit the waiter gets 1062, reads the committed record and replays it; after a rollback
 // its insert goes through and it runs anew. The wait is bounded so that a slow first request
@@ -21,6 +23,10 @@ import (
 // second state change. The wait is the session's innodb_lock_wait_timeout, which every
 // pooled connection starts with (PoolConfig.StatementTimeout): no SET per transaction.
 type IdempotencyStore struct{ c ordersConn }
+
+// insertKey is Reserve's claim: the record without its response.
+const insertKey = `INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
+	VALUES (?, ?, ?, ?, 0, '', ?, ?)`
 
 // reserveAttempts bounds Reserve's loop when the row it collided with vanishes (purged or
 // expired and replaced) between its insert and its read.
@@ -35,11 +41,18 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 	tx := s.c.q()
 
 	op, key := string(rec.Operation()), rec.Key().String()
+	insert := func() []any {
+		return []any{op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt()}
+	}
+	if u := s.c.unit; u.optimistic && u.claim == nil {
+		// Claimed with the unit's next statement; settleClaim deals with a key that is taken.
+		s.c.tx.Later(insertKey, insert()...)
+		u.claim = &keyClaim{op: op, key: key, flushes: s.c.tx.flushes}
+		u.reserve(op, key)
+		return nil, nil
+	}
 	for range reserveAttempts {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO idempotency_keys (operation, idem_key, target, fingerprint, response_status, response_body, created_at, expires_at)
-			VALUES (?, ?, ?, ?, 0, '', ?, ?)`,
-			op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt())
+		_, err := tx.ExecContext(ctx, insertKey, insert()...)
 		switch {
 		case err == nil:
 			s.c.unit.reserve(op, key)

@@ -3,10 +3,12 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/b2b-backoffice/backoffice/application/orders"
+	"github.com/b2b-backoffice/backoffice/domain/idempotency"
 	"github.com/b2b-backoffice/backoffice/domain/order"
 )
 
@@ -44,9 +46,23 @@ func (s *OrdersStore) ObserveRetries(onRetry RetryObserver) *OrdersStore {
 // Transact implements orders.TxProvider. The repositories given to fn act on the
 // transaction; fn may run again after a deadlock or a lock-wait timeout, and when the
 // retries run out the error is ErrUnavailable (503).
+//
+// fn may also run once more when its idempotency key was claimed optimistically (see
+// keyClaim) and turned out to be held: the second run claims the key at once.
 func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
+	// TiDB claims keys at once: the check of a blocked claim reads with SKIP LOCKED.
+	err := s.transact(ctx, fn, !s.d.tidb)
+	if errors.Is(err, errKeyTaken) {
+		err = s.transact(ctx, fn, false)
+	}
+	return err
+}
+
+func (s *OrdersStore) transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error, optimistic bool) error {
 	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *Tx) error {
-		return fn(ctx, ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState()}.repos())
+		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState()}
+		c.unit.optimistic = optimistic
+		return c.settleClaim(ctx, fn(ctx, c.repos()))
 	})
 }
 
@@ -81,6 +97,81 @@ type unitState struct {
 	// reserved are the idempotency keys the unit inserted (Reserve): Complete's update
 	// cannot miss their row.
 	reserved map[string]bool
+	// optimistic lets Reserve claim a key with the unit's next statement (claim).
+	optimistic bool
+	claim      *keyClaim
+}
+
+// keyClaim is an idempotency key Reserve claimed optimistically: its INSERT is held back
+// (Tx.Later) and travels ahead of the unit's next statement, which saves a round trip per
+// keyed request. Reserve answered "free" without knowing; the INSERT still runs first in the
+// unit, before anything the unit reads or writes, so the lock order (the key, then the
+// order, then products) and the single owner of a key are those of an INSERT sent at once.
+// When the unit fails, settleClaim finds out whether the claim did:
+//   - a duplicate key: another request completed the key, or held it and committed;
+//     errKeyTaken makes Transact run the unit again, Reserve then reading the record
+//     (replay, key reused, expired) as it does when it claims at once;
+//   - a lock-wait or statement timeout: the claim waited for another request's key, or a
+//     later statement waited for some other lock; claimBlocked tells which.
+type keyClaim struct {
+	op, key string
+	flushes int // Tx.flushes when the INSERT was held back
+}
+
+// errKeyTaken: an optimistic claim met a key that another request holds or completed.
+var errKeyTaken = errors.New("idempotency key claimed optimistically is taken")
+
+// settleClaim returns what the unit's error err means once its optimistic claim, if any, is
+// settled. A claim still waiting to be sent is sent now: Reserve's answer must hold even for
+// a unit that sent nothing after it (its error, or its success, would otherwise hide a key
+// that was taken).
+func (c ordersConn) settleClaim(ctx context.Context, err error) error {
+	cl := c.unit.claim
+	if cl == nil {
+		return err
+	}
+	if c.tx.flushes == cl.flushes {
+		ferr := c.tx.flush(ctx)
+		if ferr == nil {
+			return err
+		}
+		err = withCleanup(ferr, err)
+	} else if err == nil {
+		return nil
+	}
+	switch {
+	case isDuplicate(err):
+		return errKeyTaken
+	case mysqlErrNumber(err) == errLockWait || isStatementTimeout(err):
+		return c.claimBlocked(ctx, cl, err)
+	}
+	return err
+}
+
+// claimBlocked tells, after a lock-wait or statement timeout in a unit whose claim was sent,
+// whose lock the unit waited for. The key's row is read with SKIP LOCKED, which passes over
+// a row another transaction holds but not the unit's own:
+//   - no row: another request holds the key (its INSERT not committed yet):
+//     idempotency.ErrInProgress, as Reserve answers at once;
+//   - a row without a response: the unit's own claim; the wait was a later statement's, and
+//     err stands (Transact retries it);
+//   - a row with a response: another request completed the key just after the wait ended:
+//     errKeyTaken, and the unit runs again to replay it.
+func (c ordersConn) claimBlocked(ctx context.Context, cl *keyClaim, err error) error {
+	var status int
+	qerr := c.tx.QueryRowContext(ctx,
+		"SELECT response_status FROM idempotency_keys WHERE operation = ? AND idem_key = ? FOR UPDATE SKIP LOCKED",
+		cl.op, cl.key).Scan(&status)
+	switch {
+	case errors.Is(qerr, sql.ErrNoRows):
+		return idempotency.ErrInProgress
+	case qerr != nil:
+		return withCleanup(err, qerr)
+	case status == 0:
+		return err
+	default:
+		return errKeyTaken
+	}
 }
 
 func newUnitState() *unitState {

@@ -135,18 +135,18 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 		return idempotency.Response{Status: 200, Body: []byte(o.Status().String())}, nil
 	}
 
+	// The holder is a confirm of the same order with the same key whose answer takes long:
+	// its unit holds the key (and the order) until the encoder gives up.
 	reserved, release := make(chan struct{}), make(chan struct{})
 	holder := make(chan error, 1)
 	go func() {
-		holder <- store.Transact(context.Background(), func(ctx context.Context, r orders.Repos) error {
-			rec := idempotency.NewRecord(idempotency.OpConfirmOrder, key, "x", "y", time.Now(), time.Hour)
-			if _, err := r.Idempotency.Reserve(ctx, rec); err != nil {
-				return err
-			}
-			close(reserved)
-			<-release
-			return errors.New("holder gives up")
-		})
+		_, err := svc.ConfirmOrder(context.Background(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key,
+			Encode: func(*order.Order) (idempotency.Response, error) {
+				close(reserved)
+				<-release
+				return idempotency.Response{}, errors.New("holder gives up")
+			}})
+		holder <- err
 	}()
 	select {
 	case <-reserved:
@@ -161,7 +161,7 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 		t.Fatalf("got status %s after an in-progress answer, want CREATED", got.Status())
 	}
 	close(release)
-	if err := <-holder; err == nil || err.Error() != "holder gives up" {
+	if err := <-holder; err == nil || !strings.Contains(err.Error(), "holder gives up") {
 		t.Fatalf("holder: got %v", err)
 	}
 	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode})
@@ -183,6 +183,57 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 		if cur != 1 {
 			t.Fatalf("connection %d: session innodb_lock_wait_timeout: got %d, want 1 (StatementTimeout 1s)", i, cur)
 		}
+	}
+}
+
+// TestConfirmWaitingOnTheOrderIsNotInProgress: a confirm whose key is free but whose order
+// another transaction holds past the lock wait is not answered idempotency_key_in_progress
+// (it waited on the order, not on the key, which it claimed in the same round trip): the unit
+// is retried as after any lock-wait timeout, and goes through once the order is released.
+func TestConfirmWaitingOnTheOrderIsNotInProgress(t *testing.T) {
+	t.Parallel()
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 3, MaxIdleConns: 3, StatementTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "waits-" + mysqltest.Unique(), Name: "waits", PriceCents: 10, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: insertOrdersCustomer(t, db), Lines: []order.Line{{ProductID: p.ID(), Qty: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another transaction holds the order's row for 1.5 s, past the 1 s lock wait.
+	holder, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(t.Context(), "START TRANSACTION"); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := holder.QueryRowContext(t.Context(), "SELECT id FROM orders WHERE id = ? FOR UPDATE", out.Order.ID()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan error, 1)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		_, err := holder.ExecContext(context.Background(), "ROLLBACK")
+		released <- errors.Join(err, holder.Close())
+	}()
+	key, _ := idempotency.ParseKey("waits-" + mysqltest.Unique())
+	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key,
+		Encode: func(o *order.Order) (idempotency.Response, error) {
+			return idempotency.Response{Status: 200, Body: []byte(o.Status().String())}, nil
+		}})
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || res.Replayed || string(res.Response.Body) != "CONFIRMED" {
+		t.Fatalf("confirm that waited on the order: got %+v, %v; want a first run once the order is free", res, err)
 	}
 }
 

@@ -28,6 +28,9 @@ type Tx struct {
 	begun   bool // START TRANSACTION has been sent (the server may or may not have run it)
 	pending []string
 	args    []any
+	// flushes counts the batches that carried held-back writes: a write held back when it
+	// was n has been sent once it is more (see keyClaim).
+	flushes int
 }
 
 // statementContext is the context a statement runs on: ctx without its cancellation, so that
@@ -54,24 +57,27 @@ func (t *Tx) Later(query string, args ...any) {
 }
 
 // batch returns query with what must go before it: START TRANSACTION when the unit has sent
-// nothing yet, then the waiting writes. It empties the waiting writes.
+// nothing yet, then the waiting writes. It empties the waiting writes. An empty query sends
+// only what goes before it.
 func (t *Tx) batch(query string, args []any) (string, []any) {
 	if t.begun && len(t.pending) == 0 {
 		return query, args
 	}
-	var b strings.Builder
+	parts := make([]string, 0, len(t.pending)+2)
 	if !t.begun {
-		b.WriteString("START TRANSACTION; ")
+		parts = append(parts, "START TRANSACTION")
 		t.begun = true
 	}
-	for _, p := range t.pending {
-		b.WriteString(p)
-		b.WriteString("; ")
+	if len(t.pending) > 0 {
+		t.flushes++
 	}
-	b.WriteString(query)
+	parts = append(parts, t.pending...)
+	if query != "" {
+		parts = append(parts, query)
+	}
 	all := append(t.args, args...)
 	t.pending, t.args = nil, nil
-	return b.String(), all
+	return strings.Join(parts, "; "), all
 }
 
 // ExecContext runs query in the transaction, after what must go before it.
@@ -91,6 +97,18 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	query, args = t.batch(query, args)
 	return t.conn.QueryRowContext(statementContext(ctx), query, args...)
+}
+
+// flush sends the waiting writes now, on their own, when there are any.
+func (t *Tx) flush(ctx context.Context) error {
+	if len(t.pending) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := t.ExecContext(ctx, "")
+	return err
 }
 
 // commit sends the waiting writes and COMMIT in one round trip. A unit that sent nothing

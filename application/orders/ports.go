@@ -134,6 +134,12 @@ type IdempotencyStore interface {
 	//     wait, or an uncompleted record is visible: idempotency.ErrInProgress. Never a
 	//     deadlock or lock-wait error: those become ErrInProgress or are retried by the
 	//     adapter's Transact.
+	//
+	// An adapter may claim optimistically, to save a round trip: Reserve returns (nil, nil)
+	// at once and the claim is made ahead of the unit's next statement, before anything
+	// else the unit reads or writes. When the key then turns out to be held, Transact runs
+	// fn again and Reserve decides at once as above: the answer fn acts on in its last run
+	// is the one described here.
 	Reserve(ctx context.Context, rec *idempotency.Record) (existing *idempotency.Record, err error)
 
 	// Complete stores rec's response (rec.Completed() is true) in the row Reserve inserted
@@ -164,7 +170,8 @@ type TxProvider interface {
 	// Transact runs fn with repositories bound to one transaction and commits when fn
 	// returns nil; when fn returns an error nothing fn wrote remains and that error is
 	// returned (wrapped at most, errors.Is/As still match). The adapter may run fn again
-	// after a deadlock or lock-wait timeout, so fn must not keep state across runs; when
+	// after a deadlock or lock-wait timeout, or after an optimistic claim of an idempotency
+	// key met a key that is taken (see Reserve), so fn must not keep state across runs; when
 	// retries run out the error is KindUnavailable, never a bare driver error.
 	Transact(ctx context.Context, fn func(ctx context.Context, r Repos) error) error
 }
