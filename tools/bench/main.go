@@ -6,6 +6,13 @@
 //	flow    create+confirm through the services, then the same flows as bare SQL;
 //	reads   half GET /products?limit=20, half GET /customers/{id}, then the same as bare SQL.
 //
+// With a database, each load's -duration is split into -rounds rounds, each the services and
+// then the ceiling: on a shared machine whose speed drifts by tens of percent from one minute
+// to the next, both sides then meet the same drift, and the ratio compares like with like.
+// A side's figures add up its rounds (operations over seconds; statements over operations);
+// its percentiles are the median of the rounds' own. The summary also prints each round's
+// ratio.
+//
 // Each tool runs with -wait: once it is set up, bench reads the server's statement counter
 // (SHOW GLOBAL STATUS LIKE 'Questions'), lets the load start, and reads the counter again
 // when the tool has finished, so that statements per operation count the load alone (for
@@ -35,6 +42,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +60,7 @@ type options struct {
 	orchestrator       string
 	clients            int
 	duration           time.Duration
+	rounds             int
 	databaseURL        string
 	profileDir         string
 	pprof              []target
@@ -71,7 +80,8 @@ func main() {
 	flag.StringVar(&o.orders, "orders", "http://127.0.0.1:3002", "orders-api base URL")
 	flag.StringVar(&o.orchestrator, "orchestrator", "http://127.0.0.1:3003", "orchestrator base URL (its /metrics)")
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients of every phase")
-	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs (all its rounds together)")
+	flag.IntVar(&o.rounds, "rounds", 4, "with a database: rounds per load, each the services then the ceiling for -duration/rounds")
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the services' database, mysql://... (default $DATABASE_URL; empty: no ceiling)")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "profile instead: run the service phases and save CPU profiles here")
 	flag.StringVar(&pprof, "pprof", "orders-api=127.0.0.1:6062,customers-api=127.0.0.1:6061", "with -profile-dir: NAME=HOST:PORT,... of the pprof listeners")
@@ -97,7 +107,8 @@ type phase struct {
 	fields  map[string]string
 	stmts   float64 // statements per operation; NaN when not measured
 	err     error
-	skipped string // why the phase did not run, when it did not
+	skipped string    // why the phase did not run, when it did not
+	rounds  []float64 // each round's operations per second, when the phase ran in rounds
 }
 
 func (p phase) label() string {
@@ -120,19 +131,35 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		defer db.Close()
 		db.SetMaxOpenConns(1)
 	}
+	rounds := 1
+	if db != nil {
+		rounds = max(1, o.rounds)
+	}
+	slice := o
+	slice.duration = o.duration / time.Duration(rounds)
 	var phases []phase
 	for _, load := range []string{"flow", "reads"} {
-		for _, ceiling := range []bool{false, true} {
-			p := phase{load: load, ceiling: ceiling, stmts: math.NaN()}
-			switch {
-			case ceiling && o.profileDir != "":
-				continue
-			case ceiling && db == nil:
-				p.skipped = "needs MySQL (set DATABASE_URL)"
-			default:
-				p.fields, p.stmts, p.err = runPhase(ctx, o, db, load, ceiling, out)
+		byRound := map[bool][]phase{}
+		for range rounds {
+			for _, ceiling := range []bool{false, true} {
+				p := phase{load: load, ceiling: ceiling, stmts: math.NaN()}
+				switch {
+				case ceiling && o.profileDir != "":
+					continue
+				case ceiling && db == nil:
+					p.skipped = "needs MySQL (set DATABASE_URL)"
+				default:
+					p.fields, p.stmts, p.err = runPhase(ctx, slice, db, load, ceiling, out)
+				}
+				byRound[ceiling] = append(byRound[ceiling], p)
 			}
-			phases = append(phases, p)
+		}
+		for _, ceiling := range []bool{false, true} {
+			if ps := byRound[ceiling]; len(ps) == 1 {
+				phases = append(phases, ps[0])
+			} else if len(ps) > 1 {
+				phases = append(phases, mergeRounds(ps))
+			}
 		}
 	}
 	var failed []string
@@ -237,6 +264,81 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	return fields, stmts, errors.Join(waitErr, startErr, errors.Join(profErrs...))
 }
 
+// mergeRounds is one phase out of the same phase's rounds: operations, errors and 5xx added
+// up, operations per second over the rounds' seconds together, statements per operation
+// weighted by operations, each percentile the median of the rounds' own. A round that failed
+// fails the phase; the others still count.
+func mergeRounds(rounds []phase) phase {
+	m := phase{load: rounds[0].load, ceiling: rounds[0].ceiling, stmts: math.NaN()}
+	var (
+		ops, seconds, errs, s5xx, stmts float64
+		pct                             = map[string][]float64{}
+		failed                          []error
+	)
+	stmtsKnown := true
+	for i, r := range rounds {
+		if r.err != nil {
+			failed = append(failed, fmt.Errorf("round %d: %w", i+1, r.err))
+		}
+		if r.fields == nil {
+			continue
+		}
+		n := number(r.fields["ops"])
+		ops += n
+		seconds += number(r.fields["seconds"])
+		errs += number(r.fields["errors"])
+		s5xx += number(r.fields["status_5xx"])
+		m.rounds = append(m.rounds, number(r.fields["ops_per_s"]))
+		if math.IsNaN(r.stmts) {
+			stmtsKnown = false
+		}
+		stmts += r.stmts * n
+		for k, v := range r.fields {
+			if strings.HasSuffix(k, "_ms") {
+				pct[k] = append(pct[k], number(v))
+			}
+		}
+	}
+	m.err = errors.Join(failed...)
+	if seconds == 0 {
+		return m
+	}
+	m.fields = map[string]string{
+		"ops":        strconv.FormatFloat(ops, 'f', 0, 64),
+		"seconds":    strconv.FormatFloat(seconds, 'f', 1, 64),
+		"ops_per_s":  strconv.FormatFloat(ops/seconds, 'f', 1, 64),
+		"errors":     strconv.FormatFloat(errs, 'f', 0, 64),
+		"status_5xx": strconv.FormatFloat(s5xx, 'f', 0, 64),
+	}
+	for k, vs := range pct {
+		m.fields[k] = strconv.FormatFloat(median(vs), 'f', 2, 64)
+	}
+	if stmtsKnown && ops > 0 {
+		m.stmts = stmts / ops
+	}
+	return m
+}
+
+// number is a BENCH field as a number, 0 when it is not one.
+func number(s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else if n > 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return math.NaN()
+}
+
 func statementsPerOp(statements int64, ops string) float64 {
 	n, err := strconv.ParseInt(ops, 10, 64)
 	if err != nil || n <= 0 {
@@ -335,7 +437,11 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 	if o.databaseURL != "" {
 		store = "MySQL"
 	}
-	fmt.Fprintf(&b, "\nbench summary: %d clients, %s per phase, services on %s\n", o.clients, o.duration, store)
+	rounds := ""
+	if o.databaseURL != "" && o.rounds > 1 {
+		rounds = fmt.Sprintf(" in %d rounds (services, then ceiling)", o.rounds)
+	}
+	fmt.Fprintf(&b, "\nbench summary: %d clients, %s per phase%s, services on %s\n", o.clients, o.duration, rounds, store)
 	fmt.Fprintf(&b, "  %-16s %9s %8s %8s %8s %9s %7s %5s\n", "", "ops/s", "p50 ms", "p95 ms", "p99 ms", "stmts/op", "errors", "5xx")
 	line := []string{"BENCH", "mode=summary", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", o.duration.Seconds())}
 	rate := map[string]float64{}
@@ -365,8 +471,13 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 	for _, load := range []string{"flow", "reads"} {
 		s, c := rate[load], rate[load+"_ceiling"]
 		if s > 0 && c > 0 {
-			fmt.Fprintf(&b, "  %s: services/ceiling = %.2f\n", load, s/c)
+			fmt.Fprintf(&b, "  %s: services/ceiling = %.2f", load, s/c)
 			line = append(line, fmt.Sprintf("%s_ratio=%.2f", load, s/c))
+			if each := roundRatios(phases, load); len(each) > 0 {
+				fmt.Fprintf(&b, " (round by round: %s)", strings.Join(each, " "))
+				line = append(line, fmt.Sprintf("%s_ratio_rounds=%s", load, strings.Join(each, ",")))
+			}
+			b.WriteString("\n")
 		} else if o.databaseURL == "" {
 			fmt.Fprintf(&b, "  %s: no ratio: the bare-SQL ceiling needs MySQL (DATABASE_URL)\n", load)
 		}
@@ -391,6 +502,33 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 	line = append(line, fmt.Sprintf("rss_over_%dmib=%d", rssLimitMiB, over))
 	b.WriteString(strings.Join(line, " ") + "\n")
 	return b.String()
+}
+
+// roundRatios are the services/ceiling ratios of load's rounds, round by round, when both
+// sides ran the same rounds.
+func roundRatios(phases []phase, load string) []string {
+	var svc, ceil []float64
+	for _, p := range phases {
+		if p.load != load {
+			continue
+		}
+		if p.ceiling {
+			ceil = p.rounds
+		} else {
+			svc = p.rounds
+		}
+	}
+	if len(svc) == 0 || len(svc) != len(ceil) {
+		return nil
+	}
+	out := make([]string, len(svc))
+	for i := range svc {
+		if ceil[i] <= 0 {
+			return nil
+		}
+		out[i] = fmt.Sprintf("%.2f", svc[i]/ceil[i])
+	}
+	return out
 }
 
 func formatStmts(v float64) string {

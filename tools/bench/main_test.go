@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,42 @@ func TestSummaryInMemorySaysTheCeilingNeedsMySQL(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary has no %q:\n%s", want, s)
 		}
+	}
+}
+
+// TestRoundsAddUp: a phase run in rounds counts all its operations over all its seconds,
+// statements per operation weighted by operations, each percentile the rounds' median, and
+// a failed round fails the phase; the summary prints the ratio of the sums and each round's.
+func TestRoundsAddUp(t *testing.T) {
+	t.Parallel()
+	round := func(ops, seconds, p99 string, stmts float64) phase {
+		p := phaseOf("flow", false, "", p99, stmts)
+		p.fields["ops"], p.fields["seconds"] = ops, seconds
+		p.fields["ops_per_s"] = strconv.FormatFloat(number(ops)/number(seconds), 'f', 1, 64)
+		return p
+	}
+	svc := mergeRounds([]phase{round("1000", "5.0", "40.00", 14), round("2000", "5.0", "90.00", 14), round("1500", "5.0", "60.00", 15)})
+	if svc.err != nil || svc.fields["ops"] != "4500" || svc.fields["ops_per_s"] != "300.0" || svc.fields["flow_p99_ms"] != "60.00" {
+		t.Fatalf("merged: %v, %v", svc.fields, svc.err)
+	}
+	if want := (1000*14 + 2000*14 + 1500*15) / 4500.0; math.Abs(svc.stmts-want) > 1e-9 {
+		t.Errorf("statements per op %v, want %v", svc.stmts, want)
+	}
+	ceil := mergeRounds([]phase{round("2000", "5.0", "20.00", 12), round("2000", "5.0", "20.00", 12), round("2000", "5.0", "20.00", 12)})
+	ceil.ceiling = true
+	s := summary(options{clients: 16, duration: 15 * time.Second, rounds: 3, databaseURL: "mysql://x/y"}, []phase{svc, ceil}, nil)
+	f := summaryLine(t, s)
+	if f["flow_ratio"] != "0.75" || f["flow_ratio_rounds"] != "0.50,1.00,0.75" {
+		t.Errorf("summary line %v", f)
+	}
+	if !strings.Contains(s, "flow: services/ceiling = 0.75 (round by round: 0.50 1.00 0.75)") || !strings.Contains(s, "in 3 rounds") {
+		t.Errorf("summary:\n%s", s)
+	}
+
+	failed := round("10", "5.0", "1.00", math.NaN())
+	failed.err = fmt.Errorf("boom")
+	m := mergeRounds([]phase{round("1000", "5.0", "40.00", 14), failed})
+	if m.err == nil || !strings.Contains(m.err.Error(), "round 2: boom") || !math.IsNaN(m.stmts) || m.fields["ops"] != "1010" {
+		t.Errorf("a failed round: got %v, %v, stmts %v", m.fields, m.err, m.stmts)
 	}
 }
