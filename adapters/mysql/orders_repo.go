@@ -73,6 +73,11 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 			// The inserts are rolled back with the unit.
 			return order.ErrCustomerNotFound
 		}
+		// The unit's COMMIT may follow the id (orders.Unit.LastCall): its answer, and any
+		// error of it, comes when the rows close.
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
 		snap := o.Snapshot()
 		snap.ID = id
 		stored = order.Rehydrate(snap)

@@ -225,12 +225,23 @@ func (u *unitState) isReserved(op, key string) bool {
 }
 
 func (c ordersConn) repos() orders.Repos {
-	return orders.Repos{
+	r := orders.Repos{
 		Products:    &ProductRepository{c: c},
 		Orders:      &OrderRepository{c: c},
 		Idempotency: &IdempotencyStore{c: c},
 	}
+	if c.tx != nil && !c.d.tidb {
+		r.Unit = unit{c.tx}
+	}
+	return r
 }
+
+// unit is orders.Unit on a unit's Tx. TiDB has none: there Create reads the customer's check
+// in the same batch as the inserts and decides after it, so COMMIT must not follow them.
+type unit struct{ tx *Tx }
+
+// LastCall implements orders.Unit: the COMMIT travels with the next statement (Tx.Finish).
+func (u unit) LastCall() { u.tx.Finish() }
 
 func (c ordersConn) q() queryer {
 	if c.tx != nil {

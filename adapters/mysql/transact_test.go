@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -160,5 +161,94 @@ func TestTransactStopsAtCancellation(t *testing.T) {
 	other := env.DB(t)
 	if n := countSKU(t, other, sku) + countSKU(t, other, sku+"-second"); n != 0 {
 		t.Fatalf("got %d rows of the canceled unit, want 0", n)
+	}
+}
+
+// TestTransactFinishCommitsWithTheLastStatement: after Finish the next statement carries the
+// COMMIT (no round trip of its own: the proxy counts one for the whole unit); the unit is
+// committed once that statement succeeds, and a statement after it is refused, never run
+// outside the transaction.
+func TestTransactFinishCommitsWithTheLastStatement(t *testing.T) {
+	t.Parallel()
+	trips, u := countRoundTrips(t, env.URL(t))
+	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sku := "finish-" + mysqltest.Unique()
+	before := trips.Count()
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		tx.Finish()
+		return insertProduct(ctx, tx, sku)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := trips.Count() - before; got != 1 {
+		t.Errorf("a unit of one statement after Finish: %d round trips, want 1 (BEGIN, the INSERT and COMMIT together)", got)
+	}
+	if n := countSKU(t, env.DB(t), sku); n != 1 {
+		t.Fatalf("seen %d rows from another connection, want 1 (committed)", n)
+	}
+
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		tx.Finish()
+		if err := insertProduct(ctx, tx, sku+"-last"); err != nil {
+			return err
+		}
+		return insertProduct(ctx, tx, sku+"-after")
+	})
+	if err == nil || !strings.Contains(err.Error(), "already committed") {
+		t.Fatalf("a statement after the last one: got %v, want it refused", err)
+	}
+	if n := countSKU(t, env.DB(t), sku+"-after"); n != 0 {
+		t.Fatalf("the refused statement ran: %d rows", n)
+	}
+	if n := countSKU(t, env.DB(t), sku+"-last"); n != 1 {
+		t.Fatalf("the last statement: %d rows, want 1 (it committed before the misuse)", n)
+	}
+	// A write held back after the last statement is an error too, not dropped quietly.
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		tx.Finish()
+		if err := insertProduct(ctx, tx, sku+"-last2"); err != nil {
+			return err
+		}
+		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+			VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-late")
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "already committed") {
+		t.Fatalf("a write held back after the last statement: got %v, want it refused", err)
+	}
+}
+
+// TestTransactFinishNeverCommitsAFailedStatement: when the statement carrying the COMMIT
+// fails, the COMMIT after it never runs (the server stops a batch at its first error) and
+// the unit is rolled back, the writes before it too.
+func TestTransactFinishNeverCommitsAFailedStatement(t *testing.T) {
+	t.Parallel()
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sku := "finish-fail-" + mysqltest.Unique()
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		if err := insertProduct(ctx, tx, sku); err != nil {
+			return err
+		}
+		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+			VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-held")
+		tx.Finish()
+		return insertProduct(ctx, tx, sku) // a duplicate SKU
+	})
+	if err == nil {
+		t.Fatal("a unit whose last statement failed committed")
+	}
+	for _, s := range []string{sku, sku + "-held"} {
+		if n := countSKU(t, env.DB(t), s); n != 0 {
+			t.Fatalf("%s: %d rows of the failed unit, want 0", s, n)
+		}
 	}
 }

@@ -15,7 +15,8 @@ import (
 // several statements in one query):
 //   - START TRANSACTION travels with the unit's first statement;
 //   - writes whose result nobody reads (Later) wait and travel ahead of the next statement;
-//   - COMMIT travels with the writes still waiting when the unit ends.
+//   - COMMIT travels with the writes still waiting when the unit ends, or with the unit's
+//     last statement when the unit says which one that is (Finish).
 //
 // A database/sql transaction would send BEGIN and COMMIT on their own, two round trips per
 // unit, and start a goroutine per transaction and per result set to watch the request's
@@ -31,7 +32,18 @@ type Tx struct {
 	// flushes counts the batches that carried held-back writes: a write held back when it
 	// was n has been sent once it is more (see keyClaim).
 	flushes int
+	// finishing: COMMIT travels with the next statement (orders.Unit.LastCall);
+	// committed: it has, and the unit may send nothing more.
+	finishing, committed bool
 }
+
+// errCommitted: a statement after the one that carried the unit's COMMIT (Finish).
+var errCommitted = errors.New("the unit of work already committed with its last call")
+
+// Finish makes COMMIT travel with the unit's next statement, after it: the caller promises
+// that the unit sends nothing more, and that it reads all of that statement's results (the
+// COMMIT's error comes last, with Rows.Close).
+func (t *Tx) Finish() { t.finishing = true }
 
 // statementContext is the context a statement runs on: ctx without its cancellation, so that
 // neither database/sql (a goroutine per result set) nor the driver (a hand-off to its
@@ -60,7 +72,7 @@ func (t *Tx) Later(query string, args ...any) {
 // nothing yet, then the waiting writes. It empties the waiting writes. An empty query sends
 // only what goes before it.
 func (t *Tx) batch(query string, args []any) (string, []any) {
-	if t.begun && len(t.pending) == 0 {
+	if t.begun && len(t.pending) == 0 && !t.finishing {
 		return query, args
 	}
 	parts := make([]string, 0, len(t.pending)+2)
@@ -74,6 +86,10 @@ func (t *Tx) batch(query string, args []any) (string, []any) {
 	parts = append(parts, t.pending...)
 	if query != "" {
 		parts = append(parts, query)
+		if t.finishing {
+			parts = append(parts, "COMMIT")
+			t.finishing, t.committed = false, true
+		}
 	}
 	all := append(t.args, args...)
 	t.pending, t.args = nil, nil
@@ -82,6 +98,9 @@ func (t *Tx) batch(query string, args []any) (string, []any) {
 
 // ExecContext runs query in the transaction, after what must go before it.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.committed {
+		return nil, errCommitted
+	}
 	query, args = t.batch(query, args)
 	return t.conn.ExecContext(statementContext(ctx), query, args...)
 }
@@ -89,12 +108,22 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 // QueryContext runs query in the transaction, after what must go before it; the rows are
 // query's own (the statements before it return none).
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.committed {
+		return nil, errCommitted
+	}
 	query, args = t.batch(query, args)
 	return t.conn.QueryContext(statementContext(ctx), query, args...)
 }
 
 // QueryRowContext is QueryContext for one row.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.committed {
+		// A Row carries its error to Scan; database/sql makes one only from a failed query,
+		// and a context canceled with errCommitted fails it before anything is sent.
+		ctx, cancel := context.WithCancelCause(ctx)
+		cancel(errCommitted)
+		return t.conn.QueryRowContext(ctx, query, args...)
+	}
 	query, args = t.batch(query, args)
 	return t.conn.QueryRowContext(statementContext(ctx), query, args...)
 }
@@ -115,7 +144,11 @@ func (t *Tx) flush(ctx context.Context) error {
 // and has nothing waiting has nothing to commit. When a waiting write fails, COMMIT never
 // ran: the caller rolls back.
 func (t *Tx) commit(ctx context.Context) error {
-	if !t.begun && len(t.pending) == 0 {
+	t.finishing = false // no statement followed Finish: this COMMIT is the one
+	if t.committed && len(t.pending) > 0 {
+		return errCommitted // writes held back after the last statement: never dropped quietly
+	}
+	if t.committed || (!t.begun && len(t.pending) == 0) {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {

@@ -163,6 +163,18 @@ type Repos struct {
 	Products    ProductRepository
 	Orders      OrderRepository
 	Idempotency IdempotencyStore
+	// Unit is the unit of work itself, inside Store.Transact; nil when the adapter has
+	// nothing to be told (and on Store.Repos).
+	Unit Unit
+}
+
+// Unit is what a unit of work may tell the adapter that runs it, to spare round trips.
+type Unit interface {
+	// LastCall says that the next repository call is the unit's last, and that fn returns
+	// nil as soon as that call succeeds. The adapter may then commit with that call's own
+	// statements: the COMMIT costs no round trip of its own, and the unit's locks are
+	// released one round trip sooner. A repository call after it fails.
+	LastCall()
 }
 
 // TxProvider runs a unit of work.

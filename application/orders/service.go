@@ -202,7 +202,9 @@ func (s *Service) CreateOrder(ctx context.Context, cmd CreateOrder) (Outcome, er
 		return Outcome{}, err
 	}
 	change := func(ctx context.Context, r Repos, now time.Time) (*order.Order, error) {
-		return createOrder(ctx, r, cmd.CustomerID, lines, now, s.hold)
+		// Without a key, the order's INSERT is the unit's last call (with a key, the stored
+		// answer follows it).
+		return createOrder(ctx, r, cmd.CustomerID, lines, now, s.hold, cmd.Key.IsZero())
 	}
 	if cmd.Key.IsZero() {
 		out, err := s.plain(ctx, cmd.Encode, change)
@@ -231,8 +233,9 @@ func (cmd CreateOrder) fingerprint(lines []order.Line) string {
 
 // createOrder is the transactional part of CreateOrder. Products are locked in id ascending
 // order (lines are sorted by Merge), so two orders naming the same products in any order
-// queue up instead of deadlocking. The order holds its stock for hold.
-func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.Line, now time.Time, hold time.Duration) (*order.Order, error) {
+// queue up instead of deadlocking. The order holds its stock for hold. last: the order's
+// INSERT is the unit's last call (Unit.LastCall).
+func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.Line, now time.Time, hold time.Duration, last bool) (*order.Order, error) {
 	ids := make([]int64, len(lines))
 	for i, l := range lines {
 		ids[i] = l.ProductID
@@ -251,6 +254,9 @@ func createOrder(ctx context.Context, r Repos, customerID int64, lines []order.L
 	}
 	if err := r.Products.TakeStock(ctx, lines); err != nil {
 		return nil, err
+	}
+	if last && r.Unit != nil {
+		r.Unit.LastCall()
 	}
 	return r.Orders.Create(ctx, o)
 }
