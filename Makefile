@@ -36,6 +36,7 @@ MYSQL_TEST_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "
 # The fault-injection suite (make test-faults).
 FAULTTEST_PKG ?= ./tools/faulttest
 
+.PHONY: bench-ab
 .PHONY: help build run test test-unit test-integration wire wire-check vet fmt fmt-check \
 	migrate seed lambda bench profile bench-go fuzz test-faults walkthrough compose-up compose-down clean
 
@@ -75,13 +76,13 @@ RUN_SERVICES = customers=$(BIN)/customers-api,PORT=$(CUSTOMERS_PORT)$(RUN_COMMON
 # seed's demo values when unset (and say so). Without one, the binaries pick the same demo
 # values themselves and warn.
 run_db_configured = $(or $(DATABASE_URL),$(DB_HOST),$(DB_NAME))
-run bench profile: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
-run bench profile: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
+run bench bench-ab profile: export CUSTOMERS_API_BASE ?= http://127.0.0.1:$(CUSTOMERS_PORT)
+run bench bench-ab profile: export ORDERS_API_BASE ?= http://127.0.0.1:$(ORDERS_PORT)
 ifneq ($(run_db_configured),)
-run bench profile: export JWT_SECRET ?= super-secret-key
-run bench profile: export SERVICE_TOKEN ?= internal-service-token
-run bench profile: export ADMIN_USER ?= admin
-run bench profile: export ADMIN_PASSWORD ?= admin123
+run bench bench-ab profile: export JWT_SECRET ?= super-secret-key
+run bench bench-ab profile: export SERVICE_TOKEN ?= internal-service-token
+run bench bench-ab profile: export ADMIN_USER ?= admin
+run bench bench-ab profile: export ADMIN_PASSWORD ?= admin123
 endif
 run: build ## start the three services (Ctrl-C stops them); memory adapters unless DATABASE_URL or DB_* is set
 	@if [[ -n "$(run_db_configured)" ]]; then \
@@ -223,6 +224,37 @@ profile: build ## CPU profiles of orders-api and customers-api under the flow an
 		echo; echo "== $$f: go tool pprof -top -nodecount=25 $(BIN)/$$svc $$f"; \
 		$(GO) tool pprof -top -nodecount=25 "$(BIN)/$$svc" "$$f"; \
 	done
+
+# bench-ab: the before/after of a change. BASE (a commit) is checked out in a worktree
+# (AB_DIR), built with its own Makefile, and its customers-api and orders-api run on
+# AB_CUSTOMERS_PORT and AB_ORDERS_PORT beside this tree's services (started as by bench),
+# on the same database (or both in memory). tools/bench then runs each load in
+# AB_ROUNDS rounds (AB_DURATION in all per build), this build then BASE's, and prints services/base per load and round:
+# both builds meet the same drift of the machine's speed, which two bench runs a few
+# minutes apart do not. The base's logs are in bin/bench-ab-base.log.
+AB_DIR ?= $(or $(TMPDIR),/tmp)/backoffice-bench-ab
+AB_CUSTOMERS_PORT ?= 4001
+AB_ORDERS_PORT ?= 4002
+AB_ROUNDS ?= 8
+AB_DURATION ?= 40s
+bench-ab: build ## before/after: BASE=<commit> against this tree, the same loads alternating round by round (AB_ROUNDS, AB_DURATION, BENCH_CLIENTS)
+	@[[ -n "$(BASE)" ]] || { echo "bench-ab: set BASE=<commit>, e.g. make bench-ab BASE=HEAD~1" >&2; exit 2; }
+	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
+	@git worktree remove --force "$(AB_DIR)" 2>/dev/null || rm -rf "$(AB_DIR)"; git worktree prune
+	git worktree add --detach -q "$(AB_DIR)" "$(BASE)"
+	$(MAKE) -s -C "$(AB_DIR)" build
+	@$(BIN)/run customers="$(AB_DIR)/bin/customers-api",PORT=$(AB_CUSTOMERS_PORT)$(RUN_COMMON_ENV) \
+		orders="$(AB_DIR)/bin/orders-api",PORT=$(AB_ORDERS_PORT),CUSTOMERS_API_BASE=http://127.0.0.1:$(AB_CUSTOMERS_PORT)$(RUN_COMMON_ENV) \
+		> $(BIN)/bench-ab-base.log 2>&1 & basepid=$$!; \
+	trap 'kill -TERM $$basepid 2>/dev/null || true; wait $$basepid 2>/dev/null || true' EXIT; \
+	for port in $(AB_CUSTOMERS_PORT) $(AB_ORDERS_PORT); do \
+		for _ in $$(seq 150); do $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null && break; sleep 0.2; done; \
+		$(BIN)/healthcheck http://127.0.0.1:$$port/health || { echo "$@: the base build is not healthy on port $$port; see $(BIN)/bench-ab-base.log" >&2; exit 1; }; \
+	done; \
+	( $(START_SERVICES); \
+	$(BIN)/bench -clients $(BENCH_CLIENTS) -duration $(AB_DURATION) -rounds $(AB_ROUNDS) $(BENCH_URLS) -orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT) \
+		-base-customers http://127.0.0.1:$(AB_CUSTOMERS_PORT) -base-orders http://127.0.0.1:$(AB_ORDERS_PORT) )
+	@git worktree remove --force "$(AB_DIR)"
 
 bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/

@@ -26,6 +26,11 @@
 // With -profile-dir it runs the service phases only, and meanwhile fetches a CPU profile
 // from each -pprof NAME=ADDR (the services' PPROF_ADDR), saved as DIR/NAME-PHASE.pprof.
 //
+// With -base-customers and -base-orders (make bench-ab) the other side of each round is
+// another build's services instead of the ceiling, under the same load: the summary's ratio
+// is then this build's over that one's, the before/after of a change measured on the same
+// drift of the machine.
+//
 // A phase with a failed operation or a 5xx makes bench exit 1, after the summary.
 package main
 
@@ -58,6 +63,9 @@ type options struct {
 	loadtest, sqlbench string
 	customers, orders  string // base URLs
 	orchestrator       string
+	// baseCustomers and baseOrders: another build's services (A/B mode: they take the
+	// ceiling's place, see abMode).
+	baseCustomers, baseOrders string
 	clients            int
 	duration           time.Duration
 	rounds             int
@@ -78,6 +86,8 @@ func main() {
 	flag.StringVar(&o.sqlbench, "sqlbench", "bin/sqlbench", "the sqlbench binary")
 	flag.StringVar(&o.customers, "customers", "http://127.0.0.1:3001", "customers-api base URL")
 	flag.StringVar(&o.orders, "orders", "http://127.0.0.1:3002", "orders-api base URL")
+	flag.StringVar(&o.baseCustomers, "base-customers", "", "A/B: customers-api base URL of the build to compare with (with -base-orders): it replaces the ceiling")
+	flag.StringVar(&o.baseOrders, "base-orders", "", "A/B: orders-api base URL of the build to compare with")
 	flag.StringVar(&o.orchestrator, "orchestrator", "http://127.0.0.1:3003", "orchestrator base URL (its /metrics)")
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients of every phase")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs (all its rounds together)")
@@ -111,11 +121,22 @@ type phase struct {
 	rounds  []float64 // each round's operations per second, when the phase ran in rounds
 }
 
-func (p phase) label() string {
+// label names the phase's side; other is the name of the side that is not the services.
+func (p phase) label(o options) string {
 	if p.ceiling {
-		return "ceiling"
+		return o.other()
 	}
 	return "services"
+}
+
+// abMode: the other side is another build's services, not the ceiling.
+func (o options) abMode() bool { return o.baseCustomers != "" && o.baseOrders != "" }
+
+func (o options) other() string {
+	if o.abMode() {
+		return "base"
+	}
+	return "ceiling"
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -132,7 +153,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		db.SetMaxOpenConns(1)
 	}
 	rounds := 1
-	if db != nil {
+	if db != nil || o.abMode() {
 		rounds = max(1, o.rounds)
 	}
 	slice := o
@@ -146,6 +167,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				switch {
 				case ceiling && o.profileDir != "":
 					continue
+				case ceiling && o.abMode():
+					base := slice
+					base.customers, base.orders = o.baseCustomers, o.baseOrders
+					p.fields, p.stmts, p.err = runPhase(ctx, base, db, load, false, out)
 				case ceiling && db == nil:
 					p.skipped = "needs MySQL (set DATABASE_URL)"
 				default:
@@ -165,7 +190,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	var failed []string
 	for _, p := range phases {
 		if p.err != nil {
-			failed = append(failed, fmt.Sprintf("%s %s: %v", p.load, p.label(), p.err))
+			failed = append(failed, fmt.Sprintf("%s %s: %v", p.load, p.label(o), p.err))
 		}
 	}
 	if o.profileDir == "" {
@@ -198,7 +223,11 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	} else {
 		args = append(args, "-customers", o.customers, "-orders", o.orders)
 	}
-	fmt.Fprintf(out, "bench: %s through the %s (%d clients, %s)\n", load, map[bool]string{false: "services", true: "bare-SQL ceiling"}[ceiling], o.clients, o.duration)
+	through := "bare-SQL ceiling"
+	if !ceiling {
+		through = "services at " + o.orders
+	}
+	fmt.Fprintf(out, "bench: %s through the %s (%d clients, %s)\n", load, through, o.clients, o.duration)
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -438,18 +467,18 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 		store = "MySQL"
 	}
 	rounds := ""
-	if o.databaseURL != "" && o.rounds > 1 {
-		rounds = fmt.Sprintf(" in %d rounds (services, then ceiling)", o.rounds)
+	if (o.databaseURL != "" || o.abMode()) && o.rounds > 1 {
+		rounds = fmt.Sprintf(" in %d rounds (services, then %s)", o.rounds, o.other())
 	}
 	fmt.Fprintf(&b, "\nbench summary: %d clients, %s per phase%s, services on %s\n", o.clients, o.duration, rounds, store)
 	fmt.Fprintf(&b, "  %-16s %9s %8s %8s %8s %9s %7s %5s\n", "", "ops/s", "p50 ms", "p95 ms", "p99 ms", "stmts/op", "errors", "5xx")
 	line := []string{"BENCH", "mode=summary", fmt.Sprintf("clients=%d", o.clients), fmt.Sprintf("seconds=%.1f", o.duration.Seconds())}
 	rate := map[string]float64{}
 	for _, p := range phases {
-		name := p.load + " " + p.label()
+		name := p.load + " " + p.label(o)
 		key := p.load
 		if p.ceiling {
-			key += "_ceiling"
+			key += "_" + o.other()
 		}
 		if p.fields == nil {
 			why := p.skipped
@@ -469,16 +498,16 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 			key+"_errors="+f["errors"], key+"_5xx="+f["status_5xx"])
 	}
 	for _, load := range []string{"flow", "reads"} {
-		s, c := rate[load], rate[load+"_ceiling"]
+		s, c := rate[load], rate[load+"_"+o.other()]
 		if s > 0 && c > 0 {
-			fmt.Fprintf(&b, "  %s: services/ceiling = %.2f", load, s/c)
+			fmt.Fprintf(&b, "  %s: services/%s = %.2f", load, o.other(), s/c)
 			line = append(line, fmt.Sprintf("%s_ratio=%.2f", load, s/c))
 			if each := roundRatios(phases, load); len(each) > 0 {
 				fmt.Fprintf(&b, " (round by round: %s)", strings.Join(each, " "))
 				line = append(line, fmt.Sprintf("%s_ratio_rounds=%s", load, strings.Join(each, ",")))
 			}
 			b.WriteString("\n")
-		} else if o.databaseURL == "" {
+		} else if o.databaseURL == "" && !o.abMode() {
 			fmt.Fprintf(&b, "  %s: no ratio: the bare-SQL ceiling needs MySQL (DATABASE_URL)\n", load)
 		}
 	}

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
-		fmt.Printf("BENCH mode=%s ops=40 ops_per_s=8.0 errors=0 status_5xx=0 flow_p99_ms=9.00 args=%s\n",
+		fmt.Printf("BENCH mode=%s ops=40 seconds=5.0 ops_per_s=8.0 errors=0 status_5xx=0 flow_p99_ms=9.00 args=%s\n",
 			os.Args[2], strings.Join(os.Args[1:], ","))
 		if status == "fail" {
 			fmt.Println("first error: status 503")
@@ -214,5 +214,34 @@ func TestRoundsAddUp(t *testing.T) {
 	m := mergeRounds([]phase{round("1000", "5.0", "40.00", 14), failed})
 	if m.err == nil || !strings.Contains(m.err.Error(), "round 2: boom") || !math.IsNaN(m.stmts) || m.fields["ops"] != "1010" {
 		t.Errorf("a failed round: got %v, %v, stmts %v", m.fields, m.err, m.stmts)
+	}
+}
+
+// TestABModeComparesWithTheBaseBuild: with base URLs, each round runs the same load through
+// this build's services and then through the base build's (in the ceiling's place), and the
+// summary's ratio is services/base, round by round too.
+func TestABModeComparesWithTheBaseBuild(t *testing.T) {
+	t.Setenv("BENCHTEST_TOOL", "ok")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "process_resident_memory_bytes 1048576")
+	}))
+	defer srv.Close()
+	o := options{loadtest: os.Args[0], sqlbench: "/nonexistent", customers: srv.URL, orders: srv.URL, orchestrator: srv.URL,
+		baseCustomers: "http://base-c", baseOrders: "http://base-o", clients: 2, duration: 2 * time.Second, rounds: 2}
+	var out bytes.Buffer
+	if err := run(context.Background(), o, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	text := out.String()
+	if n := strings.Count(text, "-duration,1s,-wait,-customers,http://base-c,-orders,http://base-o"); n != 4 {
+		t.Errorf("%d phases through the base build, want 4 (2 loads x 2 rounds):\n%s", n, text)
+	}
+	if n := strings.Count(text, "-duration,1s,-wait,-customers,"+srv.URL+",-orders,"+srv.URL); n != 4 {
+		t.Errorf("%d phases through this build, want 4:\n%s", n, text)
+	}
+	for _, want := range []string{"flow: services/base = 1.00 (round by round: 1.00 1.00)", "reads: services/base = 1.00", "in 2 rounds (services, then base)", "flow base"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in:\n%s", want, text)
+		}
 	}
 }
