@@ -108,21 +108,13 @@ type ordersAnyCustomer struct{}
 
 func (ordersAnyCustomer) CheckCustomer(context.Context, int64) error { return nil }
 
-// TestIdempotencyKeyHeldTooLongIsInProgress: while a transaction holds a key longer than
-// the bounded wait, another request with that key gets idempotency_key_in_progress (409),
-// never a lock-wait error, a 503 or a 500, and changes nothing; once the holder rolls back
-// the key is free and the request runs.
-func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
-	t.Parallel()
-	// A pool of two connections: the holder's and the waiter's, both checked at the end.
-	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 2, MaxIdleConns: 2, StatementTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	store := mysql.NewOrdersStore(db)
-	svc := orders.NewService(store, ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
-	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "held-" + mysqltest.Unique(), Name: "held", PriceCents: 10, Stock: 5})
+// orderOnShortLockWaits is a service on a pool of conns connections whose statements wait
+// at most 1 s for a lock (closed when the test ends), and a CREATED order of one item.
+func orderOnShortLockWaits(t *testing.T, conns int) (*sql.DB, *orders.Service, *order.Order) {
+	t.Helper()
+	db := openPool(t, env.URL(t), mysql.PoolConfig{MaxOpenConns: conns, MaxIdleConns: conns, StatementTimeout: time.Second})
+	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "short-" + mysqltest.Unique(), Name: "short", PriceCents: 10, Stock: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +122,17 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, svc, out.Order
+}
+
+// TestIdempotencyKeyHeldTooLongIsInProgress: while a transaction holds a key longer than
+// the bounded wait, another request with that key gets idempotency_key_in_progress (409),
+// never a lock-wait error, a 503 or a 500, and changes nothing; once the holder rolls back
+// the key is free and the request runs.
+func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
+	t.Parallel()
+	// A pool of two connections: the holder's and the waiter's, both checked at the end.
+	db, svc, created := orderOnShortLockWaits(t, 2)
 	key, _ := idempotency.ParseKey("held-" + mysqltest.Unique())
 	encode := func(o *order.Order) (idempotency.Response, error) {
 		return idempotency.Response{Status: 200, Body: []byte(o.Status().String())}, nil
@@ -140,7 +143,7 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	reserved, release := make(chan struct{}), make(chan struct{})
 	holder := make(chan error, 1)
 	go func() {
-		_, err := svc.ConfirmOrder(context.Background(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key,
+		_, err := svc.ConfirmOrder(context.Background(), orders.ConfirmOrder{OrderID: created.ID(), Key: key,
 			Encode: func(*order.Order) (idempotency.Response, error) {
 				close(reserved)
 				<-release
@@ -153,18 +156,18 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 	case err := <-holder:
 		t.Fatalf("holder: %v", err)
 	}
-	_, err = svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode})
+	_, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: created.ID(), Key: key, Encode: encode})
 	if !errors.Is(err, idempotency.ErrInProgress) {
 		t.Fatalf("confirm while the key is held: got %v, want idempotency_key_in_progress", err)
 	}
-	if got, _ := svc.GetOrder(t.Context(), out.Order.ID()); got.Status() != order.Created {
+	if got, _ := svc.GetOrder(t.Context(), created.ID()); got.Status() != order.Created {
 		t.Fatalf("got status %s after an in-progress answer, want CREATED", got.Status())
 	}
 	close(release)
 	if err := <-holder; err == nil || !strings.Contains(err.Error(), "holder gives up") {
 		t.Fatalf("holder: got %v", err)
 	}
-	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key, Encode: encode})
+	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: created.ID(), Key: key, Encode: encode})
 	if err != nil || res.Replayed || string(res.Response.Body) != "CONFIRMED" {
 		t.Fatalf("confirm after the holder rolled back: got %+v, %v, want a first run", res, err)
 	}
@@ -192,20 +195,7 @@ func TestIdempotencyKeyHeldTooLongIsInProgress(t *testing.T) {
 // is retried as after any lock-wait timeout, and goes through once the order is released.
 func TestConfirmWaitingOnTheOrderIsNotInProgress(t *testing.T) {
 	t.Parallel()
-	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 3, MaxIdleConns: 3, StatementTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
-	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "waits-" + mysqltest.Unique(), Name: "waits", PriceCents: 10, Stock: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: insertOrdersCustomer(t, db), Lines: []order.Line{{ProductID: p.ID(), Qty: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, svc, created := orderOnShortLockWaits(t, 3)
 	// Another transaction holds the order's row for 1.5 s, past the 1 s lock wait.
 	holder, err := db.Conn(t.Context())
 	if err != nil {
@@ -215,7 +205,7 @@ func TestConfirmWaitingOnTheOrderIsNotInProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := holder.QueryRowContext(t.Context(), "SELECT id FROM orders WHERE id = ? FOR UPDATE", out.Order.ID()).Scan(&id); err != nil {
+	if err := holder.QueryRowContext(t.Context(), "SELECT id FROM orders WHERE id = ? FOR UPDATE", created.ID()).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	released := make(chan error, 1)
@@ -225,7 +215,7 @@ func TestConfirmWaitingOnTheOrderIsNotInProgress(t *testing.T) {
 		released <- errors.Join(err, holder.Close())
 	}()
 	key, _ := idempotency.ParseKey("waits-" + mysqltest.Unique())
-	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: out.Order.ID(), Key: key,
+	res, err := svc.ConfirmOrder(t.Context(), orders.ConfirmOrder{OrderID: created.ID(), Key: key,
 		Encode: func(o *order.Order) (idempotency.Response, error) {
 			return idempotency.Response{Status: 200, Body: []byte(o.Status().String())}, nil
 		}})

@@ -69,11 +69,7 @@ func TestPoolSessionsStartBounded(t *testing.T) {
 func TestCreateConfirmFlowStatements(t *testing.T) {
 	t.Parallel()
 	trips, u := countRoundTrips(t, env.URL(t))
-	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	var lines []order.Line
 	for range 2 {

@@ -20,6 +20,23 @@ func insertProduct(ctx context.Context, tx *mysql.Tx, sku string) error {
 	return err
 }
 
+// openPool opens a pool on url with cfg, closed when the test ends.
+func openPool(t *testing.T, url mysql.DatabaseURL, cfg mysql.PoolConfig) *sql.DB {
+	t.Helper()
+	db, err := mysql.Open(t.Context(), url, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// laterProduct holds back (Tx.Later) the INSERT of a product with stock.
+func laterProduct(tx *mysql.Tx, sku string, stock int) {
+	tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+		VALUES (?, 'p', 1, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku, stock)
+}
+
 func countSKU(t *testing.T, db *sql.DB, sku string) int {
 	t.Helper()
 	var n int
@@ -96,19 +113,14 @@ func TestTransactGivesUpAsUnavailable(t *testing.T) {
 // commits on its own).
 func TestTransactRollsBackWhenAHeldBackWriteFails(t *testing.T) {
 	t.Parallel()
-	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPool(t, env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	sku := "later-" + mysqltest.Unique()
-	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+	err := mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
 		}
 		// The products' CHECK (stock >= 0) refuses it, at COMMIT time.
-		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
-			VALUES (?, 'p', 1, -1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-negative")
+		laterProduct(tx, sku+"-negative", -1)
 		return nil
 	})
 	if err == nil {
@@ -135,16 +147,12 @@ func TestTransactRollsBackWhenAHeldBackWriteFails(t *testing.T) {
 func TestTransactStopsAtCancellation(t *testing.T) {
 	t.Parallel()
 	trips, u := countRoundTrips(t, env.URL(t))
-	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	sku := "cancel-" + mysqltest.Unique()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var before int
-	err = mysql.Transact(ctx, db, func(ctx context.Context, tx *mysql.Tx) error {
+	err := mysql.Transact(ctx, db, func(ctx context.Context, tx *mysql.Tx) error {
 		before = trips.Count()
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
@@ -171,14 +179,10 @@ func TestTransactStopsAtCancellation(t *testing.T) {
 func TestTransactFinishCommitsWithTheLastStatement(t *testing.T) {
 	t.Parallel()
 	trips, u := countRoundTrips(t, env.URL(t))
-	db, err := mysql.Open(t.Context(), u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	sku := "finish-" + mysqltest.Unique()
 	before := trips.Count()
-	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+	err := mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		tx.Finish()
 		return insertProduct(ctx, tx, sku)
 	})
@@ -214,8 +218,7 @@ func TestTransactFinishCommitsWithTheLastStatement(t *testing.T) {
 		if err := insertProduct(ctx, tx, sku+"-last2"); err != nil {
 			return err
 		}
-		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
-			VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-late")
+		laterProduct(tx, sku+"-late", 1)
 		return nil
 	})
 	if err == nil || !strings.Contains(err.Error(), "already committed") {
@@ -228,18 +231,13 @@ func TestTransactFinishCommitsWithTheLastStatement(t *testing.T) {
 // the unit is rolled back, the writes before it too.
 func TestTransactFinishNeverCommitsAFailedStatement(t *testing.T) {
 	t.Parallel()
-	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openPool(t, env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
 	sku := "finish-fail-" + mysqltest.Unique()
-	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+	err := mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		if err := insertProduct(ctx, tx, sku); err != nil {
 			return err
 		}
-		tx.Later(`INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
-			VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, sku+"-held")
+		laterProduct(tx, sku+"-held", 1)
 		tx.Finish()
 		return insertProduct(ctx, tx, sku) // a duplicate SKU
 	})
