@@ -118,8 +118,9 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 // QueryRowContext is QueryContext for one row.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if t.committed {
-		// A Row carries its error to Scan; database/sql makes one only from a failed query,
-		// and a context canceled with errCommitted fails it before anything is sent.
+		// A Row carries its error to Scan and database/sql makes one only from a failed
+		// query: a context canceled (cause errCommitted) fails it before anything is sent,
+		// and Scan says "context canceled".
 		ctx, cancel := context.WithCancelCause(ctx)
 		cancel(errCommitted)
 		return t.conn.QueryRowContext(ctx, query, args...)

@@ -66,12 +66,12 @@ type options struct {
 	// baseCustomers and baseOrders: another build's services (A/B mode: they take the
 	// ceiling's place, see abMode).
 	baseCustomers, baseOrders string
-	clients            int
-	duration           time.Duration
-	rounds             int
-	databaseURL        string
-	profileDir         string
-	pprof              []target
+	clients                   int
+	duration                  time.Duration
+	rounds                    int
+	databaseURL               string
+	profileDir                string
+	pprof                     []target
 }
 
 // target is a service and an address of its (pprof or HTTP) listener.
