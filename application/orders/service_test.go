@@ -346,3 +346,74 @@ func TestDefaultClockIsUTC(t *testing.T) {
 		t.Fatalf("got created_at %v, want about now in UTC", p.CreatedAt())
 	}
 }
+
+// unitStore is the memory store whose units journal what the use case tells them
+// (Unit.LastCall) and the calls that must come after it or not at all: the order's Create,
+// the key's Complete, and the end of the unit.
+type unitStore struct {
+	*memory.OrdersStore
+	j *journal
+}
+
+type unitJournal struct{ j *journal }
+
+func (u unitJournal) LastCall() { u.j.add("last call") }
+
+type journaledOrders struct {
+	orders.OrderRepository
+	j *journal
+}
+
+func (r journaledOrders) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
+	r.j.add("create")
+	return r.OrderRepository.Create(ctx, o)
+}
+
+type journaledKeys struct {
+	orders.IdempotencyStore
+	j *journal
+}
+
+func (r journaledKeys) Complete(ctx context.Context, rec *idempotency.Record) error {
+	r.j.add("complete")
+	return r.IdempotencyStore.Complete(ctx, rec)
+}
+
+func (s unitStore) Transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error) error {
+	return s.OrdersStore.Transact(ctx, func(ctx context.Context, r orders.Repos) error {
+		r.Unit = unitJournal{s.j}
+		r.Orders = journaledOrders{r.Orders, s.j}
+		r.Idempotency = journaledKeys{r.Idempotency, s.j}
+		err := fn(ctx, r)
+		s.j.add("end")
+		return err
+	})
+}
+
+// TestCreateSaysWhichCallIsLast: a create without a key tells its unit that the order's
+// Create is the last call, right before it, and ends the unit right after (an adapter
+// commits with it); a keyed create never does, since the stored answer follows.
+func TestCreateSaysWhichCallIsLast(t *testing.T) {
+	t.Parallel()
+	j := &journal{}
+	svc := orders.NewService(unitStore{memory.NewOrdersStore(), j}, customers{&journal{}, nil},
+		orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
+	p, err := svc.CreateProduct(t.Context(), orders.CreateProduct{SKU: "L", Name: "L", PriceCents: 1, Stock: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.take()
+	lines := []order.Line{{ProductID: p.ID(), Qty: 1}}
+	if _, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: lines}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := j.take(), []string{"last call", "create", "end"}; !slices.Equal(got, want) {
+		t.Errorf("create without a key: got %v, want %v", got, want)
+	}
+	if _, err := svc.CreateOrder(t.Context(), orders.CreateOrder{CustomerID: 1, Lines: lines, Key: key(t, "k"), Encode: encode(201)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := j.take(), []string{"create", "complete", "end"}; !slices.Equal(got, want) {
+		t.Errorf("keyed create: got %v, want %v", got, want)
+	}
+}
