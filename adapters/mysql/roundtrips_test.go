@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"bufio"
+	"database/sql"
 	"io"
 	"net"
 	"net/url"
@@ -21,6 +22,14 @@ type roundTrips struct {
 }
 
 // countRoundTrips starts the proxy for the server of u and returns it with u pointed at it.
+// countedConnection is a pool of one connection to the test database through the counting
+// proxy (countRoundTrips), closed when the test ends.
+func countedConnection(t *testing.T) (*roundTrips, *sql.DB) {
+	t.Helper()
+	trips, u := countRoundTrips(t, env.URL(t))
+	return trips, openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+}
+
 func countRoundTrips(t *testing.T, u mysql.DatabaseURL) (*roundTrips, mysql.DatabaseURL) {
 	t.Helper()
 	parsed, err := url.Parse(string(u))

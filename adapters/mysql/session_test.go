@@ -68,8 +68,7 @@ func TestPoolSessionsStartBounded(t *testing.T) {
 // customer is checked again, under a lock, inside the order's INSERT.
 func TestCreateConfirmFlowStatements(t *testing.T) {
 	t.Parallel()
-	trips, u := countRoundTrips(t, env.URL(t))
-	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	trips, db := countedConnection(t)
 	svc := orders.NewService(mysql.NewOrdersStore(db), ordersAnyCustomer{}, orders.Config{CancelWindow: time.Minute, IdempotencyTTL: time.Hour}, time.Now)
 	var lines []order.Line
 	for range 2 {

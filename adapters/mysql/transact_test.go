@@ -146,8 +146,7 @@ func TestTransactRollsBackWhenAHeldBackWriteFails(t *testing.T) {
 // rolled back.
 func TestTransactStopsAtCancellation(t *testing.T) {
 	t.Parallel()
-	trips, u := countRoundTrips(t, env.URL(t))
-	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	trips, db := countedConnection(t)
 	sku := "cancel-" + mysqltest.Unique()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -178,8 +177,7 @@ func TestTransactStopsAtCancellation(t *testing.T) {
 // outside the transaction.
 func TestTransactFinishCommitsWithTheLastStatement(t *testing.T) {
 	t.Parallel()
-	trips, u := countRoundTrips(t, env.URL(t))
-	db := openPool(t, u, mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1})
+	trips, db := countedConnection(t)
 	sku := "finish-" + mysqltest.Unique()
 	before := trips.Count()
 	err := mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
