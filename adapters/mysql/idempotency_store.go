@@ -41,18 +41,16 @@ func (s *IdempotencyStore) Reserve(ctx context.Context, rec *idempotency.Record)
 	tx := s.c.q()
 
 	op, key := string(rec.Operation()), rec.Key().String()
-	insert := func() []any {
-		return []any{op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt()}
-	}
+	args := []any{op, key, rec.Target(), rec.Fingerprint(), rec.CreatedAt(), rec.ExpiresAt()}
 	if u := s.c.unit; u.optimistic && u.claim == nil {
 		// Claimed with the unit's next statement; settleClaim deals with a key that is taken.
-		s.c.tx.Later(insertKey, insert()...)
+		s.c.tx.Later(insertKey, args...)
 		u.claim = &keyClaim{op: op, key: key, flushes: s.c.tx.flushes}
 		u.reserve(op, key)
 		return nil, nil
 	}
 	for range reserveAttempts {
-		_, err := tx.ExecContext(ctx, insertKey, insert()...)
+		_, err := tx.ExecContext(ctx, insertKey, args...)
 		switch {
 		case err == nil:
 			s.c.unit.reserve(op, key)
