@@ -17,17 +17,23 @@ import (
 // ignoring case is the unique index on the generated column active_email (NULL once
 // deleted, compared with the _ci collation), so concurrent writers race on the index and
 // the loser gets 1062, which becomes customer.ErrEmailTaken.
+//
+// Get runs through a coalescer: the lookups that wait while another is in flight go as one
+// SELECT ... WHERE id IN (...), with no loss of freshness (see coalescer).
 type CustomerRepository struct {
 	db      *sql.DB
 	d       dialect
 	onRetry RetryObserver
+	byID    *coalescer[struct{}, int64, customer.Snapshot]
 }
 
 var _ customers.CustomerRepository = (*CustomerRepository)(nil)
 
 // NewCustomerRepository returns the repository on db.
 func NewCustomerRepository(db *sql.DB) *CustomerRepository {
-	return &CustomerRepository{db: db, d: detectDialect(db)}
+	r := &CustomerRepository{db: db, d: detectDialect(db)}
+	r.byID = newCoalescer(maxCoalescedKeys, r.getMany)
+	return r
 }
 
 // ObserveRetries makes every transaction of the repository call onRetry before it runs
@@ -67,8 +73,29 @@ func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (
 
 // Get implements customers.CustomerRepository.
 func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Customer, error) {
-	c, err := getCustomer(ctx, pool{r.db}, id, "")
-	return c, classify(err)
+	s, ok, err := r.byID.get(ctx, struct{}{}, id)
+	if err != nil {
+		return nil, classify(fmt.Errorf("select customer: %w", err))
+	}
+	if !ok {
+		return nil, customer.ErrNotFound
+	}
+	return customer.Rehydrate(s), nil
+}
+
+// getMany reads the live customers among ids in one statement, for the coalescer.
+func (r *CustomerRepository) getMany(ctx context.Context, _ struct{}, ids []int64) (map[int64]customer.Snapshot, error) {
+	items, err := queryAll(ctx, pool{r.db}, scanCustomer,
+		"SELECT "+customerColumns+" FROM customers WHERE id IN ("+ordersPlaceholders(len(ids))+") AND deleted_at IS NULL",
+		int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int64]customer.Snapshot, len(items))
+	for _, c := range items {
+		found[c.ID()] = c.Snapshot()
+	}
+	return found, nil
 }
 
 func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*customer.Customer, error) {

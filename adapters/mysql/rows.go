@@ -40,6 +40,15 @@ func execAffected(ctx context.Context, q queryer, query string, args ...any) (in
 	return res.RowsAffected()
 }
 
+// int64Args is ids as a statement's arguments.
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
 // keysetPage completes query, a SELECT whose WHERE clause ends in "id > ?", into one page of
 // a keyset scan on the primary key, ascending: page.After binds the id, and when search is
 // not empty, searchCond is ANDed in with every ? bound to the LIKE pattern of search

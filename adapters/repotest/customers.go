@@ -43,6 +43,8 @@ func RunCustomerRepository(t *testing.T, newRepo func(t *testing.T) customers.Cu
 		{"SearchIsLiteralAndIgnoresCase", testSearchLiteral},
 		{"PaginationBoundaries", testPaginationBoundaries},
 		{"PaginationWhileInserting", testPaginationWhileInserting},
+		{"GetSeesEarlierWrites", testGetSeesEarlierWrites},
+		{"ConcurrentGetsOfManyCustomers", testConcurrentGetsOfManyCustomers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,6 +36,7 @@ func RunProducts(t *testing.T, newStore NewOrdersStore) {
 		{"Pagination", testProductPagination},
 		{"TransactionRollsBack", testStoreRollback},
 		{"ConcurrentPatchesOfStock", testProductConcurrentPatches},
+		{"PageSeesEarlierWrites", testProductPageSeesEarlierWrites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

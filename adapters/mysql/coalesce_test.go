@@ -1,0 +1,226 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedFetch is a coalescer's fetch whose statements block until released, and which
+// records the keys of each. A key's value is "<key>@<statement number>".
+type gatedFetch struct {
+	mu      sync.Mutex
+	calls   [][]int
+	started chan int      // the statement number, as each starts
+	release chan struct{} // one receive per statement
+	fail    error
+	panics  bool
+}
+
+func newGatedFetch() *gatedFetch {
+	return &gatedFetch{started: make(chan int, 100), release: make(chan struct{}, 100)}
+}
+
+func (f *gatedFetch) fetch(_ context.Context, _ string, keys []int) (map[int]string, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, slices.Clone(keys))
+	n := len(f.calls)
+	f.mu.Unlock()
+	f.started <- n
+	<-f.release
+	if f.panics {
+		panic("boom")
+	}
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	vals := map[int]string{}
+	for _, k := range keys {
+		if k >= 0 { // negative keys have no row
+			vals[k] = fmt.Sprintf("%d@%d", k, n)
+		}
+	}
+	return vals, nil
+}
+
+func (f *gatedFetch) statements() [][]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+type coalescedAnswer struct {
+	key int
+	val string
+	ok  bool
+	err error
+}
+
+// startGets starts one get per key on its own goroutine.
+func startGets(c *coalescer[string, int, string], group string, keys ...int) <-chan coalescedAnswer {
+	out := make(chan coalescedAnswer, len(keys))
+	for _, k := range keys {
+		go func() {
+			v, ok, err := c.get(context.Background(), group, k)
+			out <- coalescedAnswer{k, v, ok, err}
+		}()
+	}
+	return out
+}
+
+// waitForWaiters waits until group has n keys waiting behind its statement in flight.
+func waitForWaiters(t *testing.T, c *coalescer[string, int, string], group string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		got := 0
+		if w := c.busy[group]; w != nil {
+			for _, b := range w.batches {
+				got += len(b.keys)
+			}
+		}
+		c.mu.Unlock()
+		if got == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%d keys never came to wait in group %q", n, group)
+}
+
+func TestCoalescerBatchesTheReadsThatWaitedAndNeverJoinsAStatementInFlight(t *testing.T) {
+	f := newGatedFetch()
+	c := newCoalescer(100, f.fetch)
+	first := startGets(c, "g", 1)
+	if n := <-f.started; n != 1 {
+		t.Fatalf("statement %d started first", n)
+	}
+	// While statement 1 is in flight, reads of keys 2, 3, 3 and 1 arrive: none may take
+	// statement 1's answer, even key 1, which that statement reads.
+	rest := startGets(c, "g", 2, 3, 3, 1)
+	waitForWaiters(t, c, "g", 3) // 2, 3 and 1; the second 3 shares its key
+	f.release <- struct{}{}
+	if a := <-first; a.val != "1@1" || !a.ok || a.err != nil {
+		t.Fatalf("the first read got %+v, want 1@1", a)
+	}
+	if n := <-f.started; n != 2 {
+		t.Fatalf("statement %d started second", n)
+	}
+	f.release <- struct{}{}
+	for range 4 {
+		a := <-rest
+		if want := fmt.Sprintf("%d@2", a.key); a.val != want || !a.ok || a.err != nil {
+			t.Fatalf("read of %d got %+v, want %s from the second statement", a.key, a, want)
+		}
+	}
+	got := f.statements()
+	if len(got) == 2 {
+		slices.Sort(got[1]) // in order of arrival
+	}
+	if len(got) != 2 || !slices.Equal(got[0], []int{1}) || !slices.Equal(got[1], []int{1, 2, 3}) {
+		t.Fatalf("statements read keys %v, want [[1] [1 2 3]]", got)
+	}
+	// The group is idle again: the next read runs a statement of its own at once.
+	next := startGets(c, "g", -5)
+	<-f.started
+	f.release <- struct{}{}
+	if a := <-next; a.ok || a.err != nil {
+		t.Fatalf("read of a key with no row got %+v, want ok false and no error", a)
+	}
+}
+
+func TestCoalescerGroupsAreIndependentAndBatchesAreBounded(t *testing.T) {
+	f := newGatedFetch()
+	c := newCoalescer(2, f.fetch)
+	a := startGets(c, "a", 1)
+	<-f.started
+	// Group b is idle: its read does not wait for group a's statement.
+	b := startGets(c, "b", 7)
+	<-f.started
+	f.release <- struct{}{}
+	f.release <- struct{}{}
+	for _, ch := range []<-chan coalescedAnswer{a, b} {
+		if got := <-ch; got.err != nil || !got.ok {
+			t.Fatalf("got %+v", got)
+		}
+	}
+
+	busy := startGets(c, "a", 1)
+	<-f.started
+	waiting := startGets(c, "a", 2, 3, 4, 5, 6)
+	waitForWaiters(t, c, "a", 5)
+	for range 4 {
+		f.release <- struct{}{}
+	}
+	<-busy
+	for range 5 {
+		if got := <-waiting; got.err != nil || !got.ok {
+			t.Fatalf("got %+v", got)
+		}
+	}
+	calls := f.statements()
+	for _, keys := range calls[3:] {
+		if len(keys) > 2 {
+			t.Fatalf("a statement read %d keys, more than max 2: %v", len(keys), calls)
+		}
+	}
+	if len(calls) != 6 {
+		t.Fatalf("got %d statements (%v), want 6: a, b, then 1 and three batches of at most 2 for 2..6", len(calls), calls)
+	}
+}
+
+func TestCoalescerGivesEveryWaiterTheStatementsError(t *testing.T) {
+	f := newGatedFetch()
+	c := newCoalescer(100, f.fetch)
+	first := startGets(c, "g", 1)
+	<-f.started
+	rest := startGets(c, "g", 2, 3)
+	waitForWaiters(t, c, "g", 2)
+	f.fail = errors.New("connection lost")
+	f.release <- struct{}{}
+	f.release <- struct{}{}
+	for _, ch := range []<-chan coalescedAnswer{first, rest, rest} {
+		if a := <-ch; !errors.Is(a.err, f.fail) {
+			t.Fatalf("read of %d got %+v, want the statement's error", a.key, a)
+		}
+	}
+}
+
+func TestCoalescerSurvivesAPanickingStatement(t *testing.T) {
+	f := newGatedFetch()
+	f.panics = true
+	c := newCoalescer(100, f.fetch)
+	var leaderPanicked atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { leaderPanicked.Store(recover() != nil) }()
+		_, _, _ = c.get(context.Background(), "g", 1)
+	}()
+	<-f.started
+	rest := startGets(c, "g", 2)
+	waitForWaiters(t, c, "g", 1)
+	f.release <- struct{}{}
+	<-done
+	if !leaderPanicked.Load() {
+		t.Fatal("the read that ran the statement did not see its panic")
+	}
+	f.release <- struct{}{}
+	if a := <-rest; a.err == nil {
+		t.Fatalf("a waiting read got %+v, want the panic as its error", a)
+	}
+	// Neither panic left the group busy.
+	f.panics = false
+	again := startGets(c, "g", 3)
+	<-f.started
+	f.release <- struct{}{}
+	if a := <-again; a.err != nil || a.val != "3@3" {
+		t.Fatalf("after the panics a read got %+v, want 3@3", a)
+	}
+}
