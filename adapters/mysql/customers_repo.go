@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/coalesce"
 	"github.com/b2b-backoffice/backoffice/application/customers"
 	"github.com/b2b-backoffice/backoffice/application/paging"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
@@ -18,13 +19,13 @@ import (
 // deleted, compared with the _ci collation), so concurrent writers race on the index and
 // the loser gets 1062, which becomes customer.ErrEmailTaken.
 //
-// Get runs through a coalescer: the lookups that wait while another is in flight go as one
-// SELECT ... WHERE id IN (...), with no loss of freshness (see coalescer).
+// Get runs through a coalesce.Batcher: the lookups that wait while another is in flight go
+// as one SELECT ... WHERE id IN (...), with no loss of freshness.
 type CustomerRepository struct {
 	db      *sql.DB
 	d       dialect
 	onRetry RetryObserver
-	byID    *coalescer[struct{}, int64, customer.Snapshot]
+	byID    *coalesce.Batcher[struct{}, int64, customer.Snapshot]
 }
 
 var _ customers.CustomerRepository = (*CustomerRepository)(nil)
@@ -32,7 +33,7 @@ var _ customers.CustomerRepository = (*CustomerRepository)(nil)
 // NewCustomerRepository returns the repository on db.
 func NewCustomerRepository(db *sql.DB) *CustomerRepository {
 	r := &CustomerRepository{db: db, d: detectDialect(db)}
-	r.byID = newCoalescer(maxCoalescedKeys, r.getMany)
+	r.byID = coalesce.New(coalesce.MaxKeys, r.getMany)
 	return r
 }
 
@@ -73,7 +74,7 @@ func (r *CustomerRepository) Create(ctx context.Context, c *customer.Customer) (
 
 // Get implements customers.CustomerRepository.
 func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Customer, error) {
-	s, ok, err := r.byID.get(ctx, struct{}{}, id)
+	s, ok, err := r.byID.Get(ctx, struct{}{}, id)
 	if err != nil {
 		return nil, classify(fmt.Errorf("select customer: %w", err))
 	}
@@ -83,7 +84,7 @@ func (r *CustomerRepository) Get(ctx context.Context, id int64) (*customer.Custo
 	return customer.Rehydrate(s), nil
 }
 
-// getMany reads the live customers among ids in one statement, for the coalescer.
+// getMany reads the live customers among ids in one statement, for Get's batcher.
 func (r *CustomerRepository) getMany(ctx context.Context, _ struct{}, ids []int64) (map[int64]customer.Snapshot, error) {
 	items, err := queryAll(ctx, pool{r.db}, scanCustomer,
 		"SELECT "+customerColumns+" FROM customers WHERE id IN ("+ordersPlaceholders(len(ids))+") AND deleted_at IS NULL",

@@ -19,14 +19,10 @@ import (
 //
 // Lock order, which every unit follows so that no two units wait on each other in a cycle:
 // the idempotency key row, then the order row, then product rows by id ascending.
-//
-// Pages of products read outside a unit of work go through a coalescer: the same page asked
-// for while it is being read is read once more for all who waited (see coalescer).
 type OrdersStore struct {
 	db      *sql.DB
 	d       dialect
 	onRetry RetryObserver
-	pages   *productPages
 }
 
 var (
@@ -37,11 +33,7 @@ var (
 )
 
 // NewOrdersStore returns the store on db, whose schema the migrations made.
-func NewOrdersStore(db *sql.DB) *OrdersStore {
-	s := &OrdersStore{db: db, d: detectDialect(db)}
-	s.pages = newCoalescer(1, readPage(db, s.d))
-	return s
-}
+func NewOrdersStore(db *sql.DB) *OrdersStore { return &OrdersStore{db: db, d: detectDialect(db)} }
 
 // ObserveRetries makes every transaction of the store call onRetry before it runs again
 // after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the store
@@ -77,7 +69,7 @@ func (s *OrdersStore) transact(ctx context.Context, fn func(ctx context.Context,
 // Repos implements orders.Store: repositories on the pool, outside any transaction. Their
 // Update methods still lock: each runs in a transaction of its own.
 func (s *OrdersStore) Repos() orders.Repos {
-	return ordersConn{db: s.db, d: s.d, onRetry: s.onRetry, pages: s.pages}.repos()
+	return ordersConn{db: s.db, d: s.d, onRetry: s.onRetry}.repos()
 }
 
 // Ping reports whether the database answers; orders-api's /ready uses it.
@@ -92,8 +84,6 @@ type ordersConn struct {
 	onRetry RetryObserver
 	// unit is what a unit of work knows of the rows it holds (nil outside one).
 	unit *unitState
-	// pages coalesces the reads of pages of products on the pool (nil: each reads alone).
-	pages *productPages
 }
 
 // unitState is what a unit of work knows for certain of the rows it holds locked, which no

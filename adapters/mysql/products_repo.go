@@ -92,57 +92,14 @@ func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *pro
 // literally, and compares characters ignoring case, not collation weights (see
 // containsLiteral; sku is a binary string, compared exactly for uniqueness, and is
 // converted to text first).
-//
-// On the pool, concurrent reads of the same page are coalesced (OrdersStore, coalescer).
 func (r *ProductRepository) List(ctx context.Context, f orders.ProductFilter, page paging.Request) ([]*product.Product, error) {
-	p := productPage{search: f.Search, page: page}
-	if r.c.tx != nil || r.c.pages == nil {
-		query, args := p.query(r.c.d)
-		items, err := queryAll(ctx, r.c.q(), scanProduct, query, args...)
-		if err != nil {
-			return nil, r.c.fail("list products", err)
-		}
-		return items, nil
-	}
-	snaps, _, err := r.c.pages.get(ctx, p, struct{}{})
+	query, args := keysetPage("SELECT "+productColumns+" FROM products WHERE id > ?",
+		page, f.Search, "("+r.c.d.containsLiteral("name")+" OR "+r.c.d.containsLiteral("sku")+")")
+	items, err := queryAll(ctx, r.c.q(), scanProduct, query, args...)
 	if err != nil {
 		return nil, r.c.fail("list products", err)
 	}
-	items := make([]*product.Product, len(snaps))
-	for i, s := range snaps {
-		items[i] = product.Rehydrate(s)
-	}
 	return items, nil
-}
-
-// productPage is one page of products: its statement's shape, and the coalescer's group.
-type productPage struct {
-	search string
-	page   paging.Request
-}
-
-// productPages coalesces the reads of pages of products.
-type productPages = coalescer[productPage, struct{}, []product.Snapshot]
-
-// readPage is the pages' coalescer's fetch: one page, read on the pool.
-func readPage(db *sql.DB, d dialect) func(context.Context, productPage, []struct{}) (map[struct{}][]product.Snapshot, error) {
-	return func(ctx context.Context, p productPage, _ []struct{}) (map[struct{}][]product.Snapshot, error) {
-		query, args := p.query(d)
-		items, err := queryAll(ctx, pool{db}, scanProduct, query, args...)
-		if err != nil {
-			return nil, err
-		}
-		snaps := make([]product.Snapshot, len(items))
-		for i, it := range items {
-			snaps[i] = it.Snapshot()
-		}
-		return map[struct{}][]product.Snapshot{{}: snaps}, nil
-	}
-}
-
-func (p productPage) query(d dialect) (string, []any) {
-	return keysetPage("SELECT "+productColumns+" FROM products WHERE id > ?",
-		p.page, p.search, "("+d.containsLiteral("name")+" OR "+d.containsLiteral("sku")+")")
 }
 
 // LockForOrder implements orders.ProductRepository. The primary key range scan visits the

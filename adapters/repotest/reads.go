@@ -23,10 +23,11 @@ import (
 // own would give: every write that ended before the read began is seen, and what one caller
 // is given is its own to change.
 
-// readsWhileWriting runs readers goroutines, each calling read in a loop, while write runs
+// ReadsWhileWriting runs readers goroutines, each calling read in a loop, while write runs
 // versions 1..writes one after the other; read gets the last version whose write had
-// returned before it began, and returns an error to fail the test.
-func readsWhileWriting(t *testing.T, readers, writes int, write func(version int) error, read func(ctx context.Context, committed int) error) {
+// returned before it began, and returns an error to fail the test. The HTTP tests of
+// coalesced reads use it too.
+func ReadsWhileWriting(t *testing.T, readers, writes int, write func(version int) error, read func(ctx context.Context, committed int) error) {
 	t.Helper()
 	var committed atomic.Int64
 	stop := make(chan struct{})
@@ -74,7 +75,7 @@ func readsWhileWriting(t *testing.T, readers, writes int, write func(version int
 func testGetSeesEarlierWrites(t *testing.T, r customers.CustomerRepository) {
 	tok := token(t)
 	c := create(t, r, "v0", "fresh@"+tok+".com", "")
-	readsWhileWriting(t, 8, 60, func(v int) error {
+	ReadsWhileWriting(t, 8, 60, func(v int) error {
 		_, err := r.Update(t.Context(), c.ID(), func(c *customer.Customer) error {
 			name := "v" + strconv.Itoa(v)
 			return c.Update(customer.Changes{Name: &name}, repoNow.Add(time.Duration(v)*time.Second))
@@ -156,7 +157,7 @@ func testConcurrentGetsOfManyCustomers(t *testing.T, r customers.CustomerReposit
 // another reader is given.
 func testProductPageSeesEarlierWrites(t *testing.T, h *ordersHarness) {
 	p := h.product(100, 0)
-	readsWhileWriting(t, 8, 60, func(v int) error {
+	ReadsWhileWriting(t, 8, 60, func(v int) error {
 		_, err := h.svc.UpdateProduct(t.Context(), p.ID(), product.Changes{Stock: refOf(v * 10)})
 		return err
 	}, func(ctx context.Context, committed int) error {

@@ -148,10 +148,15 @@ type listEnvelope struct {
 // WriteJSON writes v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
+	writeEncoded(w, status, b, err)
+}
+
+// writeEncoded writes body with status, or a 500 when encoding it failed (err).
+func writeEncoded(w http.ResponseWriter, status int, body []byte, err error) {
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"internal error"}}`)
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal_error","message":"internal error"}}`)
 	}
-	WriteRaw(w, status, b)
+	WriteRaw(w, status, body)
 }
 
 // WriteRaw writes an already encoded JSON body; idempotent replays use it to answer byte for
@@ -165,11 +170,6 @@ func WriteRaw(w http.ResponseWriter, status int, body []byte) {
 
 // WriteData writes {"data": v}.
 func WriteData(w http.ResponseWriter, status int, v any) { WriteJSON(w, status, envelope{Data: v}) }
-
-// WriteList writes {"data": items, "pagination": p}. items must be a slice (nil is written as []).
-func WriteList(w http.ResponseWriter, items any, p Pagination) {
-	WriteJSON(w, http.StatusOK, listEnvelope{Data: items, Pagination: p})
-}
 
 // WriteError writes the contract's error object for err. Unclassified errors are shown only
 // as "internal error"; the cause of every 5xx (the error chain as text, credentials

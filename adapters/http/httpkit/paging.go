@@ -2,6 +2,7 @@ package httpkit
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,6 +55,12 @@ func PageRequest(r *http.Request) (paging.Request, error) {
 
 // WritePage writes a page with items already mapped to their JSON shape.
 func WritePage[T any](w http.ResponseWriter, req paging.Request, items []T, hasMore bool, next int64) {
+	body, err := EncodePage(req, items, hasMore, next)
+	writeEncoded(w, http.StatusOK, body, err)
+}
+
+// EncodePage is the body WritePage writes.
+func EncodePage[T any](req paging.Request, items []T, hasMore bool, next int64) ([]byte, error) {
 	p := Pagination{Limit: req.Limit, HasMore: hasMore}
 	if hasMore {
 		c := EncodeCursor(next)
@@ -62,7 +69,7 @@ func WritePage[T any](w http.ResponseWriter, req paging.Request, items []T, hasM
 	if items == nil {
 		items = []T{}
 	}
-	WriteList(w, items, p)
+	return json.Marshal(listEnvelope{Data: items, Pagination: p})
 }
 
 // PathID reads a positive integer id, decimal digits only, from a path variable value;

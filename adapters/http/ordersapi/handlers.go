@@ -1,6 +1,7 @@
 package ordersapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/b2b-backoffice/backoffice/adapters/coalesce"
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/application/orders"
 	"github.com/b2b-backoffice/backoffice/domain/idempotency"
@@ -25,6 +27,17 @@ const (
 type handlers struct {
 	orders  *orders.Service
 	metrics httpkit.Metrics
+	// pages answers the requests for one page of products that wait while that page is
+	// being read and encoded with one read and one encoding, made after they arrived (see
+	// coalesce.Batcher): under load the first page of the catalogue is read far more often
+	// than it changes.
+	pages *coalesce.Batcher[orders.ListProducts, struct{}, []byte]
+}
+
+func newHandlers(svc *orders.Service, metrics httpkit.Metrics) *handlers {
+	h := &handlers{orders: svc, metrics: metrics}
+	h.pages = coalesce.New(1, h.productPage)
+	return h
 }
 
 func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -96,17 +109,30 @@ func (h *handlers) listProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.orders.ListProducts(r.Context(), orders.ListProducts{
-		Filter: orders.ProductFilter{Search: r.URL.Query().Get("search")}, Page: page})
+	body, _, err := h.pages.Get(r.Context(), orders.ListProducts{
+		Filter: orders.ProductFilter{Search: r.URL.Query().Get("search")}, Page: page}, struct{}{})
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	httpkit.WriteRaw(w, http.StatusOK, body)
+}
+
+// productPage reads and encodes one page of products, for h.pages.
+func (h *handlers) productPage(ctx context.Context, q orders.ListProducts, _ []struct{}) (map[struct{}][]byte, error) {
+	p, err := h.orders.ListProducts(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	items := make([]productJSON, 0, len(p.Items))
 	for _, it := range p.Items {
 		items = append(items, toProductJSON(it))
 	}
-	httpkit.WritePage(w, page, items, p.HasMore, p.Next)
+	body, err := httpkit.EncodePage(q.Page, items, p.HasMore, p.Next)
+	if err != nil {
+		return nil, err
+	}
+	return map[struct{}][]byte{{}: body}, nil
 }
 
 func (h *handlers) getProduct(w http.ResponseWriter, r *http.Request) {

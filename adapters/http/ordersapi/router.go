@@ -46,7 +46,7 @@ type Deps struct {
 // routes need a user JWT (Authorization: Bearer, verified by d.Verifier); /internal routes
 // need the service token.
 func NewRouter(d Deps) http.Handler {
-	h := &handlers{orders: d.Orders, metrics: d.Metrics}
+	h := newHandlers(d.Orders, d.Metrics)
 	r := mux.NewRouter()
 	user := httpkit.RequireJWT(d.Verifier)
 	read := []string{http.MethodGet, http.MethodHead} // HEAD is answered wherever GET is

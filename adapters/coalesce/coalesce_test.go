@@ -1,4 +1,4 @@
-package mysql
+package coalesce
 
 import (
 	"context"
@@ -62,11 +62,11 @@ type coalescedAnswer struct {
 }
 
 // startGets starts one get per key on its own goroutine.
-func startGets(c *coalescer[string, int, string], group string, keys ...int) <-chan coalescedAnswer {
+func startGets(c *Batcher[string, int, string], group string, keys ...int) <-chan coalescedAnswer {
 	out := make(chan coalescedAnswer, len(keys))
 	for _, k := range keys {
 		go func() {
-			v, ok, err := c.get(context.Background(), group, k)
+			v, ok, err := c.Get(context.Background(), group, k)
 			out <- coalescedAnswer{k, v, ok, err}
 		}()
 	}
@@ -74,7 +74,7 @@ func startGets(c *coalescer[string, int, string], group string, keys ...int) <-c
 }
 
 // waitForWaiters waits until group has n keys waiting behind its statement in flight.
-func waitForWaiters(t *testing.T, c *coalescer[string, int, string], group string, n int) {
+func waitForWaiters(t *testing.T, c *Batcher[string, int, string], group string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -96,7 +96,7 @@ func waitForWaiters(t *testing.T, c *coalescer[string, int, string], group strin
 
 func TestCoalescerBatchesTheReadsThatWaitedAndNeverJoinsAStatementInFlight(t *testing.T) {
 	f := newGatedFetch()
-	c := newCoalescer(100, f.fetch)
+	c := New(100, f.fetch)
 	first := startGets(c, "g", 1)
 	if n := <-f.started; n != 1 {
 		t.Fatalf("statement %d started first", n)
@@ -137,7 +137,7 @@ func TestCoalescerBatchesTheReadsThatWaitedAndNeverJoinsAStatementInFlight(t *te
 
 func TestCoalescerGroupsAreIndependentAndBatchesAreBounded(t *testing.T) {
 	f := newGatedFetch()
-	c := newCoalescer(2, f.fetch)
+	c := New(2, f.fetch)
 	a := startGets(c, "a", 1)
 	<-f.started
 	// Group b is idle: its read does not wait for group a's statement.
@@ -177,7 +177,7 @@ func TestCoalescerGroupsAreIndependentAndBatchesAreBounded(t *testing.T) {
 
 func TestCoalescerGivesEveryWaiterTheStatementsError(t *testing.T) {
 	f := newGatedFetch()
-	c := newCoalescer(100, f.fetch)
+	c := New(100, f.fetch)
 	first := startGets(c, "g", 1)
 	<-f.started
 	rest := startGets(c, "g", 2, 3)
@@ -195,13 +195,13 @@ func TestCoalescerGivesEveryWaiterTheStatementsError(t *testing.T) {
 func TestCoalescerSurvivesAPanickingStatement(t *testing.T) {
 	f := newGatedFetch()
 	f.panics = true
-	c := newCoalescer(100, f.fetch)
+	c := New(100, f.fetch)
 	var leaderPanicked atomic.Bool
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer func() { leaderPanicked.Store(recover() != nil) }()
-		_, _, _ = c.get(context.Background(), "g", 1)
+		_, _, _ = c.Get(context.Background(), "g", 1)
 	}()
 	<-f.started
 	rest := startGets(c, "g", 2)
