@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,20 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	events   *prometheus.CounterVec
+	// observers holds each (route, method label, status label)'s counter and histogram, so
+	// that a request does not hash its labels twice. Its keys are bounded: routes are
+	// templates, methods and statuses go through their label functions first.
+	observers sync.Map
+}
+
+type observeKey struct {
+	route, method string
+	status        int // 0: out of range ("other")
+}
+
+type observers struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // Event names counted by Count.
@@ -98,9 +113,20 @@ func (m *Metrics) Handler() http.Handler {
 // methods or "OTHER"; status is the code when it is a real one (100..599), else "other".
 // httpkit.Middleware calls it once per request.
 func (m *Metrics) Observe(route, method string, status int, elapsed time.Duration) {
-	method = methodLabel(method)
-	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
+	if status < 100 || status > 599 {
+		status = 0
+	}
+	k := observeKey{route, methodLabel(method), status}
+	o, ok := m.observers.Load(k)
+	if !ok {
+		o, _ = m.observers.LoadOrStore(k, &observers{
+			requests: m.requests.WithLabelValues(k.route, k.method, statusLabel(k.status)),
+			latency:  m.latency.WithLabelValues(k.route, k.method),
+		})
+	}
+	obs := o.(*observers)
+	obs.requests.Inc()
+	obs.latency.Observe(elapsed.Seconds())
 }
 
 func methodLabel(m string) string {

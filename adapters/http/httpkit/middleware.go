@@ -22,12 +22,9 @@ const (
 type ctxKey int
 
 const (
-	keyLogger ctxKey = iota
-	keyRequestID
-	keyCorrelationID
+	keyIDs ctxKey = iota
 	keyState
 	keyDraining
-	keyBaseLogger
 	keyRouteHook
 )
 
@@ -40,32 +37,68 @@ func NewID() string {
 
 // Logger returns the request-scoped logger (with request and correlation ids), or the default.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		return l
+	if ids := idsOf(ctx); ids != nil {
+		return ids.logger()
 	}
 	return slog.Default()
 }
 
 // RequestID returns the request id stored by the middleware, or "".
-func RequestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
+func RequestID(ctx context.Context) string {
+	if ids := idsOf(ctx); ids != nil {
+		return ids.requestID
+	}
+	return ""
+}
 
 // CorrelationID returns the correlation id stored by the middleware, or "".
 func CorrelationID(ctx context.Context) string {
-	s, _ := ctx.Value(keyCorrelationID).(string)
-	return s
+	if ids := idsOf(ctx); ids != nil {
+		return ids.correlationID
+	}
+	return ""
 }
 
 // WithIDs stores request and correlation ids and a logger carrying them in ctx. Clients use
 // the ids to pass them on to downstream services.
 func WithIDs(ctx context.Context, logger *slog.Logger, requestID, correlationID string) context.Context {
-	ctx = context.WithValue(ctx, keyRequestID, requestID)
-	ctx = context.WithValue(ctx, keyCorrelationID, correlationID)
-	ctx = context.WithValue(ctx, keyBaseLogger, logger)
-	attrs := []any{slog.String("request_id", requestID)}
-	if correlationID != "" {
-		attrs = append(attrs, slog.String("correlation_id", correlationID))
+	return context.WithValue(ctx, keyIDs, &requestIDs{base: logger, requestID: requestID, correlationID: correlationID})
+}
+
+// requestIDs is what WithIDs stores. The logger carrying the ids is built on first use:
+// most requests log only their access line, which adds the ids itself (attrs).
+type requestIDs struct {
+	base                     *slog.Logger
+	requestID, correlationID string
+	once                     sync.Once
+	withIDs                  *slog.Logger
+}
+
+func idsOf(ctx context.Context) *requestIDs {
+	ids, _ := ctx.Value(keyIDs).(*requestIDs)
+	return ids
+}
+
+// attrs are the ids as log attributes, as the request's logger carries them.
+func (r *requestIDs) attrs() []slog.Attr {
+	attrs := make([]slog.Attr, 1, 9)
+	attrs[0] = slog.String("request_id", r.requestID)
+	if r.correlationID != "" {
+		attrs = append(attrs, slog.String("correlation_id", r.correlationID))
 	}
-	return context.WithValue(ctx, keyLogger, logger.With(attrs...))
+	return attrs
+}
+
+func (r *requestIDs) logger() *slog.Logger {
+	r.once.Do(func() {
+		attrs := r.attrs()
+		args := make([]any, len(attrs))
+		for i, a := range attrs {
+			args[i] = a
+		}
+		r.withIDs = r.base.With(args...)
+	})
+	return r.withIDs
 }
 
 // WithCorrelationID replaces the correlation id that Middleware read from X-Correlation-ID
@@ -77,9 +110,9 @@ func WithCorrelationID(ctx context.Context, correlationID string) context.Contex
 		s.correlationID = correlationID
 		s.mu.Unlock()
 	}
-	base, ok := ctx.Value(keyBaseLogger).(*slog.Logger)
-	if !ok {
-		base = slog.Default()
+	base := slog.Default()
+	if ids := idsOf(ctx); ids != nil {
+		base = ids.base
 	}
 	return WithIDs(ctx, base, RequestID(ctx), correlationID)
 }
@@ -275,17 +308,19 @@ func (s Stack) Wrap(next http.Handler) http.Handler {
 			if route == "" {
 				route = RouteUnmatched
 			}
-			logCtx := ctx
+			ids := &requestIDs{requestID: reqID, correlationID: corrID}
 			if corrFromHandler != "" {
-				logCtx = WithIDs(ctx, logger, reqID, corrFromHandler)
+				ids.correlationID = corrFromHandler
 			}
-			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			// The access line carries the ids as the request's logger would, without
+			// building that logger.
+			attrs := append(ids.attrs(), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", route), slog.Int("status", status), slog.Int("bytes", rec.bytes),
-				slog.Duration("duration", elapsed)}
+				slog.Duration("duration", elapsed))
 			if cause != "" {
 				attrs = append(attrs, slog.String("error", cause))
 			}
-			Logger(logCtx).LogAttrs(logCtx, slog.LevelInfo, "request", attrs...)
+			logger.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 			if s.Observe != nil {
 				s.Observe(route, r.Method, status, elapsed)
 			}
