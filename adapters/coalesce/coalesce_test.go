@@ -224,3 +224,57 @@ func TestCoalescerSurvivesAPanickingStatement(t *testing.T) {
 		t.Fatalf("after the panics a read got %+v, want 3@3", a)
 	}
 }
+
+// Many readers of a few keys in two groups, against calls of random length: every read is
+// answered by a call that started after the read began, for its own key and group.
+func TestBatcherNeverAnswersFromACallStartedBeforeTheRead(t *testing.T) {
+	var started atomic.Int64
+	type value struct {
+		call  int64
+		group string
+		key   int
+	}
+	c := New(8, func(_ context.Context, g string, keys []int) (map[int]value, error) {
+		n := started.Add(1)
+		time.Sleep(time.Duration(n%5) * 50 * time.Microsecond)
+		vals := make(map[int]value, len(keys))
+		for _, k := range keys {
+			vals[k] = value{n, g, k}
+		}
+		return vals, nil
+	})
+	var wg sync.WaitGroup
+	errc := make(chan error, 32)
+	for r := range 32 {
+		wg.Go(func() {
+			for i := range 300 {
+				g, k := []string{"a", "b"}[(r+i)%2], (r*31+i*7)%13
+				before := started.Load()
+				v, ok, err := c.Get(context.Background(), g, k)
+				if err != nil || !ok || v.group != g || v.key != k || v.call <= before {
+					errc <- fmt.Errorf("read of %s/%d after %d calls had started got %+v, %v, %v", g, k, before, v, ok, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	// The last call's goroutine marks its group idle just after waking its reads.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		busy := len(c.busy)
+		c.mu.Unlock()
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d groups still busy after every read returned", busy)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
