@@ -256,8 +256,8 @@ bench-ab: build ## before/after: BASE=<commit> against this tree, the same loads
 		-base-customers http://127.0.0.1:$(AB_CUSTOMERS_PORT) -base-orders http://127.0.0.1:$(AB_ORDERS_PORT) )
 	@git worktree remove --force "$(AB_DIR)"
 
-bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/
+bench-go: ## Go benchmarks of the hot use cases over memory and (with TEST_DATABASE_URL) MySQL, and of one read through customers-api's HTTP stack
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./application/orders/ ./adapters/mysql/ ./adapters/http/customersapi/
 
 FUZZTIME ?= 20s
 fuzz: ## run every fuzz target for FUZZTIME each (their seed corpora also run in make test)
