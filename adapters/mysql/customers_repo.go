@@ -99,9 +99,10 @@ func (r *CustomerRepository) getMany(ctx context.Context, _ struct{}, ids []int6
 	return found, nil
 }
 
-func getCustomer(ctx context.Context, q queryer, id int64, suffix string) (*customer.Customer, error) {
+// lockCustomer reads the live customer with id and locks its row until the transaction ends.
+func lockCustomer(ctx context.Context, q queryer, id int64) (*customer.Customer, error) {
 	row := q.QueryRowContext(ctx,
-		"SELECT "+customerColumns+" FROM customers WHERE id = ? AND deleted_at IS NULL"+suffix, id)
+		"SELECT "+customerColumns+" FROM customers WHERE id = ? AND deleted_at IS NULL FOR UPDATE", id)
 	c, err := scanCustomer(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, customer.ErrNotFound
@@ -131,7 +132,7 @@ func (r *CustomerRepository) List(ctx context.Context, f customers.Filter, page 
 func (r *CustomerRepository) Update(ctx context.Context, id int64, fn func(*customer.Customer) error) (*customer.Customer, error) {
 	var updated *customer.Customer
 	err := TransactObserved(ctx, r.db, r.onRetry, func(ctx context.Context, tx *Tx) error {
-		c, err := getCustomer(ctx, tx, id, " FOR UPDATE")
+		c, err := lockCustomer(ctx, tx, id)
 		if err != nil {
 			return err
 		}
