@@ -8,9 +8,6 @@ import (
 	"sync"
 )
 
-// MaxKeys is a bound on the keys of one call that suits a SQL statement's IN list.
-const MaxKeys = 100
-
 // Batcher runs concurrent reads of one kind as fewer calls, with no loss of freshness.
 //
 // Reads belong to a group (what shapes the call: for a page of products, its filter and

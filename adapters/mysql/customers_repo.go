@@ -30,10 +30,13 @@ type CustomerRepository struct {
 
 var _ customers.CustomerRepository = (*CustomerRepository)(nil)
 
+// maxLookupBatch bounds the ids of one batched lookup (its IN list).
+const maxLookupBatch = 100
+
 // NewCustomerRepository returns the repository on db.
 func NewCustomerRepository(db *sql.DB) *CustomerRepository {
 	r := &CustomerRepository{db: db, d: detectDialect(db)}
-	r.byID = coalesce.New(coalesce.MaxKeys, r.getMany)
+	r.byID = coalesce.New(maxLookupBatch, r.getMany)
 	return r
 }
 
