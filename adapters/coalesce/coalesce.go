@@ -44,9 +44,11 @@ type batch[K comparable, V any] struct {
 	ctx  context.Context
 	keys []K
 	has  map[K]bool
-	done chan struct{} // closed once vals and err are set
-	vals map[K]V
-	err  error
+	// reads counts the reads waiting for this batch; keys holds each key once.
+	reads int
+	done  chan struct{} // closed once vals and err are set
+	vals  map[K]V
+	err   error
 }
 
 // New returns a Batcher whose calls are fetch, with at most max keys each.
@@ -73,6 +75,20 @@ func (c *Batcher[G, K, V]) Get(ctx context.Context, g G, key K) (v V, ok bool, e
 	return v, ok, b.err
 }
 
+// Waiting returns how many reads of group g wait behind its call in flight, for tests
+// that must know the reads are waiting before they let the call end.
+func (c *Batcher[G, K, V]) Waiting(g G) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	if w := c.busy[g]; w != nil {
+		for _, b := range w.batches {
+			n += b.reads
+		}
+	}
+	return n
+}
+
 // join adds key to the last waiting batch, or to a new one when there is none or it is
 // full. The caller holds c.mu.
 func (w *waiting[K, V]) join(ctx context.Context, key K, max int) *batch[K, V] {
@@ -82,10 +98,11 @@ func (w *waiting[K, V]) join(ctx context.Context, key K, max int) *batch[K, V] {
 				b.has[key] = true
 				b.keys = append(b.keys, key)
 			}
+			b.reads++
 			return b
 		}
 	}
-	b := &batch[K, V]{ctx: context.WithoutCancel(ctx), keys: []K{key}, has: map[K]bool{key: true}, done: make(chan struct{})}
+	b := &batch[K, V]{ctx: context.WithoutCancel(ctx), keys: []K{key}, has: map[K]bool{key: true}, reads: 1, done: make(chan struct{})}
 	w.batches = append(w.batches, b)
 	return b
 }

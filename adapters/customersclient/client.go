@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/coalesce"
 	"github.com/b2b-backoffice/backoffice/adapters/upstream"
 	"github.com/b2b-backoffice/backoffice/application/orchestration"
 	"github.com/b2b-backoffice/backoffice/domain/customer"
@@ -32,10 +33,12 @@ type Config struct {
 	Transport http.RoundTripper
 }
 
-// Client calls customers-api. Make one per process: it keeps connections alive.
+// Client calls customers-api. Make one per process: it keeps connections alive, and
+// concurrent lookups of one customer share a call (see GetCustomer).
 type Client struct {
 	up    *upstream.Client
 	token string
+	byID  *coalesce.Batcher[int64, struct{}, orchestration.Customer]
 }
 
 var _ orchestration.CustomerDirectory = (*Client)(nil)
@@ -50,7 +53,9 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{up: up, token: cfg.ServiceToken}, nil
+	c := &Client{up: up, token: cfg.ServiceToken}
+	c.byID = coalesce.New(1, c.lookup)
+	return c, nil
 }
 
 // CheckCustomer returns nil when customer id exists and is not deleted. It returns an error
@@ -70,10 +75,29 @@ func (c *Client) CheckCustomer(ctx context.Context, id int64) error {
 // it answers outside its contract, or refuses the service token (a configuration error that
 // the end user must not see as their own 401); other contract error answers keep their code,
 // with the kind read back from the status (503 stays 503).
+//
+// Lookups of one customer that arrive while one is in flight wait for it and then share one
+// call (coalesce.Batcher): every lookup still sees customers-api's answer from after it
+// began, so a customer deleted before an order arrived is never taken for a live one. The
+// shared call carries the first waiting lookup's request ids.
 func (c *Client) GetCustomer(ctx context.Context, id int64) (orchestration.Customer, error) {
 	if id <= 0 {
 		return orchestration.Customer{}, fmt.Errorf("customer %d: %w", id, customer.ErrNotFound)
 	}
+	cust, _, err := c.byID.Get(ctx, id, struct{}{})
+	return cust, err
+}
+
+// lookup is one call of GET /internal/customers/{id}, for the lookups of id that share it.
+func (c *Client) lookup(ctx context.Context, id int64, _ []struct{}) (map[struct{}]orchestration.Customer, error) {
+	cust, err := c.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return map[struct{}]orchestration.Customer{{}: cust}, nil
+}
+
+func (c *Client) get(ctx context.Context, id int64) (orchestration.Customer, error) {
 	resp, err := c.up.Do(ctx, upstream.Request{
 		Method: http.MethodGet,
 		Path:   "/internal/customers/" + strconv.FormatInt(id, 10),

@@ -308,3 +308,59 @@ func ExampleClient_CheckCustomer() {
 	fmt.Println(errors.Is(err, customer.ErrNotFound))
 	// Output: true
 }
+
+// TestLookupsOfOneCustomerShareACallButNeverAnOlderOne: lookups of customer 7 that arrive
+// while its lookup is in flight share one later call, and that call is made after they
+// arrived: a customer deleted before they began is not found, although the call in flight
+// (which began before the deletion) still finds it.
+func TestLookupsOfOneCustomerShareACallButNeverAnOlderOne(t *testing.T) {
+	t.Parallel()
+	var deleted atomic.Bool
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		gone := deleted.Load() // what the call reads, at its start
+		if r.Header.Get("X-Request-ID") == "first" {
+			inFlight <- struct{}{}
+			<-release
+		}
+		if gone {
+			answer(404, `{"error":{"code":"customer_not_found","message":"customer not found"}}`)(w, r)
+			return
+		}
+		answer(200, acme)(w, r)
+	})
+	c := newClient(t, f.srv.URL)
+	lookup := func(id string, out chan<- error) {
+		ctx := httpkit.WithIDs(context.Background(), slog.New(slog.DiscardHandler), id, id)
+		_, err := c.GetCustomer(ctx, 7)
+		out <- err
+	}
+	first := make(chan error, 1)
+	go lookup("first", first)
+	<-inFlight
+	deleted.Store(true) // committed before the next lookups begin
+	const waiting = 6
+	later := make(chan error, waiting)
+	for i := range waiting {
+		go lookup(fmt.Sprint("later-", i), later)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for customersclient.WaitingLookups(c, 7) != waiting {
+		if time.Now().After(deadline) {
+			t.Fatal("the later lookups never came to wait behind the first")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("the first lookup, which began before the deletion: %v, want the customer", err)
+	}
+	for range waiting {
+		if err := <-later; !errors.Is(err, customer.ErrNotFound) {
+			t.Fatalf("a lookup that began after the deletion got %v, want customer.ErrNotFound", err)
+		}
+	}
+	if n := f.calls.Load(); n != 2 {
+		t.Fatalf("got %d calls, want 2: the first lookup's, then one for the %d that waited", n, waiting)
+	}
+}

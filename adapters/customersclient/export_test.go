@@ -1,0 +1,4 @@
+package customersclient
+
+// WaitingLookups is how many lookups of customer id wait behind its call in flight.
+func WaitingLookups(c *Client, id int64) int { return c.byID.Waiting(id) }
