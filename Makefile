@@ -99,9 +99,13 @@ test: wire-check fmt-check vet test-unit ## wire drift, gofmt, vet, then all tes
 # has it), then "N passed, N failed, N skipped" and, when tests were skipped, a banner saying
 # how many, why and how to run them (plain go test hides a passing package's skips). The MySQL
 # tests use TEST_DATABASE_URL, else root on 127.0.0.1:3306 when it answers, else Docker.
+# Under -race, adapters/netconn makes its reads and writes through syscall.Read and
+# syscall.Write (the race detector learns from them); its tests then run once more without
+# -race, so that the raw calls the services are built with are tested too.
 test-unit:
 	@mkdir -p $(BIN) && $(GO) build -o $(BIN)/testreport ./tools/testreport
-	$(GO) test -json -count=1 $(RACE) -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./... | $(BIN)/testreport $(filter -v,$(TESTFLAGS))
+	{ $(GO) test -json -count=1 $(RACE) -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...; \
+	  $(if $(RACE),$(GO) test -json -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./adapters/netconn/;) } | $(BIN)/testreport $(filter -v,$(TESTFLAGS))
 
 test-integration: ## the MySQL tests only; fails instead of skipping when no server is reachable
 	@pkgs="$(MYSQL_TEST_PKGS)"; \

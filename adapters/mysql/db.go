@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
+
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/b2b-backoffice/backoffice/domain/errs"
@@ -87,6 +89,7 @@ func baseConfig(u DatabaseURL) (*gomysql.Config, error) {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.Timeout = 5 * time.Second
+	cfg.DialFunc = netconn.DialFunc((&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}).DialContext)
 	cfg.ReadTimeout = 30 * time.Second
 	cfg.WriteTimeout = 30 * time.Second
 	cfg.Params = map[string]string{"time_zone": "'+00:00'"}

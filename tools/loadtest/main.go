@@ -35,6 +35,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,7 @@ type options struct {
 	readCustomers int
 	wait          bool
 	httpClient    string
+	cpuProfile    string
 }
 
 func main() {
@@ -72,12 +74,34 @@ func main() {
 	flag.IntVar(&o.products, "products", 64, "products the flow mode's orders pick 1 to 3 of at random (at least 21 in reads mode: a full page)")
 	flag.IntVar(&o.readCustomers, "read-customers", 50, "customers the reads mode creates and reads at random")
 	flag.StringVar(&o.httpClient, "http-client", "fasthttp", "fasthttp or net/http")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (what the load costs the machine besides the services)")
 	flag.BoolVar(&o.wait, "wait", false, "once set up, print "+benchstat.ReadyLine+" and wait for a line on stdin before the load")
 	flag.Parse()
+	if o.cpuProfile != "" {
+		stop, err := profileCPU(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // the profile of a failed run is not wanted
 	}
+}
+
+// profileCPU starts a CPU profile into path; stop ends it.
+func profileCPU(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func run(ctx context.Context, o options, out io.Writer) error {

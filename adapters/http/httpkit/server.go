@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
 )
 
 // ServerConfig holds the timeouts of an HTTP server.
@@ -76,7 +78,7 @@ func ServeListener(ctx context.Context, logger *slog.Logger, cfg ServerConfig, l
 		},
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(netconn.Listener{Listener: ln}) }()
 	logger.Info("listening", slog.String("addr", ln.Addr().String()))
 	select {
 	case err := <-errc:

@@ -1,0 +1,228 @@
+package netconn_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
+)
+
+// pair returns the two ends of a loopback TCP connection, both wrapped.
+func pair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := netconn.Listener{Listener: ln}.Accept()
+		if err != nil {
+			t.Error(err)
+		}
+		accepted <- c
+	}()
+	dial := netconn.DialFunc((&net.Dialer{}).DialContext)
+	client, err = dial(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	if server == nil {
+		t.FailNow()
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	for _, c := range []net.Conn{client, server} {
+		if _, ok := c.(*netconn.Conn); !ok {
+			t.Fatalf("got a %T, want a *netconn.Conn", c)
+		}
+	}
+	return client, server
+}
+
+// TestLargeTransfersArriveWhole: 8 MiB each way at once, more than the sockets' buffers
+// hold, so that writes wait for room and reads for data; what arrives is what was sent.
+func TestLargeTransfersArriveWhole(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t)
+	out := make([]byte, 8<<20)
+	if _, err := rand.Read(out); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		got []byte
+		err error
+	}
+	transfer := func(from, to net.Conn) <-chan result {
+		done := make(chan result, 1)
+		go func() {
+			if n, err := from.Write(out); err != nil || n != len(out) {
+				done <- result{err: errors.Join(err, errors.New("short write"))}
+				return
+			}
+		}()
+		go func() {
+			got := make([]byte, len(out))
+			_, err := io.ReadFull(to, got)
+			done <- result{got, err}
+		}()
+		return done
+	}
+	ab, ba := transfer(a, b), transfer(b, a)
+	for _, r := range []result{<-ab, <-ba} {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if !bytes.Equal(r.got, out) {
+			t.Fatal("the bytes read are not the bytes written")
+		}
+	}
+}
+
+func TestReadGivesEOFWhenThePeerCloses(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t)
+	if _, err := a.Write([]byte("last words")); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	var got []byte
+	var err error
+	buf := make([]byte, 4)
+	for range 100 { // a few reads, then io.EOF; never an empty read without an error
+		var n int
+		n, err = b.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	if err != io.EOF || string(got) != "last words" {
+		t.Fatalf("got %q, %v; want the last words, then io.EOF", got, err)
+	}
+	if n, err := b.Read(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Fatalf("read after EOF: %d, %v; want 0, io.EOF", n, err)
+	}
+}
+
+func TestEmptyReadsAndWritesReturnAtOnce(t *testing.T) {
+	t.Parallel()
+	a, _ := pair(t)
+	if n, err := a.Read(nil); n != 0 || err != nil {
+		t.Fatalf("empty read: %d, %v", n, err)
+	}
+	if n, err := a.Write(nil); n != 0 || err != nil {
+		t.Fatalf("empty write: %d, %v", n, err)
+	}
+}
+
+// TestDeadlinesEndWaitingReadsAndWrites: a read with nothing to read and a write the peer
+// does not read end at their deadlines with a timeout error, as net/http expects (it ends a
+// connection's background read that way after every request).
+func TestDeadlinesEndWaitingReadsAndWrites(t *testing.T) {
+	t.Parallel()
+	a, _ := pair(t)
+	if err := a.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.Read(make([]byte, 1))
+	var ne net.Error
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("read past its deadline: %v, want a timeout", err)
+	}
+	if err := a.SetWriteDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := a.Write(make([]byte, 64<<20)) // far more than the buffers hold, unread
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n <= 0 || n >= 64<<20 {
+		t.Fatalf("write past its deadline: %d bytes, %v; want some written, then a timeout", n, err)
+	}
+}
+
+func TestAClosedConnRefusesReadsAndWrites(t *testing.T) {
+	t.Parallel()
+	a, _ := pair(t)
+	a.Close()
+	if _, err := a.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read on a closed conn: %v, want net.ErrClosed", err)
+	}
+	if _, err := a.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write on a closed conn: %v, want net.ErrClosed", err)
+	}
+}
+
+func TestWriteToAResetConnectionFails(t *testing.T) {
+	t.Parallel()
+	a, b := pair(t)
+	b.(*netconn.Conn).SetLinger(0) // close with a reset
+	b.Close()
+	var err error
+	for range 100 { // the reset arrives after the close returns
+		if _, err = a.Write([]byte("anyone there?")); err != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "write" {
+		t.Fatalf("write to a reset connection: %v, want a *net.OpError of a write", err)
+	}
+}
+
+func TestWrapLeavesOtherConnsAlone(t *testing.T) {
+	t.Parallel()
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	if got := netconn.Wrap(a); got != a {
+		t.Fatalf("Wrap of a pipe gave a %T, want the pipe", got)
+	}
+}
+
+// TestHTTPOverConns: net/http's server and client on Conns, with keep-alive: requests with
+// bodies both ways, one connection for all of them.
+func TestHTTPOverConns(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		_, _ = w.Write(bytes.Repeat(body, 1000))
+	}))
+	srv.Listener = netconn.Listener{Listener: srv.Listener}
+	var conns atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	tr := &http.Transport{DialContext: netconn.DialFunc((&net.Dialer{}).DialContext)}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for i := range 20 {
+		body := []byte{byte('a' + i)}
+		resp, err := client.Post(srv.URL, "text/plain", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !bytes.Equal(got, bytes.Repeat(body, 1000)) {
+			t.Fatalf("request %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for 20 requests, want 1 kept alive", n)
+	}
+}

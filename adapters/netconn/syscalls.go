@@ -1,0 +1,21 @@
+//go:build !race
+
+package netconn
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// read is read(2) on fd into b (not empty), made without entering the scheduler's syscall
+// state (see the package comment).
+func read(fd uintptr, b []byte) (int, syscall.Errno) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	return int(n), e
+}
+
+// write is write(2) of b (not empty) on fd, made the same way.
+func write(fd uintptr, b []byte) (int, syscall.Errno) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	return int(n), e
+}
