@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"runtime/pprof"
@@ -43,6 +44,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
 	"github.com/b2b-backoffice/backoffice/tools/benchstat"
 )
 
@@ -141,7 +143,17 @@ const requestTimeout = 30 * time.Second
 func newClient(conns int, kind string) (*client, error) {
 	switch kind {
 	case "fasthttp":
-		fc := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout}
+		// The connections are netconn's, as the services' and the ceiling's (sqlbench opens
+		// its pool with adapters/mysql): every side's sockets make the same system calls.
+		dialer := &net.Dialer{Timeout: requestTimeout}
+		fc := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
+			Dial: func(addr string) (net.Conn, error) {
+				c, err := dialer.Dial("tcp", addr)
+				if err != nil {
+					return nil, err
+				}
+				return netconn.Wrap(c), nil
+			}}
 		return &client{send: func(_ context.Context, method, url string, body []byte, headers map[string]string) (response, error) {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
@@ -160,6 +172,7 @@ func newClient(conns int, kind string) (*client, error) {
 		}}, nil
 	case "net/http":
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = netconn.DialFunc((&net.Dialer{Timeout: requestTimeout, KeepAlive: 30 * time.Second}).DialContext)
 		tr.MaxIdleConns = conns * 2
 		tr.MaxIdleConnsPerHost = conns * 2
 		hc := &http.Client{Transport: tr, Timeout: requestTimeout}
