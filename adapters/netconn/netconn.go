@@ -42,10 +42,11 @@ type Conn struct {
 	raw syscall.RawConn
 }
 
-// Wrap returns c as a Conn when it is a *net.TCPConn, and c unchanged otherwise.
+// Wrap returns c as a Conn when it is a *net.TCPConn, and c unchanged otherwise (and on
+// Windows).
 func Wrap(c net.Conn) net.Conn {
 	tc, ok := c.(*net.TCPConn)
-	if !ok {
+	if !ok || !wrapped {
 		return c
 	}
 	raw, err := tc.SyscallConn()

@@ -1,4 +1,4 @@
-//go:build race
+//go:build unix && (race || !linux)
 
 package netconn
 
@@ -7,13 +7,18 @@ import (
 	"syscall"
 )
 
-// read is syscall.Read under the race detector (see the package comment).
+// wrapped: Wrap makes Conns on this system.
+const wrapped = true
+
+// read is syscall.Read, under the race detector (see the package comment) and on the
+// systems other than Linux, where the raw calls are not worth their risk (Linux is where the
+// services run).
 func read(fd uintptr, b []byte) (int, syscall.Errno) {
 	n, err := syscall.Read(int(fd), b)
 	return max(n, 0), errno(err)
 }
 
-// write is syscall.Write under the race detector.
+// write is syscall.Write, as read is syscall.Read.
 func write(fd uintptr, b []byte) (int, syscall.Errno) {
 	n, err := syscall.Write(int(fd), b)
 	return max(n, 0), errno(err)

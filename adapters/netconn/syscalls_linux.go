@@ -1,4 +1,4 @@
-//go:build !race
+//go:build linux && !race
 
 package netconn
 
@@ -6,6 +6,9 @@ import (
 	"syscall"
 	"unsafe"
 )
+
+// wrapped: Wrap makes Conns on this system.
+const wrapped = true
 
 // read is read(2) on fd into b (not empty), made without entering the scheduler's syscall
 // state (see the package comment).
