@@ -17,10 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b2b-backoffice/backoffice/adapters/netconn"
-
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 

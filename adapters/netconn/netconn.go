@@ -30,6 +30,7 @@ package netconn
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -85,7 +86,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 	})
 	switch {
 	case err != nil:
-		return 0, err
+		return 0, named(err, "read")
 	case errno != 0:
 		return 0, c.opError("read", errno)
 	case n == 0:
@@ -119,11 +120,22 @@ func (c *Conn) Write(b []byte) (int, error) {
 	})
 	switch {
 	case err != nil:
-		return n, err
+		return n, named(err, "write")
 	case errno != 0:
 		return n, c.opError("write", errno)
 	}
 	return n, nil
+}
+
+// named gives an error of the poller (a deadline, a closed connection), which net's
+// RawConn names "raw-read" or "raw-write", the name of the operation as the net package's
+// own Read and Write would: "read tcp ...: i/o timeout" in logs, as before.
+func named(err error, op string) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		oe.Op = op
+	}
+	return err
 }
 
 func (c *Conn) opError(op string, errno syscall.Errno) error {

@@ -138,15 +138,16 @@ func TestDeadlinesEndWaitingReadsAndWrites(t *testing.T) {
 	}
 	_, err := a.Read(make([]byte, 1))
 	var ne net.Error
-	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
-		t.Fatalf("read past its deadline: %v, want a timeout", err)
+	var op *net.OpError
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() || !errors.As(err, &op) || op.Op != "read" {
+		t.Fatalf("read past its deadline: %v, want a timeout of a read", err)
 	}
 	if err := a.SetWriteDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	n, err := a.Write(make([]byte, 64<<20)) // far more than the buffers hold, unread
-	if !errors.Is(err, os.ErrDeadlineExceeded) || n <= 0 || n >= 64<<20 {
-		t.Fatalf("write past its deadline: %d bytes, %v; want some written, then a timeout", n, err)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &op) || op.Op != "write" || n <= 0 || n >= 64<<20 {
+		t.Fatalf("write past its deadline: %d bytes, %v; want some written, then a timeout of a write", n, err)
 	}
 }
 

@@ -18,10 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b2b-backoffice/backoffice/adapters/netconn"
-
 	"github.com/b2b-backoffice/backoffice/adapters/http/httpkit"
 	"github.com/b2b-backoffice/backoffice/adapters/httperr"
+	"github.com/b2b-backoffice/backoffice/adapters/netconn"
 	"github.com/b2b-backoffice/backoffice/domain/errs"
 )
 
