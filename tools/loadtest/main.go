@@ -79,17 +79,19 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file (what the load costs the machine besides the services)")
 	flag.BoolVar(&o.wait, "wait", false, "once set up, print "+benchstat.ReadyLine+" and wait for a line on stdin before the load")
 	flag.Parse()
+	stop := func() {}
 	if o.cpuProfile != "" {
-		stop, err := profileCPU(o.cpuProfile)
-		if err != nil {
+		var err error
+		if stop, err = profileCPU(o.cpuProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest:", err)
 			os.Exit(1)
 		}
-		defer stop()
 	}
-	if err := run(context.Background(), o, os.Stdout); err != nil {
+	err := run(context.Background(), o, os.Stdout)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
-		os.Exit(1) // the deferred stop does not run: a failed run leaves no profile worth reading
+		os.Exit(1)
 	}
 }
 
