@@ -146,8 +146,10 @@ func TestDeadlinesEndWaitingReadsAndWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := a.Write(make([]byte, 64<<20)) // far more than the buffers hold, unread
-	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &op) || op.Op != "write" || n <= 0 || n >= 64<<20 {
-		t.Fatalf("write past its deadline: %d bytes, %v; want some written, then a timeout of a write", n, err)
+	// How much goes out before the deadline depends on how soon this goroutine runs: none
+	// on a busy machine.
+	if !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &op) || op.Op != "write" || n < 0 || n >= 64<<20 {
+		t.Fatalf("write past its deadline: %d bytes, %v; want part of it written, then a timeout of a write", n, err)
 	}
 }
 
