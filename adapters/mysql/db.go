@@ -88,7 +88,14 @@ func baseConfig(u DatabaseURL) (*gomysql.Config, error) {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.Timeout = 5 * time.Second
-	cfg.DialFunc = netconn.DialFunc((&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}).DialContext)
+	// A connection the server closed while it sat in the pool is found before a statement is
+	// written to it, as the driver's own check (checkConnLiveness) would find it when the pool
+	// hands it out, but with a raw call where the driver's wakes the Go runtime's monitor
+	// thread on every request (see adapters/netconn): the write fails with nothing sent, the
+	// driver says driver.ErrBadConn, database/sql takes another connection for a statement on
+	// the pool, and Transact runs a unit again.
+	cfg.DialFunc = netconn.DialChecked((&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}).DialContext)
+	cfg.CheckConnLiveness = false
 	cfg.ReadTimeout = 30 * time.Second
 	cfg.WriteTimeout = 30 * time.Second
 	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
@@ -316,7 +323,8 @@ const (
 // connection Open makes), committing when fn returns nil and rolling back otherwise (see Tx
 // for how its statements travel). A
 // deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
-// (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the
+// (isRetryable), or a connection found dead before a statement was written to it
+// (driver.ErrBadConn: the server rolls back what the unit did on it), retries the whole unit with backoff, up to maxAttempts, and only while the
 // context leaves time for an attempt as long as the one that failed: a request never starts
 // a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable.
 // fn must therefore be safe to run again: it must not keep state across attempts.
@@ -334,7 +342,7 @@ func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		began := time.Now()
 		err = transactOnce(ctx, db, fn)
-		if err == nil || !isRetryable(err) {
+		if err == nil || !(isRetryable(err) || errors.Is(err, driver.ErrBadConn)) {
 			return classify(err)
 		}
 		backoff := retryBackoff * time.Duration(attempt*attempt)

@@ -362,3 +362,52 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestAConnectionTheServerClosedIsNeverUsed: the pool's only connection is killed by the
+// server while idle; the next unit of work and the next statement on the pool still succeed,
+// on a new connection (the dead one fails its first write with nothing sent, see Open).
+func TestAConnectionTheServerClosedIsNeverUsed(t *testing.T) {
+	t.Parallel()
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: 1, MaxIdleConns: 1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin := env.DB(t)
+	// kill ends the pool's connection on the server and waits until the server let it go.
+	kill := func() int64 {
+		t.Helper()
+		var id int64
+		if err := db.QueryRowContext(t.Context(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.ExecContext(t.Context(), "KILL CONNECTION ?", id); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			var n int
+			if err := admin.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?", id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				return id
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("connection %d still listed 10 s after KILL", id)
+			}
+		}
+	}
+	killed := kill()
+	var unitConn int64
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&unitConn)
+	})
+	if err != nil || unitConn == killed {
+		t.Fatalf("a unit after the kill: connection %d, %v; want a new connection and no error", unitConn, err)
+	}
+	killed = kill()
+	var poolConn int64
+	if err := db.QueryRowContext(t.Context(), "SELECT CONNECTION_ID()").Scan(&poolConn); err != nil || poolConn == killed {
+		t.Fatalf("a statement after the kill: connection %d, %v; want a new connection and no error", poolConn, err)
+	}
+}

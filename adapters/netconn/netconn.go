@@ -41,7 +41,13 @@ import (
 type Conn struct {
 	*net.TCPConn
 	raw syscall.RawConn
+	// checked: Write first makes sure the peer is still there (see DialChecked).
+	checked bool
 }
+
+// ErrPeerGone fails a write on a connection made by DialChecked whose peer has closed it,
+// or has sent what nobody asked for, which in a request-response protocol means the same.
+var ErrPeerGone = errors.New("the peer closed the connection or sent something unasked")
 
 // Wrap returns c as a Conn when it is a *net.TCPConn, and c unchanged otherwise (and on
 // Windows).
@@ -96,13 +102,31 @@ func (c *Conn) Read(b []byte) (int, error) {
 }
 
 // Write implements net.Conn: it writes all of b, waiting in the poller whenever the socket's
-// buffer is full (or until the write deadline passes).
+// buffer is full (or until the write deadline passes). On a connection made by DialChecked
+// it first looks, without reading, whether the peer is still there, and fails with nothing
+// written (ErrPeerGone) when it is not.
 func (c *Conn) Write(b []byte) (int, error) {
 	var (
 		n     int
 		errno syscall.Errno
+		gone  bool
 	)
+	look := c.checked
 	err := c.raw.Write(func(fd uintptr) bool {
+		for look {
+			switch e := peek(fd); e {
+			case 0: // 0 bytes: the peer closed; 1: something unasked waits
+				gone = true
+				return true
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN: // nothing to read: the peer is there
+				look = false
+			default:
+				errno = e
+				return true
+			}
+		}
 		for n < len(b) {
 			r, e := write(fd, b[n:])
 			switch e {
@@ -121,6 +145,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 	switch {
 	case err != nil:
 		return n, named(err, "write")
+	case gone:
+		return 0, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: ErrPeerGone}
 	case errno != 0:
 		return n, c.opError("write", errno)
 	}
@@ -152,6 +178,26 @@ func (l Listener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return Wrap(c), nil
+}
+
+// DialChecked is DialFunc for a request-response protocol whose server never writes unasked
+// (MySQL's): before each write the Conn looks whether the server is still there, and a
+// connection the server closed while it sat in a pool fails its next write with nothing
+// written (the driver then takes another connection). It is the check the MySQL driver
+// makes when it takes a connection from the pool (checkConnLiveness), made with a raw call
+// instead of syscall.Read, which wakes sysmon (see the package comment) on every request.
+func DialChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		w := Wrap(c)
+		if nc, ok := w.(*Conn); ok {
+			nc.checked = true
+		}
+		return w, nil
+	}
 }
 
 // DialFunc is a dialer's DialContext whose TCP connections are Conns.

@@ -229,3 +229,81 @@ func TestHTTPOverConns(t *testing.T) {
 		t.Fatalf("%d connections for 20 requests, want 1 kept alive", n)
 	}
 }
+
+// checkedPair is pair with the client made by DialChecked.
+func checkedPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = netconn.DialChecked((&net.Dialer{}).DialContext)(context.Background(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if server, err = ln.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// TestACheckedWriteFindsAPeerThatClosed: once the peer closed, a checked conn's write fails
+// with nothing written (so that a driver can take another connection), where a plain one's
+// first write would go out into the void.
+func TestACheckedWriteFindsAPeerThatClosed(t *testing.T) {
+	t.Parallel()
+	c, s := checkedPair(t)
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatalf("a write while the peer is there: %v", err)
+	}
+	if _, err := io.ReadFull(s, make([]byte, 4)); err != nil { // unread, it would make the close a reset
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF { // the peer's close has arrived
+		t.Fatalf("read after the peer closed: %v, want io.EOF", err)
+	}
+	n, err := c.Write([]byte("anyone there?"))
+	if n != 0 || !errors.Is(err, netconn.ErrPeerGone) {
+		t.Fatalf("checked write to a closed peer: %d bytes, %v; want 0 and ErrPeerGone", n, err)
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "write" {
+		t.Fatalf("got %v, want a *net.OpError of a write", err)
+	}
+
+	p, q := pair(t) // unchecked: the same first write succeeds
+	q.Close()
+	if _, err := p.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("read after the peer closed: %v, want io.EOF", err)
+	}
+	if n, err := p.Write([]byte("anyone there?")); err != nil || n != 13 {
+		t.Fatalf("unchecked write to a closed peer: %d, %v; want it written", n, err)
+	}
+}
+
+// TestACheckedWriteFindsUnaskedBytes: bytes the peer sent that nobody read fail the next
+// checked write, and are still there to read.
+func TestACheckedWriteFindsUnaskedBytes(t *testing.T) {
+	t.Parallel()
+	c, s := checkedPair(t)
+	if _, err := s.Write([]byte("!")); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for range 400 { // until the byte has arrived
+		if _, err = c.Write([]byte("q")); err != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !errors.Is(err, netconn.ErrPeerGone) {
+		t.Fatalf("checked write with an unread byte waiting: %v, want ErrPeerGone", err)
+	}
+	b := make([]byte, 1)
+	if n, err := c.Read(b); n != 1 || err != nil || b[0] != '!' {
+		t.Fatalf("read after the failed write: %q, %v; want the byte the peer sent", b[:n], err)
+	}
+}

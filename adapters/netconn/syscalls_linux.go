@@ -22,3 +22,11 @@ func write(fd uintptr, b []byte) (int, syscall.Errno) {
 	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 	return int(n), e
 }
+
+// peek looks at fd's next byte without reading it or waiting: EAGAIN when there is none.
+func peek(fd uintptr) syscall.Errno {
+	var b [1]byte
+	_, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
+		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+	return e
+}

@@ -10,3 +10,4 @@ const wrapped = false
 
 func read(uintptr, []byte) (int, syscall.Errno)  { return 0, syscall.EINVAL }
 func write(uintptr, []byte) (int, syscall.Errno) { return 0, syscall.EINVAL }
+func peek(uintptr) syscall.Errno                 { return syscall.EINVAL }

@@ -24,6 +24,13 @@ func write(fd uintptr, b []byte) (int, syscall.Errno) {
 	return max(n, 0), errno(err)
 }
 
+// peek is syscall.Recvfrom with MSG_PEEK, as read is syscall.Read.
+func peek(fd uintptr) syscall.Errno {
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return errno(err)
+}
+
 func errno(err error) syscall.Errno {
 	var e syscall.Errno
 	if err != nil && !errors.As(err, &e) {
