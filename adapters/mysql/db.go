@@ -323,10 +323,12 @@ const (
 // connection Open makes), committing when fn returns nil and rolling back otherwise (see Tx
 // for how its statements travel). A
 // deadlock, lock-wait timeout, MariaDB's 1020 or one of TiDB's transaction conflicts
-// (isRetryable), or a connection found dead before a statement was written to it
-// (driver.ErrBadConn: the server rolls back what the unit did on it), retries the whole unit with backoff, up to maxAttempts, and only while the
+// (isRetryable) retries the whole unit with backoff, up to maxAttempts, and only while the
 // context leaves time for an attempt as long as the one that failed: a request never starts
 // a lock wait it cannot see to its end. When the retries stop the error is ErrUnavailable.
+// A unit whose connection turns out dead before a statement went out on it (driver.ErrBadConn:
+// nothing of that statement was sent, and the server rolls back what the unit sent before on
+// a connection it closed) runs again at once on another, without counting as an attempt.
 // fn must therefore be safe to run again: it must not keep state across attempts.
 func Transact(ctx context.Context, db *sql.DB, fn func(ctx context.Context, tx *Tx) error) error {
 	return TransactObserved(ctx, db, nil, fn)
@@ -339,10 +341,23 @@ type RetryObserver func()
 // TransactObserved is Transact calling onRetry (when not nil) before every retry.
 func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn func(ctx context.Context, tx *Tx) error) error {
 	var err error
+	deadConns, maxDead := 0, -1
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		began := time.Now()
 		err = transactOnce(ctx, db, fn)
-		if err == nil || !(isRetryable(err) || errors.Is(err, driver.ErrBadConn)) {
+		if errors.Is(err, driver.ErrBadConn) && maxDead < 0 {
+			maxDead = db.Stats().OpenConnections + 1 // the dead one has already left
+		}
+		if errors.Is(err, driver.ErrBadConn) && deadConns < maxDead {
+			// A pooled connection the server had closed, found before a statement was sent on
+			// it (see baseConfig): it has left the pool, and the unit takes the next one at once,
+			// as database/sql does for a statement. A server that restarted leaves at most
+			// every open connection dead; new ones are not.
+			deadConns++
+			attempt--
+			continue
+		}
+		if err == nil || !isRetryable(err) {
 			return classify(err)
 		}
 		backoff := retryBackoff * time.Duration(attempt*attempt)

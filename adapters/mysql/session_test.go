@@ -411,3 +411,62 @@ func TestAConnectionTheServerClosedIsNeverUsed(t *testing.T) {
 		t.Fatalf("a statement after the kill: connection %d, %v; want a new connection and no error", poolConn, err)
 	}
 }
+
+// TestAUnitOutlivesAServerThatDroppedEveryConnection: all 8 idle connections of the pool are
+// closed by the server (as by a restart); the next unit still succeeds, after finding each
+// dead connection without sending anything on it: more of them than Transact's attempts.
+func TestAUnitOutlivesAServerThatDroppedEveryConnection(t *testing.T) {
+	t.Parallel()
+	const size = 8
+	db, err := mysql.Open(t.Context(), env.URL(t), mysql.PoolConfig{MaxOpenConns: size, MaxIdleConns: size, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ids []any
+	conns := make([]*sql.Conn, size)
+	for i := range conns { // hold them all at once, so that the pool opens size of them
+		if conns[i], err = db.Conn(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := conns[i].QueryRowContext(t.Context(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	admin := env.DB(t)
+	for _, id := range ids {
+		if _, err := admin.ExecContext(t.Context(), "KILL CONNECTION ?", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", size), ", ")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := admin.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN ("+in+")", ids...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d killed connections still listed after 10 s", n)
+		}
+	}
+	var id int64
+	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id)
+	})
+	if err != nil {
+		t.Fatalf("a unit after the server dropped every connection: %v", err)
+	}
+	for _, killed := range ids {
+		if id == killed {
+			t.Fatalf("the unit ran on connection %d, which the server closed", id)
+		}
+	}
+}
