@@ -186,6 +186,8 @@ func (l Listener) Accept() (net.Conn, error) {
 // written (the driver then takes another connection). It is the check the MySQL driver
 // makes when it takes a connection from the pool (checkConnLiveness), made with a raw call
 // instead of syscall.Read, which wakes sysmon (see the package comment) on every request.
+// Not under TLS: records the TLS layer reads on its own (a TLS 1.3 session ticket) would look
+// unasked. The services' database connections are plain TCP (mysql.Open has no TLS option).
 func DialChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
