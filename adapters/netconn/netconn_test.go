@@ -17,8 +17,21 @@ import (
 	"github.com/b2b-backoffice/backoffice/adapters/netconn"
 )
 
+type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
 // pair returns the two ends of a loopback TCP connection, both wrapped.
 func pair(t *testing.T) (client, server net.Conn) {
+	return pairDialed(t, netconn.DialFunc((&net.Dialer{}).DialContext))
+}
+
+// checkedPair is pair with the client made by DialChecked.
+func checkedPair(t *testing.T) (client, server net.Conn) {
+	return pairDialed(t, netconn.DialChecked((&net.Dialer{}).DialContext))
+}
+
+// pairDialed is a loopback TCP connection whose client end dial made and whose server end
+// netconn.Listener accepted.
+func pairDialed(t *testing.T, dial dialFunc) (client, server net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -33,7 +46,6 @@ func pair(t *testing.T) (client, server net.Conn) {
 		}
 		accepted <- c
 	}()
-	dial := netconn.DialFunc((&net.Dialer{}).DialContext)
 	client, err = dial(context.Background(), "tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -228,25 +240,6 @@ func TestHTTPOverConns(t *testing.T) {
 	if n := conns.Load(); n != 1 {
 		t.Fatalf("%d connections for 20 requests, want 1 kept alive", n)
 	}
-}
-
-// checkedPair is pair with the client made by DialChecked.
-func checkedPair(t *testing.T) (client, server net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err = netconn.DialChecked((&net.Dialer{}).DialContext)(context.Background(), "tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if server, err = ln.Accept(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
 }
 
 // TestACheckedWriteFindsAPeerThatClosed: once the peer closed, a checked conn's write fails
