@@ -373,29 +373,15 @@ func TestAConnectionTheServerClosedIsNeverUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	admin := env.DB(t)
-	// kill ends the pool's connection on the server and waits until the server let it go.
+	// kill ends the pool's connection on the server.
 	kill := func() int64 {
 		t.Helper()
 		var id int64
 		if err := db.QueryRowContext(t.Context(), "SELECT CONNECTION_ID()").Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := admin.ExecContext(t.Context(), "KILL CONNECTION ?", id); err != nil {
-			t.Fatal(err)
-		}
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			var n int
-			if err := admin.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?", id).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				return id
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("connection %d still listed 10 s after KILL", id)
-			}
-		}
+		killConnections(t, id)
+		return id
 	}
 	killed := kill()
 	var unitConn int64
@@ -423,7 +409,7 @@ func TestAUnitOutlivesAServerThatDroppedEveryConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var ids []any
+	var ids []int64
 	conns := make([]*sql.Conn, size)
 	for i := range conns { // hold them all at once, so that the pool opens size of them
 		if conns[i], err = db.Conn(t.Context()); err != nil {
@@ -438,25 +424,7 @@ func TestAUnitOutlivesAServerThatDroppedEveryConnection(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	admin := env.DB(t)
-	for _, id := range ids {
-		if _, err := admin.ExecContext(t.Context(), "KILL CONNECTION ?", id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", size), ", ")
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		var n int
-		if err := admin.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN ("+in+")", ids...).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d killed connections still listed after 10 s", n)
-		}
-	}
+	killConnections(t, ids...)
 	var id int64
 	err = mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
 		return tx.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id)
@@ -467,6 +435,33 @@ func TestAUnitOutlivesAServerThatDroppedEveryConnection(t *testing.T) {
 	for _, killed := range ids {
 		if id == killed {
 			t.Fatalf("the unit ran on connection %d, which the server closed", id)
+		}
+	}
+}
+
+// killConnections ends the server's connections ids and waits until the server has let them
+// go (their sockets closed).
+func killConnections(t *testing.T, ids ...int64) {
+	t.Helper()
+	admin := env.DB(t)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if _, err := admin.ExecContext(t.Context(), "KILL CONNECTION ?", id); err != nil {
+			t.Fatal(err)
+		}
+		args[i] = id
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := admin.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN ("+in+")", args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d killed connections still listed after 10 s", n)
 		}
 	}
 }
