@@ -345,17 +345,19 @@ func TransactObserved(ctx context.Context, db *sql.DB, onRetry RetryObserver, fn
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		began := time.Now()
 		err = transactOnce(ctx, db, fn)
-		if errors.Is(err, driver.ErrBadConn) && maxDead < 0 {
-			maxDead = db.Stats().OpenConnections + 1 // the dead one has already left
-		}
-		if errors.Is(err, driver.ErrBadConn) && deadConns < maxDead {
+		if errors.Is(err, driver.ErrBadConn) {
 			// A pooled connection the server had closed, found before a statement was sent on
 			// it (see baseConfig): it has left the pool, and the unit takes the next one at once,
 			// as database/sql does for a statement. A server that restarted leaves at most
-			// every open connection dead; new ones are not.
-			deadConns++
-			attempt--
-			continue
+			// every connection open at the first such failure dead; new ones are not.
+			if maxDead < 0 {
+				maxDead = db.Stats().OpenConnections + 1 // the dead one has already left
+			}
+			if deadConns < maxDead {
+				deadConns++
+				attempt--
+				continue
+			}
 		}
 		if err == nil || !isRetryable(err) {
 			return classify(err)

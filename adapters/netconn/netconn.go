@@ -189,16 +189,13 @@ func (l Listener) Accept() (net.Conn, error) {
 // Not under TLS: records the TLS layer reads on its own (a TLS 1.3 session ticket) would look
 // unasked. The services' database connections are plain TCP (mysql.Open has no TLS option).
 func DialChecked(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	wrapped := DialFunc(dial)
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		w := Wrap(c)
-		if nc, ok := w.(*Conn); ok {
+		c, err := wrapped(ctx, network, addr)
+		if nc, ok := c.(*Conn); ok {
 			nc.checked = true
 		}
-		return w, nil
+		return c, err
 	}
 }
 

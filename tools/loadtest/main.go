@@ -147,15 +147,9 @@ func newClient(conns int, kind string) (*client, error) {
 	case "fasthttp":
 		// The connections are netconn's, as the services' and the ceiling's (sqlbench opens
 		// its pool with adapters/mysql): every side's sockets make the same system calls.
-		dialer := &net.Dialer{Timeout: requestTimeout}
+		dial := netconn.DialFunc((&net.Dialer{Timeout: requestTimeout}).DialContext)
 		fc := &fasthttp.Client{MaxConnsPerHost: conns * 2, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout,
-			Dial: func(addr string) (net.Conn, error) {
-				c, err := dialer.Dial("tcp", addr)
-				if err != nil {
-					return nil, err
-				}
-				return netconn.Wrap(c), nil
-			}}
+			Dial: func(addr string) (net.Conn, error) { return dial(context.Background(), "tcp", addr) }}
 		return &client{send: func(_ context.Context, method, url string, body []byte, headers map[string]string) (response, error) {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
