@@ -5,6 +5,7 @@ package coalesce
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -12,24 +13,31 @@ import (
 //
 // Reads belong to a group (what shapes the call: for a page of products, its filter and
 // cursor) and ask for a key within it (a customer's id; struct{} when the group is the
-// whole answer). A read whose group has no call in flight makes its own at once, on its
-// caller's goroutine. A read that arrives while its group's call is in flight waits for
-// that call to end; then all the reads that waited go together as one call (up to max
-// keys, the rest in the next). A read never joins a call already made, so it sees every
-// write committed before it began, exactly as a call of its own would: what it gives up
-// is at most one call's time of waiting, and only when its group is busy.
+// whole answer). A read whose group has no call in flight makes its own, on its caller's
+// goroutine, after yielding the processor once: the reads of the group that are ready to
+// run at that moment (requests that arrived together) join that call before it is made.
+// A read that arrives while its group's call is in flight waits for that call to end;
+// then all the reads that waited go together as one call (up to max keys, the rest in
+// the next). A read never joins a call already made, so it sees every write committed
+// before it began, exactly as a call of its own would: what it gives up is at most one
+// call's time of waiting, and only when its group is busy.
 //
 // Under load that turns N reads into about one call per call time, which costs the
 // database, the driver, the encoder and the system calls a fraction of N separate reads.
+// Nothing waits on a timer: with no other goroutine ready, the yield returns at once.
 // It is the batching of DataLoader and the consolidation of Vitess's query consolidator,
 // except that Vitess also lets a read join a query in flight (a read may then miss a write
 // that committed just before it arrived); this one does not.
 type Batcher[G, K comparable, V any] struct {
 	// fetch makes one call for keys (distinct, at least one) of group g. A key absent
-	// from the map has no value. ctx has no cancellation when fetch runs for waiting
-	// reads: it is the first waiter's, without its cancellation or deadline.
+	// from the map has no value. ctx is the read's own when the call is for one read;
+	// when it is for several, it is the first one's without its cancellation or
+	// deadline, so that one read's end does not fail the others.
 	fetch func(ctx context.Context, g G, keys []K) (map[K]V, error)
 	max   int
+	// yield lets the reads that are ready join a call before it is made: runtime.Gosched,
+	// or a test's hook.
+	yield func()
 
 	mu sync.Mutex
 	// busy holds the groups with a call in flight, each with the batches that wait for
@@ -53,7 +61,7 @@ type batch[K comparable, V any] struct {
 
 // New returns a Batcher whose calls are fetch, with at most max keys each.
 func New[G, K comparable, V any](max int, fetch func(ctx context.Context, g G, keys []K) (map[K]V, error)) *Batcher[G, K, V] {
-	return &Batcher[G, K, V]{fetch: fetch, max: max, busy: make(map[G]*waiting[K, V])}
+	return &Batcher[G, K, V]{fetch: fetch, max: max, yield: runtime.Gosched, busy: make(map[G]*waiting[K, V])}
 }
 
 // Get returns key's value in group g, with ok false when it has none.
@@ -61,12 +69,7 @@ func (c *Batcher[G, K, V]) Get(ctx context.Context, g G, key K) (v V, ok bool, e
 	c.mu.Lock()
 	w, busy := c.busy[g]
 	if !busy {
-		c.busy[g] = &waiting[K, V]{}
-		c.mu.Unlock()
-		defer c.handOff(g)
-		vals, err := c.fetch(ctx, g, []K{key})
-		v, ok = vals[key]
-		return v, ok, err
+		return c.lead(ctx, g, key)
 	}
 	b := w.join(ctx, key, c.max)
 	c.mu.Unlock()
@@ -75,8 +78,38 @@ func (c *Batcher[G, K, V]) Get(ctx context.Context, g G, key K) (v V, ok bool, e
 	return v, ok, b.err
 }
 
-// Waiting returns how many reads of group g wait behind its call in flight, for tests
-// that must know the reads are waiting before they let the call end.
+// lead makes the call of a read whose group is idle. Before the call it yields the
+// processor once, with the call's batch open: the reads that are ready to run at that
+// moment (requests that arrived together, read from the network in one poll) reach Get
+// and join the call instead of waiting for the next one. With one processor (the
+// services' GOMAXPROCS on a small machine) they run up to their Get before this read
+// goes on. The caller holds c.mu; lead releases it.
+func (c *Batcher[G, K, V]) lead(ctx context.Context, g G, key K) (v V, ok bool, err error) {
+	w := &waiting[K, V]{}
+	c.busy[g] = w
+	own := w.join(ctx, key, c.max)
+	c.mu.Unlock()
+	defer c.handOff(g)
+	c.yield()
+	c.mu.Lock()
+	// own is the first batch: later ones only start when it is full.
+	w.batches = w.batches[1:]
+	c.mu.Unlock()
+	if own.reads > 1 {
+		// Others wait on this call: it runs without this read's cancellation, like a
+		// batch of waiting reads (see fetch).
+		c.run(g, own)
+	} else {
+		defer close(own.done)
+		own.vals, own.err = c.fetch(ctx, g, own.keys)
+	}
+	v, ok = own.vals[key]
+	return v, ok, own.err
+}
+
+// Waiting returns how many reads of group g wait for a call: behind its call in flight,
+// or in the call of a read that yields before making it (that read included). Tests use
+// it to know the reads are waiting before they let a call go on.
 func (c *Batcher[G, K, V]) Waiting(g G) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -138,7 +171,8 @@ func (c *Batcher[G, K, V]) drain(g G) {
 	}
 }
 
-// run makes b's call and wakes its reads; a panic in fetch becomes their error.
+// run makes b's call and wakes its reads; a panic in fetch becomes their error (the
+// error of a leading read too, when others joined its call).
 func (c *Batcher[G, K, V]) run(g G, b *batch[K, V]) {
 	defer close(b.done)
 	defer func() {

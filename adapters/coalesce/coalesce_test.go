@@ -270,3 +270,92 @@ func TestBatcherNeverAnswersFromACallStartedBeforeTheRead(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// yieldOnce makes c's first yield run hook (the reads that became ready meanwhile), and
+// later yields do nothing.
+func yieldOnce(c *Batcher[string, int, string], hook func()) {
+	var once sync.Once
+	c.yield = func() { once.Do(hook) }
+}
+
+func TestReadsReadyWhileTheFirstYieldsShareItsCall(t *testing.T) {
+	f := newGatedFetch()
+	c := New(100, f.fetch)
+	var joined <-chan coalescedAnswer
+	yieldOnce(c, func() {
+		// While the read of 1 yields, reads of 2, 3 and 2 come to Get: they join its call.
+		joined = startGets(c, "g", 2, 3, 2)
+		waitForWaiters(t, c, "g", 4)
+	})
+	first := startGets(c, "g", 1)
+	if n := <-f.started; n != 1 {
+		t.Fatalf("statement %d started first", n)
+	}
+	if joined == nil {
+		t.Fatal("the first read made its call without yielding")
+	}
+	// The call is made: a read that comes now waits for the next one.
+	late := startGets(c, "g", 1)
+	waitForWaiters(t, c, "g", 1)
+	f.release <- struct{}{}
+	for _, ch := range []<-chan coalescedAnswer{first, joined, joined, joined} {
+		if a := <-ch; a.val != fmt.Sprintf("%d@1", a.key) || !a.ok || a.err != nil {
+			t.Fatalf("read of %d got %+v, want the first statement's answer", a.key, a)
+		}
+	}
+	<-f.started
+	f.release <- struct{}{}
+	if a := <-late; a.val != "1@2" || a.err != nil {
+		t.Fatalf("the read that came after the call was made got %+v, want 1@2", a)
+	}
+	got := f.statements()
+	if len(got) == 2 {
+		slices.Sort(got[0]) // 2 and 3 in order of arrival
+	}
+	if len(got) != 2 || !slices.Equal(got[0], []int{1, 2, 3}) || !slices.Equal(got[1], []int{1}) {
+		t.Fatalf("statements read keys %v, want [[1 2 3] [1]]", got)
+	}
+}
+
+// A read's call carries its cancellation when it is the only read in it; when others
+// joined, the end of the first read's request must not fail theirs.
+func TestTheFirstReadsCancellationFailsOnlyACallOfItsOwn(t *testing.T) {
+	for _, joiners := range []int{0, 2} {
+		t.Run(fmt.Sprintf("%d joined", joiners), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			c := New(100, func(ctx context.Context, _ string, keys []int) (map[int]string, error) {
+				cancel() // the first read's request ends while the call runs
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				vals := map[int]string{}
+				for _, k := range keys {
+					vals[k] = "v"
+				}
+				return vals, nil
+			})
+			var others <-chan coalescedAnswer
+			yieldOnce(c, func() {
+				if joiners > 0 {
+					others = startGets(c, "g", 2, 3)
+					waitForWaiters(t, c, "g", 1+joiners)
+				}
+			})
+			_, _, err := c.Get(ctx, "g", 1)
+			if joiners == 0 {
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("a lone read's call ran on past its cancellation: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the first read got %v, want its answer", err)
+			}
+			for range joiners {
+				if a := <-others; a.err != nil || a.val != "v" {
+					t.Fatalf("a read that joined got %+v, want its answer", a)
+				}
+			}
+		})
+	}
+}
