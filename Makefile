@@ -174,8 +174,13 @@ lambda: ## build the orchestrator for AWS Lambda (provided.al2023, arm64) into b
 
 # START_SERVICES (the start of bench's and profile's recipes) starts the services with bin/run
 # exactly like `make run` (memory, or MySQL when DATABASE_URL/DB_* is set), their logs in
-# bin/bench-services.log, stops them when the recipe ends, and waits for their /health.
+# bin/bench-services.log, stops them when the recipe ends, and waits for their /health. It
+# refuses to start when something already answers on their ports: a `make run` left in
+# another terminal would otherwise be what the bench measures.
 define START_SERVICES
+for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
+	! $(BIN)/healthcheck http://127.0.0.1:$$port/health 2>/dev/null || { echo "$@: something already serves port $$port (a make run?): stop it first, the measurement would be of it" >&2; exit 1; }; \
+done; \
 $(BIN)/run $(RUN_SERVICES) > $(BIN)/bench-services.log 2>&1 & runpid=$$!; \
 trap 'kill -TERM $$runpid 2>/dev/null || true; wait $$runpid 2>/dev/null || true' EXIT; \
 for port in $(CUSTOMERS_PORT) $(ORDERS_PORT) $(ORCHESTRATOR_PORT); do \
