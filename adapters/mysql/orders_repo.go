@@ -38,45 +38,15 @@ const (
 // order.ErrCustomerNotFound; a product id with no products row is product.ErrNotFound.
 func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Order, error) {
 	var stored *order.Order
-	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+	err := r.c.locked(ctx, func(ctx context.Context, tx *Tx) error {
 		query, args := createOrderBatch(r.c.d, o)
-		rows, err := q.QueryContext(ctx, query, args...)
-		if err != nil {
-			return insertOrderError(err)
-		}
-		defer rows.Close()
-		live := true
+		insert := insertOrder
 		if r.c.d.tidb {
-			// The customer's row, when there is one (dialect.customerCheck).
-			live = false
-			if rows.Next() {
-				if err := rows.Scan(&live); err != nil {
-					return fmt.Errorf("check customer: %w", err)
-				}
-			}
-			// The inserts (any error of theirs comes here), then the new order's id.
-			if !rows.NextResultSet() {
-				if err := rows.Err(); err != nil {
-					return insertOrderError(err)
-				}
-				return errors.New("insert order: no id came back")
-			}
+			insert = insertOrderTiDB
 		}
-		var id int64
-		if !rows.Next() {
-			return fmt.Errorf("insert order: no id came back: %w", rows.Err())
-		}
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		if !live {
-			// The inserts are rolled back with the unit.
-			return order.ErrCustomerNotFound
-		}
-		// The unit's COMMIT may follow the id (orders.Unit.LastCall): its answer, and any
-		// error of it, comes when the rows close.
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("insert order: %w", err)
+		id, err := insert(ctx, tx, query, args)
+		if err != nil {
+			return err
 		}
 		snap := o.Snapshot()
 		snap.ID = id
@@ -89,10 +59,66 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 	return stored, nil
 }
 
+// insertOrder runs Create's batch and returns the new order's id: the insert id of the
+// batch's first statement, the order's INSERT (Tx.ExecInsertIDs). The unit's COMMIT may
+// follow the inserts (orders.Unit.LastCall): its error, if any, comes back here too.
+func insertOrder(ctx context.Context, tx *Tx, query string, args []any) (int64, error) {
+	ids, err := tx.ExecInsertIDs(ctx, query, args...)
+	if err != nil {
+		return 0, insertOrderError(err)
+	}
+	if ids[0] <= 0 {
+		return 0, errors.New("insert order: no id came back")
+	}
+	return ids[0], nil
+}
+
+// insertOrderTiDB runs Create's batch on TiDB, where it starts with the customer's check
+// (dialect.customerCheck) and ends with SELECT LAST_INSERT_ID().
+func insertOrderTiDB(ctx context.Context, tx *Tx, query string, args []any) (int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, insertOrderError(err)
+	}
+	defer rows.Close()
+	// The customer's row, when there is one.
+	live := false
+	if rows.Next() {
+		if err := rows.Scan(&live); err != nil {
+			return 0, fmt.Errorf("check customer: %w", err)
+		}
+	}
+	// The inserts (any error of theirs comes here), then the new order's id.
+	if !rows.NextResultSet() {
+		if err := rows.Err(); err != nil {
+			return 0, insertOrderError(err)
+		}
+		return 0, errors.New("insert order: no id came back")
+	}
+	var id int64
+	if !rows.Next() {
+		return 0, fmt.Errorf("insert order: no id came back: %w", rows.Err())
+	}
+	if err := rows.Scan(&id); err != nil {
+		return 0, fmt.Errorf("insert order: %w", err)
+	}
+	if !live {
+		// The inserts are rolled back with the unit.
+		return 0, order.ErrCustomerNotFound
+	}
+	// The unit's COMMIT may follow the id (orders.Unit.LastCall): its answer, and any
+	// error of it, comes when the rows close.
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("insert order: %w", err)
+	}
+	return id, nil
+}
+
 // createOrderBatch is Create's one round trip (the connections allow several statements in
-// one query): the order, whose customer_id is read with a lock (dialect.orderCustomer), all
-// its items in one INSERT tied to the order by LAST_INSERT_ID(), and the new id. On TiDB the
-// customer is read by a statement of its own first (dialect.customerCheck).
+// one query): the order, whose customer_id is read with a lock (dialect.orderCustomer), and
+// all its items in one INSERT tied to the order by LAST_INSERT_ID(). On TiDB the customer is
+// read by a statement of its own first (dialect.customerCheck), and the new id is read back
+// by SELECT LAST_INSERT_ID().
 func createOrderBatch(d dialect, o *order.Order) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, 10+7*len(o.Items()))
@@ -112,7 +138,9 @@ func createOrderBatch(d dialect, o *order.Order) (string, []any) {
 		b.WriteString("(LAST_INSERT_ID(), ?, ?, ?, ?, ?, ?)")
 		args = append(args, it.ProductID(), it.SKU(), it.Name(), it.Qty(), it.UnitPriceCents(), it.SubtotalCents())
 	}
-	b.WriteString("; SELECT LAST_INSERT_ID()")
+	if d.tidb {
+		b.WriteString("; SELECT LAST_INSERT_ID()")
+	}
 	return b.String(), args
 }
 
@@ -154,7 +182,7 @@ func (r *OrderRepository) Get(ctx context.Context, id int64) (*order.Order, erro
 // UPDATE) before its items are read and fn runs; only the life-cycle columns are written.
 func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error) {
 	var saved *order.Order
-	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+	err := r.c.locked(ctx, func(ctx context.Context, q *Tx) error {
 		o, err := getOrder(ctx, q, id, " FOR UPDATE")
 		if err != nil {
 			return err

@@ -264,7 +264,7 @@ func (c ordersConn) later(ctx context.Context, q queryer, query string, args ...
 
 // locked runs fn on the transaction when there is one, else in a transaction of its own:
 // a read with FOR UPDATE and the write after it must share one.
-func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, q queryer) error) error {
+func (c ordersConn) locked(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if c.tx != nil {
 		return fn(ctx, c.tx)
 	}

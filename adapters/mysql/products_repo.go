@@ -25,7 +25,7 @@ const productColumns = "id, sku, name, price_cents, stock, created_at, updated_a
 // so that a deadlock on the unique index (possible when many inserts race) is retried.
 func (r *ProductRepository) Create(ctx context.Context, p *product.Product) (*product.Product, error) {
 	var id int64
-	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+	err := r.c.locked(ctx, func(ctx context.Context, q *Tx) error {
 		res, err := q.ExecContext(ctx,
 			"INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 			p.SKU(), p.Name(), p.PriceCents(), p.Stock(), p.CreatedAt(), p.UpdatedAt())
@@ -61,7 +61,7 @@ func (r *ProductRepository) Get(ctx context.Context, id int64) (*product.Product
 // the mutable columns. The sku is never written.
 func (r *ProductRepository) Update(ctx context.Context, id int64, fn func(p *product.Product) error) (*product.Product, error) {
 	var saved *product.Product
-	err := r.c.locked(ctx, func(ctx context.Context, q queryer) error {
+	err := r.c.locked(ctx, func(ctx context.Context, q *Tx) error {
 		p, err := scanProduct(q.QueryRowContext(ctx, "SELECT "+productColumns+" FROM products WHERE id = ? FOR UPDATE", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return product.ErrNotFound
@@ -178,7 +178,7 @@ func (r *ProductRepository) changeStock(ctx context.Context, lines []order.Line,
 		return errors.New(what + ": qty must be >= 1")
 	}
 	query, args := stockUpdate(lines, set, guard, guardArg)
-	return r.c.locked(ctx, func(ctx context.Context, tx queryer) error {
+	return r.c.locked(ctx, func(ctx context.Context, tx *Tx) error {
 		n, err := execAffected(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
 )
 
 // Tx is one transaction of a unit of work, on a pooled connection of its own. It sends what
@@ -62,7 +64,7 @@ func statementContext(ctx context.Context) context.Context {
 
 // Later adds a write whose result nobody reads: it goes ahead of the unit's next statement,
 // or with the COMMIT. Its error, if any, comes with that statement's (or the commit's) and
-// fails the unit all the same.
+// fails the unit all the same. query is one statement (ExecInsertIDs counts them).
 func (t *Tx) Later(query string, args ...any) {
 	t.pending = append(t.pending, query)
 	t.args = append(t.args, args...)
@@ -103,6 +105,67 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 	}
 	query, args = t.batch(query, args)
 	return t.conn.ExecContext(statementContext(ctx), query, args...)
+}
+
+// ExecInsertIDs runs query in the transaction, after what must go before it, and returns
+// the id that each of query's own statements generated (0 for one that made none), in order.
+// database/sql gives only the last statement's (Result.LastInsertId), and a batch that reads
+// an id back with a SELECT costs the server a statement more, so the query runs on the
+// driver's connection (sql.Conn.Raw), whose result has them all (mysql.Result).
+func (t *Tx) ExecInsertIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	if t.committed {
+		return nil, errCommitted
+	}
+	before := len(t.pending) // statements sent ahead of query: the held-back writes...
+	if !t.begun {
+		before++ // ...and START TRANSACTION
+	}
+	query, args = t.batch(query, args)
+	var ids []int64
+	err := t.conn.Raw(func(dc any) error {
+		all, err := execInsertIDs(statementContext(ctx), dc, query, args)
+		if err != nil {
+			return err
+		}
+		if len(all) <= before {
+			return fmt.Errorf("%d results for %d statements sent before the query", len(all), before)
+		}
+		ids = all[before:]
+		return nil
+	})
+	return ids, err
+}
+
+// execInsertIDs runs query on the driver's connection dc, with args checked and converted
+// as database/sql would, and returns the insert id of each statement.
+func execInsertIDs(ctx context.Context, dc any, query string, args []any) ([]int64, error) {
+	ex, ok := dc.(driver.ExecerContext)
+	if !ok {
+		return nil, fmt.Errorf("the driver's connection (%T) cannot run a query with arguments", dc)
+	}
+	named := make([]driver.NamedValue, len(args))
+	checker, _ := dc.(driver.NamedValueChecker)
+	for i, a := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		if checker == nil {
+			v, err := driver.DefaultParameterConverter.ConvertValue(a)
+			if err != nil {
+				return nil, fmt.Errorf("argument %d: %w", i+1, err)
+			}
+			named[i].Value = v
+		} else if err := checker.CheckNamedValue(&named[i]); err != nil {
+			return nil, fmt.Errorf("argument %d: %w", i+1, err)
+		}
+	}
+	res, err := ex.ExecContext(ctx, query, named)
+	if err != nil {
+		return nil, err
+	}
+	all, ok := res.(gomysql.Result)
+	if !ok {
+		return nil, fmt.Errorf("the driver's result (%T) has no insert id per statement", res)
+	}
+	return all.AllLastInsertIds(), nil
 }
 
 // QueryContext runs query in the transaction, after what must go before it; the rows are
