@@ -136,24 +136,22 @@ func (t *Tx) ExecInsertIDs(ctx context.Context, query string, args ...any) ([]in
 	return ids, err
 }
 
-// execInsertIDs runs query on the driver's connection dc, with args checked and converted
-// as database/sql would, and returns the insert id of each statement.
+// execInsertIDs runs query on the driver's connection dc, with args converted by the
+// driver as database/sql would have them (driver.Valuer types included), and returns the
+// insert id of each statement.
 func execInsertIDs(ctx context.Context, dc any, query string, args []any) ([]int64, error) {
-	ex, ok := dc.(driver.ExecerContext)
+	type execChecker interface {
+		driver.ExecerContext
+		driver.NamedValueChecker
+	}
+	ex, ok := dc.(execChecker)
 	if !ok {
-		return nil, fmt.Errorf("the driver's connection (%T) cannot run a query with arguments", dc)
+		return nil, fmt.Errorf("the driver's connection (%T) is not go-sql-driver/mysql's", dc)
 	}
 	named := make([]driver.NamedValue, len(args))
-	checker, _ := dc.(driver.NamedValueChecker)
 	for i, a := range args {
 		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-		if checker == nil {
-			v, err := driver.DefaultParameterConverter.ConvertValue(a)
-			if err != nil {
-				return nil, fmt.Errorf("argument %d: %w", i+1, err)
-			}
-			named[i].Value = v
-		} else if err := checker.CheckNamedValue(&named[i]); err != nil {
+		if err := ex.CheckNamedValue(&named[i]); err != nil {
 			return nil, fmt.Errorf("argument %d: %w", i+1, err)
 		}
 	}
