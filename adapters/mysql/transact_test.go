@@ -248,3 +248,41 @@ func TestTransactFinishNeverCommitsAFailedStatement(t *testing.T) {
 		}
 	}
 }
+
+// TestExecInsertIDsGivesTheQuerysOwnIDs: the ids ExecInsertIDs returns are those of the
+// query's own statements, in order, never those of what the unit sent ahead of it (START
+// TRANSACTION, writes held back with Later, here inserts that generate ids of their own),
+// and they are the rows' ids; a COMMIT may follow (Finish).
+func TestExecInsertIDsGivesTheQuerysOwnIDs(t *testing.T) {
+	t.Parallel()
+	db := env.DB(t)
+	sku := "ids-" + mysqltest.Unique()
+	insert := `INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at)
+		VALUES (?, 'p', 1, 1, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`
+	var got []int64
+	err := mysql.Transact(t.Context(), db, func(ctx context.Context, tx *mysql.Tx) error {
+		laterProduct(tx, sku+"-held1", 1)
+		laterProduct(tx, sku+"-held2", 1)
+		tx.Finish()
+		var err error
+		got, err = tx.ExecInsertIDs(ctx, insert+"; UPDATE products SET stock = 2 WHERE sku = ?; "+insert,
+			sku+"-a", sku+"-held1", sku+"-b")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idOf := func(s string) int64 {
+		var id int64
+		if err := db.QueryRowContext(t.Context(), "SELECT id FROM products WHERE sku = ?", s).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		return id
+	}
+	// got[1] is the UPDATE's, and the COMMIT that Finish appends answers after the query's
+	// three: what a server reports for statements that insert nothing is its own business.
+	if len(got) < 3 || got[0] != idOf(sku+"-a") || got[2] != idOf(sku+"-b") {
+		t.Fatalf("ids %v, want %d (-a) first and %d (-b) third, not the held-back inserts' %d and %d",
+			got, idOf(sku+"-a"), idOf(sku+"-b"), idOf(sku+"-held1"), idOf(sku+"-held2"))
+	}
+}
