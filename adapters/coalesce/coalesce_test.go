@@ -284,8 +284,12 @@ func TestReadsReadyWhileTheFirstYieldsShareItsCall(t *testing.T) {
 	var joined <-chan coalescedAnswer
 	yieldOnce(c, func() {
 		// While the read of 1 yields, reads of 2, 3 and 2 come to Get: they join its call.
+		// (This runs on the first read's goroutine, where t.Fatal must not be called: if
+		// they never join, the checks of the calls below fail.)
 		joined = startGets(c, "g", 2, 3, 2)
-		waitForWaiters(t, c, "g", 4)
+		for deadline := time.Now().Add(10 * time.Second); c.Waiting("g") < 4 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 	})
 	first := startGets(c, "g", 1)
 	if n := <-f.started; n != 1 {
