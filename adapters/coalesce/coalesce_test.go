@@ -298,6 +298,9 @@ func TestReadsReadyWhileTheFirstYieldsShareItsCall(t *testing.T) {
 	if joined == nil {
 		t.Fatal("the first read made its call without yielding")
 	}
+	if keys := f.statements()[0]; len(keys) != 3 {
+		t.Fatalf("the first call reads keys %v, want 1 and the 2 and 3 that were ready", keys)
+	}
 	// The call is made: a read that comes now waits for the next one.
 	late := startGets(c, "g", 1)
 	waitForWaiters(t, c, "g", 1)
