@@ -117,8 +117,9 @@ type phase struct {
 	fields  map[string]string
 	stmts   float64 // statements per operation; NaN when not measured
 	err     error
-	skipped string    // why the phase did not run, when it did not
-	rounds  []float64 // each round's operations per second, when the phase ran in rounds
+	skipped string               // why the phase did not run, when it did not
+	rounds  []float64            // each round's operations per second, when the phase ran in rounds
+	cpu     map[string]cpuFigure // CPU per process (cpuKeys), those measured
 }
 
 // label names the phase's side; other is the name of the side that is not the services.
@@ -152,6 +153,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		defer db.Close()
 		db.SetMaxOpenConns(1)
 	}
+	dbPID := 0
+	if db != nil {
+		dbPID = localServerPID(ctx, db, o.databaseURL)
+	}
 	rounds := 1
 	if db != nil || o.abMode() {
 		rounds = max(1, o.rounds)
@@ -170,11 +175,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				case ceiling && o.abMode():
 					base := slice
 					base.customers, base.orders = o.baseCustomers, o.baseOrders
-					p.fields, p.stmts, p.err = runPhase(ctx, base, db, load, false, out)
+					p.fields, p.stmts, p.cpu, p.err = runPhase(ctx, base, db, base.meter(dbPID), load, false, out)
 				case ceiling && db == nil:
 					p.skipped = "needs MySQL (set DATABASE_URL)"
+				case ceiling:
+					p.fields, p.stmts, p.cpu, p.err = runPhase(ctx, slice, db, meter{dbPID: dbPID}, load, true, out)
 				default:
-					p.fields, p.stmts, p.err = runPhase(ctx, slice, db, load, ceiling, out)
+					p.fields, p.stmts, p.cpu, p.err = runPhase(ctx, slice, db, slice.meter(dbPID), load, false, out)
 				}
 				byRound[ceiling] = append(byRound[ceiling], p)
 			}
@@ -211,10 +218,17 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	return nil
 }
 
+// meter measures the CPU of o's services and of the database server (dbPID, 0 for none).
+func (o options) meter(dbPID int) meter {
+	return meter{services: []target{{"orders-api", o.orders}, {"customers-api", o.customers}}, dbPID: dbPID}
+}
+
 // runPhase runs one tool with -wait: on its ready line it reads the statement counter (with
-// db) and starts the profiles (with o.profileDir), then lets it start. The tool's lines go
-// to out; its BENCH line is returned parsed.
-func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling bool, out io.Writer) (map[string]string, float64, error) {
+// db) and the CPU the processes of m have used, and starts the profiles (with
+// o.profileDir), then lets it start. The tool's lines go to out; its BENCH line is returned
+// parsed, with the statements and the CPU (see cpu.go) per operation. A process whose CPU
+// cannot be read is left out of the figures, with a line on out that says why.
+func runPhase(ctx context.Context, o options, db *sql.DB, m meter, load string, ceiling bool, out io.Writer) (map[string]string, float64, map[string]cpuFigure, error) {
 	args := []string{"-mode", load, "-clients", strconv.Itoa(o.clients), "-duration", o.duration.String(), "-wait"}
 	tool := o.loadtest
 	if ceiling {
@@ -232,17 +246,18 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, math.NaN(), err
+		return nil, math.NaN(), nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, math.NaN(), err
+		return nil, math.NaN(), nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, math.NaN(), err
+		return nil, math.NaN(), nil, err
 	}
 	var (
 		fields    map[string]string
+		cpuBefore map[string]float64
 		before    int64
 		counted   bool // the server keeps a Questions counter (TiDB does not)
 		startErr  error
@@ -256,6 +271,10 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 		if line == benchstat.ReadyLine {
 			if db != nil {
 				before, counted, startErr = questions(ctx, db)
+			}
+			var cpuErr error
+			if cpuBefore, cpuErr = m.read(ctx); cpuErr != nil {
+				fmt.Fprintf(out, "bench: not measured: %v\n", cpuErr)
 			}
 			if o.profileDir != "" {
 				for _, t := range o.pprof {
@@ -280,6 +299,8 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	}
 	waitErr := cmd.Wait()
 	profiles.Wait()
+	cpuAfter, _ := m.read(ctx) // what it cannot read was said on the ready line, or is left out of cpuOver
+	cpu := cpuOver(cpuBefore, cpuAfter, fields)
 	stmts := math.NaN()
 	if db != nil && startErr == nil && counted && fields != nil {
 		after, _, err := questions(ctx, db)
@@ -290,7 +311,7 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 	if fields == nil && waitErr == nil {
 		waitErr = errors.New("printed no BENCH line")
 	}
-	return fields, stmts, errors.Join(waitErr, startErr, errors.Join(profErrs...))
+	return fields, stmts, cpu, errors.Join(waitErr, startErr, errors.Join(profErrs...))
 }
 
 // mergeRounds is one phase out of the same phase's rounds: operations, errors and 5xx added
@@ -298,7 +319,7 @@ func runPhase(ctx context.Context, o options, db *sql.DB, load string, ceiling b
 // weighted by operations, each percentile the median of the rounds' own. A round that failed
 // fails the phase; the others still count.
 func mergeRounds(rounds []phase) phase {
-	m := phase{load: rounds[0].load, ceiling: rounds[0].ceiling, stmts: math.NaN()}
+	m := phase{load: rounds[0].load, ceiling: rounds[0].ceiling, stmts: math.NaN(), cpu: map[string]cpuFigure{}}
 	var (
 		ops, seconds, errs, s5xx, stmts float64
 		pct                             = map[string][]float64{}
@@ -322,6 +343,10 @@ func mergeRounds(rounds []phase) phase {
 			stmtsKnown = false
 		}
 		stmts += r.stmts * n
+		for k, f := range r.cpu {
+			sum := m.cpu[k]
+			m.cpu[k] = cpuFigure{sum.seconds + f.seconds, sum.ops + f.ops}
+		}
 		for k, v := range r.fields {
 			if strings.HasSuffix(k, "_ms") {
 				pct[k] = append(pct[k], number(v))
@@ -422,38 +447,27 @@ func fetchProfile(ctx context.Context, t target, d time.Duration, path string) e
 
 // residentMiB reads process_resident_memory_bytes from base's /metrics, in MiB.
 func residentMiB(ctx context.Context, base string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s/metrics: status %d", base, res.StatusCode)
-	}
-	return parseResident(res.Body)
+	b, err := metricOf(ctx, base, "process_resident_memory_bytes")
+	return b / (1 << 20), err
 }
 
-// parseResident finds process_resident_memory_bytes in a Prometheus text exposition.
-func parseResident(r io.Reader) (float64, error) {
+// parseMetric finds an unlabelled metric in a Prometheus text exposition.
+func parseMetric(r io.Reader, name string) (float64, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			b, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil {
-				return 0, fmt.Errorf("process_resident_memory_bytes %q: %w", v, err)
+				return 0, fmt.Errorf("%s %q: %w", name, v, err)
 			}
-			return b / (1 << 20), nil
+			return b, nil
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+	return 0, fmt.Errorf("no %s in /metrics", name)
 }
 
 // rssLimitMiB is the resident memory above which a service is flagged.
@@ -511,6 +525,21 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 			fmt.Fprintf(&b, "  %s: no ratio: the bare-SQL ceiling needs MySQL (DATABASE_URL)\n", load)
 		}
 	}
+	for _, load := range []string{"flow", "reads"} {
+		var sides []string
+		for _, p := range phases {
+			if p.load != load || len(p.cpu) == 0 {
+				continue
+			}
+			text, fields := cpuSummary(o, p)
+			sides = append(sides, text)
+			line = append(line, fields...)
+		}
+		if len(sides) > 0 {
+			kind := map[string]string{"flow": "flow", "reads": "read"}[load]
+			fmt.Fprintf(&b, "  CPU per %s, µs: %s\n", kind, strings.Join(sides, "; "))
+		}
+	}
 	var mem []string
 	over := 0
 	for _, name := range []string{"customers-api", "orders-api", "orchestrator"} {
@@ -531,6 +560,46 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 	line = append(line, fmt.Sprintf("rss_over_%dmib=%d", rssLimitMiB, over))
 	b.WriteString(strings.Join(line, " ") + "\n")
 	return b.String()
+}
+
+// cpuSummary is a phase's CPU per operation, process by process (cpuKeys' order), as text
+// ("services: orders-api 705 + customers-api 149 + loadtest 162 + database 1229 = 2245")
+// and as summary fields (flow_cpu_orders_us=705 ... flow_cpu_us=2245). The total is there
+// only when every process of the side was measured: the load tool, the database, and for
+// the services both of them.
+func cpuSummary(o options, p phase) (text string, fields []string) {
+	key := p.load
+	if p.ceiling {
+		key += "_" + o.other()
+	}
+	var parts []string
+	total, complete := 0.0, true
+	for _, k := range cpuKeys {
+		f, ok := p.cpu[k]
+		ofThisSide := !p.ceiling || o.abMode() || k == "load" || k == "database"
+		if !ok {
+			complete = complete && !ofThisSide
+			continue
+		}
+		name := k
+		if k == "load" {
+			name = "loadtest"
+			if p.ceiling && !o.abMode() {
+				name = "sqlbench"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f", name, f.perOp()))
+		total += f.perOp()
+		fields = append(fields, fmt.Sprintf("%s_cpu_%s_us=%.0f", key, strings.TrimSuffix(k, "-api"), f.perOp()))
+	}
+	text = p.label(o) + ": " + strings.Join(parts, " + ")
+	if complete {
+		text += fmt.Sprintf(" = %.0f", total)
+		fields = append(fields, fmt.Sprintf("%s_cpu_us=%.0f", key, total))
+	} else {
+		text += " (not all measured)"
+	}
+	return text, fields
 }
 
 // roundRatios are the services/ceiling ratios of load's rounds, round by round, when both

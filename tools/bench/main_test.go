@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
-		fmt.Printf("BENCH mode=%s ops=40 seconds=5.0 ops_per_s=8.0 errors=0 status_5xx=0 flow_p99_ms=9.00 args=%s\n",
+		fmt.Printf("BENCH mode=%s ops=40 seconds=5.0 ops_per_s=8.0 errors=0 status_5xx=0 cpu_s=0.400 flow_p99_ms=9.00 args=%s\n",
 			os.Args[2], strings.Join(os.Args[1:], ","))
 		if status == "fail" {
 			fmt.Println("first error: status 503")
@@ -46,7 +46,7 @@ func TestRunPhaseHandshake(t *testing.T) {
 	t.Setenv("BENCHTEST_TOOL", "ok")
 	o := options{loadtest: os.Args[0], sqlbench: os.Args[0], customers: "http://c", orders: "http://o", clients: 3, duration: time.Second, databaseURL: "mysql://db/x"}
 	var out bytes.Buffer
-	f, stmts, err := runPhase(context.Background(), o, nil, "reads", false, &out)
+	f, stmts, _, err := runPhase(context.Background(), o, nil, meter{}, "reads", false, &out)
 	if err != nil {
 		t.Fatalf("runPhase: %v\n%s", err, out.String())
 	}
@@ -59,12 +59,12 @@ func TestRunPhaseHandshake(t *testing.T) {
 	if strings.Contains(out.String(), benchstat.ReadyLine) || !strings.Contains(out.String(), "setting up\n") {
 		t.Errorf("output %q: want the tool's lines but its ready line", out.String())
 	}
-	f, _, err = runPhase(context.Background(), o, nil, "flow", true, &out)
+	f, _, _, err = runPhase(context.Background(), o, nil, meter{}, "flow", true, &out)
 	if err != nil || !strings.HasSuffix(f["args"], "-wait,-database-url,mysql://db/x") {
 		t.Errorf("ceiling phase: %v, args %q", err, f["args"])
 	}
 	t.Setenv("BENCHTEST_TOOL", "fail")
-	if _, _, err := runPhase(context.Background(), o, nil, "flow", false, &out); err == nil {
+	if _, _, _, err := runPhase(context.Background(), o, nil, meter{}, "flow", false, &out); err == nil {
 		t.Error("a failing tool: runPhase returned no error")
 	}
 }
@@ -100,13 +100,16 @@ func TestProfilesAreFetchedDuringThePhase(t *testing.T) {
 	}
 }
 
-func TestParseResident(t *testing.T) {
+func TestParseMetric(t *testing.T) {
 	t.Parallel()
-	text := "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 4.194304e+07\nprocess_virtual_memory_bytes 1e+09\n"
-	if got, err := parseResident(strings.NewReader(text)); err != nil || got != 40 {
+	text := "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 4.194304e+07\nprocess_virtual_memory_bytes 1e+09\nprocess_cpu_seconds_total 12.5\n"
+	if got, err := parseMetric(strings.NewReader(text), "process_resident_memory_bytes"); err != nil || got != 40<<20 {
 		t.Errorf("got %v, %v; want 40 MiB", got, err)
 	}
-	if _, err := parseResident(strings.NewReader("go_goroutines 7\n")); err == nil {
+	if got, err := parseMetric(strings.NewReader(text), "process_cpu_seconds_total"); err != nil || got != 12.5 {
+		t.Errorf("got %v, %v; want 12.5", got, err)
+	}
+	if _, err := parseMetric(strings.NewReader("go_goroutines 7\n"), "process_resident_memory_bytes"); err == nil {
 		t.Error("no gauge: got no error")
 	}
 }

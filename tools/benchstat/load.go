@@ -31,6 +31,10 @@ type Result struct {
 	Status5xx int64 // failed operations that were a 5xx (ErrServer)
 	FirstErr  error
 	Latencies *Latencies
+	// CPU is the CPU time (user and system) the whole process used while Run ran, the load
+	// tool's own cost of the load; CPUKnown is false where the system cannot tell.
+	CPU      time.Duration
+	CPUKnown bool
 }
 
 // Run runs op in a loop on clients workers until duration has passed (an operation started
@@ -42,6 +46,7 @@ func Run(ctx context.Context, clients int, duration time.Duration, op Op) Result
 		firstErr            atomic.Pointer[error]
 		wg                  sync.WaitGroup
 	)
+	cpuStart, cpuKnown := ProcessCPU()
 	start := time.Now()
 	deadline := start.Add(duration)
 	seed := uint64(start.UnixNano())
@@ -65,6 +70,9 @@ func Run(ctx context.Context, clients int, duration time.Duration, op Op) Result
 	}
 	wg.Wait()
 	r := Result{Clients: clients, Elapsed: time.Since(start), Ops: ops.Load(), Errors: errs.Load(), Status5xx: status5x.Load(), Latencies: &lat}
+	if cpuEnd, ok := ProcessCPU(); ok && cpuKnown {
+		r.CPU, r.CPUKnown = cpuEnd-cpuStart, true
+	}
 	if e := firstErr.Load(); e != nil {
 		r.FirstErr = *e
 	}
@@ -72,11 +80,15 @@ func Run(ctx context.Context, clients int, duration time.Duration, op Op) Result
 }
 
 // Line is the run's "BENCH mode=.. clients=.. seconds=.. ops=.. ops_per_s=.. errors=..
-// status_5xx=.. <kind>_pNN_ms=.. <extra>" line, which ParseLine reads back.
+// status_5xx=.. [cpu_s=..] <kind>_pNN_ms=.. <extra>" line, which ParseLine reads back. cpu_s,
+// the load tool's own CPU seconds over the run, is there when the system tells it.
 func (r Result) Line(mode string, extra ...string) string {
 	fields := []string{"BENCH", "mode=" + mode, fmt.Sprintf("clients=%d", r.Clients), fmt.Sprintf("seconds=%.1f", r.Elapsed.Seconds()),
 		fmt.Sprintf("ops=%d", r.Ops), fmt.Sprintf("ops_per_s=%.1f", float64(r.Ops)/r.Elapsed.Seconds()),
 		fmt.Sprintf("errors=%d", r.Errors), fmt.Sprintf("status_5xx=%d", r.Status5xx)}
+	if r.CPUKnown {
+		fields = append(fields, fmt.Sprintf("cpu_s=%.3f", r.CPU.Seconds()))
+	}
 	fields = append(fields, r.Latencies.Fields()...)
 	return strings.Join(append(fields, extra...), " ")
 }

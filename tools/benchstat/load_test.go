@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -102,5 +103,32 @@ func TestPickProducts(t *testing.T) {
 	}
 	if p := PickProducts(rng, []int64{7}); !slices.Equal(p, []int64{7}) {
 		t.Errorf("one product: picked %v", p)
+	}
+}
+
+// TestRunMeasuresTheProcessCPU: Run counts the CPU the process used while it ran, and the
+// line carries it as cpu_s. Each operation here waits until the process has used 5 ms of
+// CPU more, so the run used at least that much per operation.
+func TestRunMeasuresTheProcessCPU(t *testing.T) {
+	t.Parallel()
+	if _, ok := ProcessCPU(); !ok {
+		t.Skip("this system does not tell a process's CPU time")
+	}
+	const each = 5 * time.Millisecond
+	res := Run(context.Background(), 1, 20*time.Millisecond, func(context.Context, *rand.Rand, *Latencies) error {
+		start, _ := ProcessCPU()
+		for now, _ := ProcessCPU(); now-start < each; now, _ = ProcessCPU() {
+		}
+		return nil
+	})
+	if !res.CPUKnown || res.Ops == 0 || res.CPU < time.Duration(res.Ops)*each {
+		t.Fatalf("got CPU %v (known %v) over %d operations, want at least %v each", res.CPU, res.CPUKnown, res.Ops, each)
+	}
+	f, ok := ParseLine(res.Line("flow"))
+	if !ok {
+		t.Fatal("ParseLine failed")
+	}
+	if got, err := strconv.ParseFloat(f["cpu_s"], 64); err != nil || got < (time.Duration(res.Ops)*each).Seconds() {
+		t.Fatalf("cpu_s=%q, want at least %v", f["cpu_s"], time.Duration(res.Ops)*each)
 	}
 }
