@@ -198,14 +198,15 @@ BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.
 # MySQL each load runs in BENCH_ROUNDS rounds of BENCH_DURATION/BENCH_ROUNDS, services then
 # ceiling, so that both sides meet the same drift of a shared machine's speed; then it
 # prints one summary: ops/s, p50/p95/p99, statements per operation (the server's Questions
-# counter), service/ceiling ratios, each service's resident memory (flagged over 40 MiB).
+# counter), service/ceiling ratios, CPU per operation of each process (the services, the load
+# tool, a local database), each service's resident memory (flagged over 40 MiB).
 # Without DATABASE_URL the services run in memory and the ceiling is skipped. Any error or
 # 5xx fails the bench. Then the contention and idempotency checks at BENCH_RACE_CLIENTS.
 BENCH_CLIENTS ?= 16
 BENCH_DURATION ?= 20s
 BENCH_ROUNDS ?= 4
 BENCH_RACE_CLIENTS ?= 200
-bench: build ## services vs bare-SQL ceiling: flows and reads (ops/s, p99, ratio, statements/op, RSS), then contention and idempotency checks
+bench: build ## services vs bare-SQL ceiling: flows and reads (ops/s, p99, ratio, statements/op, CPU/op by process, RSS), then contention and idempotency checks
 	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
 	@$(START_SERVICES); \
 	$(BIN)/bench -clients $(BENCH_CLIENTS) -duration $(BENCH_DURATION) -rounds $(BENCH_ROUNDS) $(BENCH_URLS) -orchestrator http://127.0.0.1:$(ORCHESTRATOR_PORT); \

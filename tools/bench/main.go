@@ -17,8 +17,10 @@
 // (SHOW GLOBAL STATUS LIKE 'Questions'), lets the load start, and reads the counter again
 // when the tool has finished, so that statements per operation count the load alone (for
 // the services: both services' statements, customers-api's lookup included; the counter is
-// the whole server's, so anything else running on it shows too). After the load it reads
-// each service's resident memory from its /metrics (process_resident_memory_bytes).
+// the whole server's, so anything else running on it shows too). Around the load it also
+// reads the CPU each process used (cpu.go): the summary prints it per operation, process by
+// process. After the load it reads each service's resident memory from its /metrics
+// (process_resident_memory_bytes).
 //
 // Without a database (-database-url, default $DATABASE_URL) the services run in memory and
 // the ceiling phases are skipped: the ceiling needs MySQL.
