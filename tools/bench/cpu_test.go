@@ -15,11 +15,11 @@ import (
 	"time"
 )
 
-// TestRunPhaseMeasuresEachProcessesCPU: the services' CPU is what their /metrics counter
+// TestRunPhaseMeasuresTheCPUOfEachProcess: the services' CPU is what their /metrics counter
 // grew by between the tool's ready line and its end, the load tool's is its own cpu_s, each
 // over the phase's operations; a service whose /metrics cannot be read is left out and
 // named in the output.
-func TestRunPhaseMeasuresEachProcessesCPU(t *testing.T) {
+func TestRunPhaseMeasuresTheCPUOfEachProcess(t *testing.T) {
 	t.Setenv("BENCHTEST_TOOL", "ok")
 	var reads atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
