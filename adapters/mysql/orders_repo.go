@@ -51,6 +51,9 @@ func (r *OrderRepository) Create(ctx context.Context, o *order.Order) (*order.Or
 		snap := o.Snapshot()
 		snap.ID = id
 		stored = order.Rehydrate(snap)
+		if r.c.unit != nil && r.c.snapshots != nil {
+			r.c.unit.created = append(r.c.unit.created, stored.Snapshot())
+		}
 		return nil
 	})
 	if err != nil {
@@ -180,9 +183,20 @@ func (r *OrderRepository) Get(ctx context.Context, id int64) (*order.Order, erro
 
 // Update implements orders.OrderRepository: the order row is locked (SELECT ... FOR
 // UPDATE) before its items are read and fn runs; only the life-cycle columns are written.
+// In a unit, an order this store created and still keeps (orderSnapshots) is not read: fn
+// runs on the snapshot, and its result is written only if the row is still CREATED
+// (updateCreated); otherwise the order is read locked and fn runs again on it. So fn must
+// decide from the order it is given alone.
 func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error) {
 	var saved *order.Order
 	err := r.c.locked(ctx, func(ctx context.Context, q *Tx) error {
+		if snap, ok := r.c.snapshots.take(id); ok {
+			o, done, err := r.updateCreated(ctx, q, snap, fn)
+			if err != nil || done {
+				saved = o
+				return err
+			}
+		}
 		o, err := getOrder(ctx, q, id, " FOR UPDATE")
 		if err != nil {
 			return err
@@ -205,6 +219,34 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 		return nil, r.c.done(err)
 	}
 	return saved, nil
+}
+
+// updateCreated runs fn on the snapshot of a CREATED order and writes the result when the
+// row is still CREATED, with the unit's waiting statements (an optimistic key claim, say)
+// ahead of the UPDATE, in one round trip whose answer is read now: done is false when fn
+// refused the snapshot, left it CREATED, or the row had moved on, and the caller then reads
+// the order and runs fn on it. Refusals are decided again on the stored order: the snapshot
+// may be older than it.
+func (r *OrderRepository) updateCreated(ctx context.Context, q *Tx, snap order.Snapshot, fn func(o *order.Order) error) (*order.Order, bool, error) {
+	if snap.Status != order.Created {
+		return nil, false, nil
+	}
+	o := order.Rehydrate(snap)
+	if err := fn(o); err != nil || o.Status() == order.Created {
+		return nil, false, nil
+	}
+	res, err := q.ExecContext(ctx,
+		"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ? AND status = ?",
+		o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()),
+		optionalReason(o.CancelReason()), o.ID(), order.Created.String())
+	if err != nil {
+		return nil, false, fmt.Errorf("update order: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, fmt.Errorf("update order: %w", err)
+	}
+	return o, n == 1, nil
 }
 
 // List implements orders.OrderRepository, newest first by id. Each filter is an equality or

@@ -23,6 +23,8 @@ type OrdersStore struct {
 	db      *sql.DB
 	d       dialect
 	onRetry RetryObserver
+	// created: the orders this store created, kept for Update (see orderSnapshots).
+	created *orderSnapshots
 }
 
 var (
@@ -33,7 +35,9 @@ var (
 )
 
 // NewOrdersStore returns the store on db, whose schema the migrations made.
-func NewOrdersStore(db *sql.DB) *OrdersStore { return &OrdersStore{db: db, d: detectDialect(db)} }
+func NewOrdersStore(db *sql.DB) *OrdersStore {
+	return &OrdersStore{db: db, d: detectDialect(db), created: newOrderSnapshots(orderSnapshotsMax)}
+}
 
 // ObserveRetries makes every transaction of the store call onRetry before it runs again
 // after a deadlock or a lock-wait timeout (see TransactObserved). Call it before the store
@@ -59,11 +63,20 @@ func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context,
 }
 
 func (s *OrdersStore) transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error, optimistic bool) error {
-	return TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *Tx) error {
+	var last *unitState // the attempt that ran last: when the unit commits, the one that did
+	err := TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *Tx) error {
 		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState()}
+		if !s.d.tidb {
+			c.snapshots = s.created
+		}
 		c.unit.optimistic = optimistic
+		last = c.unit
 		return c.settleClaim(ctx, fn(ctx, c.repos()))
 	})
+	if err == nil && last != nil {
+		s.created.add(last.created) // committed: the orders exist as created
+	}
+	return err
 }
 
 // Repos implements orders.Store: repositories on the pool, outside any transaction. Their
@@ -84,6 +97,9 @@ type ordersConn struct {
 	onRetry RetryObserver
 	// unit is what a unit of work knows of the rows it holds (nil outside one).
 	unit *unitState
+	// snapshots: the orders created by this store's committed units (nil outside a unit, and
+	// on TiDB), which Update may take instead of reading the order (see orderSnapshots).
+	snapshots *orderSnapshots
 }
 
 // unitState is what a unit of work knows for certain of the rows it holds locked, which no
@@ -100,6 +116,8 @@ type unitState struct {
 	// optimistic lets Reserve claim a key with the unit's next statement (claim).
 	optimistic bool
 	claim      *keyClaim
+	// created are the orders the unit created, kept once it commits (orderSnapshots).
+	created []order.Snapshot
 }
 
 // keyClaim is an idempotency key Reserve claimed optimistically: its INSERT is held back
