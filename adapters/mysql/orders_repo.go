@@ -206,10 +206,8 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 		}
 		// Nothing reads this write's result: inside a unit it travels with the unit's next
 		// statement (the stored answer of a confirm, the stock of a cancel).
-		if err := r.c.later(ctx, q,
-			"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
-			o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()),
-			optionalReason(o.CancelReason()), id); err != nil {
+		query, args := lifecycleUpdate(o, id)
+		if err := r.c.later(ctx, q, query, args...); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
 		saved = o
@@ -219,6 +217,13 @@ func (r *OrderRepository) Update(ctx context.Context, id int64, fn func(o *order
 		return nil, r.c.done(err)
 	}
 	return saved, nil
+}
+
+// lifecycleUpdate writes o's life-cycle columns, the only ones that change after creation,
+// to order id.
+func lifecycleUpdate(o *order.Order, id int64) (string, []any) {
+	return "UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ?",
+		[]any{o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()), optionalReason(o.CancelReason()), id}
 }
 
 // updateCreated runs fn on the snapshot of a CREATED order and writes the result when the
@@ -235,10 +240,8 @@ func (r *OrderRepository) updateCreated(ctx context.Context, q *Tx, snap order.S
 	if err := fn(o); err != nil || o.Status() == order.Created {
 		return nil, false, nil
 	}
-	res, err := q.ExecContext(ctx,
-		"UPDATE orders SET status = ?, updated_at = ?, confirmed_at = ?, canceled_at = ?, cancel_reason = ? WHERE id = ? AND status = ?",
-		o.Status().String(), o.UpdatedAt(), optionalTime(o.ConfirmedAt()), optionalTime(o.CanceledAt()),
-		optionalReason(o.CancelReason()), o.ID(), order.Created.String())
+	query, args := lifecycleUpdate(o, o.ID())
+	res, err := q.ExecContext(ctx, query+" AND status = ?", append(args, order.Created.String())...)
 	if err != nil {
 		return nil, false, fmt.Errorf("update order: %w", err)
 	}
