@@ -91,6 +91,10 @@ type OrderRepository interface {
 	// confirmation and cancellation times and cancel reason (items, total, customer and expires_at never change).
 	// Returns the order as saved, order.ErrNotFound, or fn's error unchanged (nothing saved).
 	// Call it inside Store.Transact, with the other changes of the unit (stock, idempotency record).
+	// fn may run more than once, so it must decide from the order it is given alone: an
+	// adapter may first run it on the order as it was created and save that only if the
+	// stored order has not changed since, else run it again on the stored order (the MySQL
+	// store does, see its orderSnapshots); a unit of work may also be retried.
 	Update(ctx context.Context, id int64, fn func(o *order.Order) error) (*order.Order, error)
 
 	// List returns up to page.Limit+1 orders with their items, newest first (id descending),
