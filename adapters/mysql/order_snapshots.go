@@ -74,10 +74,3 @@ func (s *orderSnapshots) take(id int64) (order.Snapshot, bool) {
 	}
 	return snap, ok
 }
-
-// size is how many snapshots are kept.
-func (s *orderSnapshots) size() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.byID)
-}

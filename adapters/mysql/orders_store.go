@@ -23,7 +23,8 @@ type OrdersStore struct {
 	db      *sql.DB
 	d       dialect
 	onRetry RetryObserver
-	// created: the orders this store created, kept for Update (see orderSnapshots).
+	// created: the orders this store created, kept for Update (see orderSnapshots); nil on
+	// TiDB.
 	created *orderSnapshots
 }
 
@@ -36,7 +37,11 @@ var (
 
 // NewOrdersStore returns the store on db, whose schema the migrations made.
 func NewOrdersStore(db *sql.DB) *OrdersStore {
-	return &OrdersStore{db: db, d: detectDialect(db), created: newOrderSnapshots(orderSnapshotsMax)}
+	s := &OrdersStore{db: db, d: detectDialect(db)}
+	if !s.d.tidb { // TiDB keeps the locked read: its units decide differently (dialect)
+		s.created = newOrderSnapshots(orderSnapshotsMax)
+	}
+	return s
 }
 
 // ObserveRetries makes every transaction of the store call onRetry before it runs again
@@ -65,10 +70,7 @@ func (s *OrdersStore) Transact(ctx context.Context, fn func(ctx context.Context,
 func (s *OrdersStore) transact(ctx context.Context, fn func(ctx context.Context, r orders.Repos) error, optimistic bool) error {
 	var last *unitState // the attempt that ran last: when the unit commits, the one that did
 	err := TransactObserved(ctx, s.db, s.onRetry, func(ctx context.Context, tx *Tx) error {
-		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState()}
-		if !s.d.tidb {
-			c.snapshots = s.created
-		}
+		c := ordersConn{db: s.db, d: s.d, tx: tx, onRetry: s.onRetry, unit: newUnitState(), snapshots: s.created}
 		c.unit.optimistic = optimistic
 		last = c.unit
 		return c.settleClaim(ctx, fn(ctx, c.repos()))
