@@ -199,8 +199,9 @@ BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.
 # BENCH_DURATION each: the create+confirm flow through the services (loadtest -mode flow),
 # the same flows as the fewest bare SQL statements on the same database (sqlbench, the
 # ceiling), the reads through the services (loadtest -mode reads), the reads ceiling. On
-# MySQL each load runs in BENCH_ROUNDS rounds of BENCH_DURATION/BENCH_ROUNDS, services then
-# ceiling, so that both sides meet the same drift of a shared machine's speed; then it
+# MySQL each load runs in BENCH_ROUNDS rounds of BENCH_DURATION/BENCH_ROUNDS, services and
+# ceiling taking turns to go first, so that both sides meet the same drift of a shared
+# machine's speed; then it
 # prints one summary: ops/s, p50/p95/p99, statements per operation (the server's Questions
 # counter), service/ceiling ratios, CPU per operation of each process (the services, the load
 # tool, a local database), each service's resident memory (flagged over 40 MiB).
@@ -243,7 +244,8 @@ profile: build ## CPU profiles of orders-api and customers-api under the flow an
 # (AB_DIR), built with its own Makefile, and its customers-api and orders-api run on
 # AB_CUSTOMERS_PORT and AB_ORDERS_PORT beside this tree's services (started as by bench),
 # on the same database (or both in memory). tools/bench then runs each load in
-# AB_ROUNDS rounds (AB_DURATION in all per build), this build then BASE's, and prints services/base per load and round:
+# AB_ROUNDS rounds (AB_DURATION in all per build), this build and BASE's taking turns to go
+# first, and prints services/base per load and round:
 # both builds meet the same drift of the machine's speed, which two bench runs a few
 # minutes apart do not. The base's logs are in bin/bench-ab-base.log.
 AB_DIR ?= $(or $(TMPDIR),/tmp)/backoffice-bench-ab

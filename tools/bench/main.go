@@ -3,12 +3,13 @@
 // (the services over HTTP) and bin/sqlbench (the bare-SQL ceiling on the same database),
 // then one summary.
 //
-//	flow    create+confirm through the services, then the same flows as bare SQL;
-//	reads   half GET /products?limit=20, half GET /customers/{id}, then the same as bare SQL.
+//	flow    create+confirm through the services, and the same flows as bare SQL;
+//	reads   half GET /products?limit=20, half GET /customers/{id}, and the same as bare SQL.
 //
 // With a database, each load's -duration is split into -rounds rounds, each the services and
-// then the ceiling: on a shared machine whose speed drifts by tens of percent from one minute
-// to the next, both sides then meet the same drift, and the ratio compares like with like.
+// the ceiling, which take turns to go first (roundOrder): on a shared machine whose speed
+// drifts by tens of percent from one minute to the next, both sides then meet the same
+// drift, and the ratio compares like with like.
 // A side's figures add up its rounds (operations over seconds; statements over operations);
 // its percentiles are the median of the rounds' own. The summary also prints each round's
 // ratio.
@@ -168,8 +169,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	var phases []phase
 	for _, load := range []string{"flow", "reads"} {
 		byRound := map[bool][]phase{}
-		for range rounds {
-			for _, ceiling := range []bool{false, true} {
+		for r := range rounds {
+			for _, ceiling := range roundOrder(r) {
 				p := phase{load: load, ceiling: ceiling, stmts: math.NaN()}
 				switch {
 				case ceiling && o.profileDir != "":
@@ -218,6 +219,18 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// roundOrder is the order of round r's two sides (false: the services, true: the ceiling or
+// the base build): the services go first in even rounds, the other side in odd ones (ABBA).
+// A drift of the machine's speed within a round, and the work one side leaves to the next
+// (the database flushing and purging the rows the first one wrote), then fall on both sides
+// alike instead of always on the second.
+func roundOrder(r int) []bool {
+	if r%2 == 1 {
+		return []bool{true, false}
+	}
+	return []bool{false, true}
 }
 
 // meter measures the CPU of o's services and of the database server (dbPID, 0 for none).
@@ -484,7 +497,7 @@ func summary(o options, phases []phase, rss map[string]float64) string {
 	}
 	rounds := ""
 	if (o.databaseURL != "" || o.abMode()) && o.rounds > 1 {
-		rounds = fmt.Sprintf(" in %d rounds (services, then %s)", o.rounds, o.other())
+		rounds = fmt.Sprintf(" in %d rounds (services and %s, taking turns to go first)", o.rounds, o.other())
 	}
 	fmt.Fprintf(&b, "\nbench summary: %d clients, %s per phase%s, services on %s\n", o.clients, o.duration, rounds, store)
 	fmt.Fprintf(&b, "  %-16s %9s %8s %8s %8s %9s %7s %5s\n", "", "ops/s", "p50 ms", "p95 ms", "p99 ms", "stmts/op", "errors", "5xx")

@@ -221,8 +221,8 @@ func TestRoundsAddUp(t *testing.T) {
 }
 
 // TestABModeComparesWithTheBaseBuild: with base URLs, each round runs the same load through
-// this build's services and then through the base build's (in the ceiling's place), and the
-// summary's ratio is services/base, round by round too.
+// this build's services and through the base build's (in the ceiling's place), the two
+// taking turns to go first, and the summary's ratio is services/base, round by round too.
 func TestABModeComparesWithTheBaseBuild(t *testing.T) {
 	t.Setenv("BENCHTEST_TOOL", "ok")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +242,16 @@ func TestABModeComparesWithTheBaseBuild(t *testing.T) {
 	if n := strings.Count(text, "-duration,1s,-wait,-customers,"+srv.URL+",-orders,"+srv.URL); n != 4 {
 		t.Errorf("%d phases through this build, want 4:\n%s", n, text)
 	}
-	for _, want := range []string{"flow: services/base = 1.00 (round by round: 1.00 1.00)", "reads: services/base = 1.00", "in 2 rounds (services, then base)", "flow base"} {
+	var order []string
+	for _, l := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(l, "bench: "); ok && strings.Contains(rest, " through the ") {
+			order = append(order, strings.Fields(rest)[0]+" "+map[bool]string{true: "base", false: "services"}[strings.Contains(rest, "at http://base-o ")])
+		}
+	}
+	if got, want := strings.Join(order, ", "), "flow services, flow base, flow base, flow services, reads services, reads base, reads base, reads services"; got != want {
+		t.Errorf("phases in the order %s, want %s", got, want)
+	}
+	for _, want := range []string{"flow: services/base = 1.00 (round by round: 1.00 1.00)", "reads: services/base = 1.00", "in 2 rounds (services and base, taking turns to go first)", "flow base"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("no %q in:\n%s", want, text)
 		}
