@@ -94,7 +94,7 @@ func main() {
 	flag.StringVar(&o.orchestrator, "orchestrator", "http://127.0.0.1:3003", "orchestrator base URL (its /metrics)")
 	flag.IntVar(&o.clients, "clients", 16, "concurrent clients of every phase")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long each phase runs (all its rounds together)")
-	flag.IntVar(&o.rounds, "rounds", 4, "with a database: rounds per load, each the services then the ceiling for -duration/rounds")
+	flag.IntVar(&o.rounds, "rounds", 4, "with a database: rounds per load, each the services and the ceiling (taking turns to go first) for -duration/rounds")
 	flag.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the services' database, mysql://... (default $DATABASE_URL; empty: no ceiling)")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "profile instead: run the service phases and save CPU profiles here")
 	flag.StringVar(&pprof, "pprof", "orders-api=127.0.0.1:6062,customers-api=127.0.0.1:6061", "with -profile-dir: NAME=HOST:PORT,... of the pprof listeners")
