@@ -27,7 +27,8 @@ import (
 // Nothing waits on a timer: with no other goroutine ready, the yield returns at once.
 // It is the batching of DataLoader and the consolidation of Vitess's query consolidator,
 // except that Vitess also lets a read join a query in flight (a read may then miss a write
-// that committed just before it arrived); this one does not.
+// that committed just before it arrived); this one does not, unless ShareInFlight says for
+// which answers a caller can afford it.
 type Batcher[G, K comparable, V any] struct {
 	// fetch makes one call for keys (distinct, at least one) of group g. A key absent
 	// from the map has no value. ctx is the read's own when the call is for one read;
@@ -39,13 +40,22 @@ type Batcher[G, K comparable, V any] struct {
 	// or a test's hook.
 	yield func()
 
+	// share, when set, names the answers a read may take from a call that was already in
+	// flight when it arrived (see ShareInFlight).
+	share func(v V, ok bool, err error) bool
+
 	mu sync.Mutex
 	// busy holds the groups with a call in flight, each with the batches that wait for
 	// it, in arrival order.
 	busy map[G]*waiting[K, V]
 }
 
-type waiting[K comparable, V any] struct{ batches []*batch[K, V] }
+type waiting[K comparable, V any] struct {
+	batches []*batch[K, V]
+	// flight is the batch whose call is being made (once made; it stays after the call
+	// ends, until the next one starts or the group is idle again).
+	flight *batch[K, V]
+}
 
 // batch is one call's worth of waiting reads.
 type batch[K comparable, V any] struct {
@@ -54,9 +64,12 @@ type batch[K comparable, V any] struct {
 	has  map[K]bool
 	// reads counts the reads waiting for this batch; keys holds each key once.
 	reads int
-	done  chan struct{} // closed once vals and err are set
-	vals  map[K]V
-	err   error
+	// sharers counts the reads that arrived while its call was in flight and wait for its
+	// answer (ShareInFlight).
+	sharers int
+	done    chan struct{} // closed once vals and err are set
+	vals    map[K]V
+	err     error
 }
 
 // New returns a Batcher whose calls are fetch, with at most max keys each.
@@ -64,12 +77,39 @@ func New[G, K comparable, V any](max int, fetch func(ctx context.Context, g G, k
 	return &Batcher[G, K, V]{fetch: fetch, max: max, yield: runtime.Gosched, busy: make(map[G]*waiting[K, V])}
 }
 
+// ShareInFlight lets a read that arrives while a call for its key is in flight wait for that
+// call and take its answer when share accepts it (a value found, say), instead of waiting
+// for a call that begins after it arrived. An answer share refuses is not taken: the read
+// then takes the answer of the group's next call, which begins after the shared one ended.
+// What the read gives up is freshness, by at most one call's time, for the answers share
+// accepts: use it only where a caller checks those answers again with authority (orders-api
+// on MySQL checks a customer under a lock in the order's own transaction). Set it before
+// the first Get.
+func (c *Batcher[G, K, V]) ShareInFlight(share func(v V, ok bool, err error) bool) { c.share = share }
+
 // Get returns key's value in group g, with ok false when it has none.
 func (c *Batcher[G, K, V]) Get(ctx context.Context, g G, key K) (v V, ok bool, err error) {
+	return c.get(ctx, g, key, false)
+}
+
+// get is Get. after is true when a call that was in flight when the read arrived has ended
+// since: any call in flight now began after the read arrived, and its answer is fresh
+// enough for it, whatever it is.
+func (c *Batcher[G, K, V]) get(ctx context.Context, g G, key K, after bool) (v V, ok bool, err error) {
 	c.mu.Lock()
 	w, busy := c.busy[g]
 	if !busy {
 		return c.lead(ctx, g, key)
+	}
+	if f := w.flight; c.share != nil && f != nil && f.has[key] && !ended(f) {
+		f.sharers++
+		c.mu.Unlock()
+		<-f.done
+		v, ok = f.vals[key]
+		if after || c.share(v, ok, f.err) {
+			return v, ok, f.err
+		}
+		return c.get(ctx, g, key, true)
 	}
 	b := w.join(ctx, key, c.max)
 	c.mu.Unlock()
@@ -94,6 +134,7 @@ func (c *Batcher[G, K, V]) lead(ctx context.Context, g G, key K) (v V, ok bool, 
 	c.mu.Lock()
 	// own is the first batch: later ones only start when it is full.
 	w.batches = w.batches[1:]
+	w.flight = own
 	c.mu.Unlock()
 	if own.reads > 1 {
 		// Others wait on this call: it runs without this read's cancellation, like a
@@ -108,8 +149,9 @@ func (c *Batcher[G, K, V]) lead(ctx context.Context, g G, key K) (v V, ok bool, 
 }
 
 // Waiting returns how many reads of group g wait for a call: behind its call in flight,
-// or in the call of a read that yields before making it (that read included). Tests use
-// it to know the reads are waiting before they let a call go on.
+// in the call of a read that yields before making it (that read included), or for the
+// answer of the call in flight (ShareInFlight). Tests use it to know the reads are waiting
+// before they let a call go on.
 func (c *Batcher[G, K, V]) Waiting(g G) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -118,8 +160,21 @@ func (c *Batcher[G, K, V]) Waiting(g G) int {
 		for _, b := range w.batches {
 			n += b.reads
 		}
+		if w.flight != nil && !ended(w.flight) {
+			n += w.flight.sharers
+		}
 	}
 	return n
+}
+
+// ended reports whether b's call has ended (its answer is set).
+func ended[K comparable, V any](b *batch[K, V]) bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // join adds key to the last waiting batch, or to a new one when there is none or it is
@@ -166,6 +221,7 @@ func (c *Batcher[G, K, V]) drain(g G) {
 		}
 		b := w.batches[0]
 		w.batches = w.batches[1:]
+		w.flight = b
 		c.mu.Unlock()
 		c.run(g, b)
 	}

@@ -366,3 +366,104 @@ func TestTheFirstReadsCancellationFailsOnlyACallOfItsOwn(t *testing.T) {
 		})
 	}
 }
+
+// TestShareInFlightTakesOnlyTheAnswersItAccepts: with ShareInFlight, reads that arrive while
+// a call for their key is in flight take its answer when share accepts it (one call for
+// all); when share refuses it, they take the answer of a call that began after it ended.
+func TestShareInFlightTakesOnlyTheAnswersItAccepts(t *testing.T) {
+	f := newGatedFetch()
+	c := New(100, f.fetch)
+	c.ShareInFlight(func(v string, ok bool, err error) bool { return ok && err == nil && v != "1@2" }) // the second call's answer is refused
+
+	// Accepted: the first call's.
+	first := startGets(c, "g", 1)
+	<-f.started
+	sharers := startGets(c, "g", 1, 1)
+	waitForWaiters(t, c, "g", 2)
+	f.release <- struct{}{}
+	for _, ch := range []<-chan coalescedAnswer{first, sharers, sharers} {
+		if a := <-ch; a.val != "1@1" || !a.ok || a.err != nil {
+			t.Fatalf("read of 1 got %+v, want the call in flight's 1@1", a)
+		}
+	}
+	if got := f.statements(); len(got) != 1 {
+		t.Fatalf("statements %v, want one for the three reads", got)
+	}
+
+	// Refused: the second call's. The reads that came while it was in flight take the
+	// answer of a later call (one, or one each if the first of them is done before the
+	// other comes back).
+	first = startGets(c, "g", 1)
+	<-f.started
+	sharers = startGets(c, "g", 1, 1)
+	waitForWaiters(t, c, "g", 2)
+	f.release <- struct{}{}
+	if a := <-first; a.val != "1@2" {
+		t.Fatalf("the read that made the second call got %+v, want its answer 1@2", a)
+	}
+	timeout := time.After(10 * time.Second)
+	for answered := 0; answered < 2; {
+		select {
+		case <-f.started:
+			f.release <- struct{}{}
+		case a := <-sharers:
+			if a.val != "1@3" && a.val != "1@4" {
+				t.Fatalf("a read that came while the second call was in flight got %+v, want the answer of a later call", a)
+			}
+			answered++
+		case <-timeout:
+			t.Fatal("the reads that came while the refused call was in flight got no answer")
+		}
+	}
+}
+
+// TestShareInFlightUnderLoad: reads from many goroutines, with answers of even calls
+// accepted for sharing: a read may take the answer of a call that started before it only
+// when that answer is accepted, and every answer is its key's.
+func TestShareInFlightUnderLoad(t *testing.T) {
+	var started atomic.Int64
+	type value struct {
+		call  int64
+		group string
+		key   int
+	}
+	c := New(8, func(_ context.Context, g string, keys []int) (map[int]value, error) {
+		n := started.Add(1)
+		time.Sleep(time.Duration(n%5) * 50 * time.Microsecond)
+		vals := make(map[int]value, len(keys))
+		for _, k := range keys {
+			vals[k] = value{n, g, k}
+		}
+		return vals, nil
+	})
+	c.ShareInFlight(func(v value, ok bool, err error) bool { return v.call%2 == 0 })
+	var (
+		wg     sync.WaitGroup
+		shared atomic.Int64
+	)
+	errc := make(chan error, 32)
+	for r := range 32 {
+		wg.Go(func() {
+			for i := range 300 {
+				g, k := []string{"a", "b"}[(r+i)%2], (r*31+i*7)%3
+				before := started.Load()
+				v, ok, err := c.Get(context.Background(), g, k)
+				if err != nil || !ok || v.group != g || v.key != k || (v.call <= before && v.call%2 != 0) {
+					errc <- fmt.Errorf("read of %s/%d after %d calls had started got %+v, %v, %v", g, k, before, v, ok, err)
+					return
+				}
+				if v.call <= before {
+					shared.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if shared.Load() == 0 {
+		t.Error("no read took the answer of a call in flight: the test did not exercise sharing")
+	}
+}

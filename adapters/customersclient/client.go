@@ -31,6 +31,12 @@ type Config struct {
 	Backoff      time.Duration // before the one retry; 0 means upstream.DefaultBackoff
 	// Transport overrides the keep-alive transport (tests).
 	Transport http.RoundTripper
+	// ShareFound lets a lookup that arrives while a lookup of the same customer is in flight
+	// take that call's answer when it found the customer, instead of waiting for a call of
+	// its own (see GetCustomer). Only for a caller that checks the customer again with
+	// authority before it relies on it: orders-api on MySQL, whose order INSERT reads the
+	// customer under a lock in the order's transaction.
+	ShareFound bool
 }
 
 // Client calls customers-api. Make one per process: it keeps connections alive, and
@@ -39,6 +45,8 @@ type Client struct {
 	up    *upstream.Client
 	token string
 	byID  *coalesce.Batcher[int64, struct{}, orchestration.Customer]
+	// shareFound: see Config.ShareFound.
+	shareFound bool
 }
 
 var _ orchestration.CustomerDirectory = (*Client)(nil)
@@ -53,10 +61,16 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{up: up, token: cfg.ServiceToken}
+	c := &Client{up: up, token: cfg.ServiceToken, shareFound: cfg.ShareFound}
 	c.byID = coalesce.New(1, c.lookup)
+	if cfg.ShareFound {
+		c.byID.ShareInFlight(func(_ orchestration.Customer, found bool, err error) bool { return found && err == nil })
+	}
 	return c, nil
 }
+
+// SharesFound reports whether the client was made with Config.ShareFound.
+func (c *Client) SharesFound() bool { return c.shareFound }
 
 // CheckCustomer returns nil when customer id exists and is not deleted. It returns an error
 // wrapping customer.ErrNotFound when customers-api answers 404 customer_not_found, and any
@@ -79,7 +93,11 @@ func (c *Client) CheckCustomer(ctx context.Context, id int64) error {
 // Lookups of one customer that arrive while one is in flight wait for it and then share one
 // call (coalesce.Batcher): every lookup still sees customers-api's answer from after it
 // began, so a customer deleted before an order arrived is never taken for a live one. The
-// shared call carries the first waiting lookup's request ids.
+// shared call carries the first waiting lookup's request ids. With Config.ShareFound, such
+// lookups take the answer of the call in flight when it found the customer (a deletion
+// committed while it was in flight is then not seen: the caller's own check must see it);
+// a "not found" or a failure in flight is never shared, so a customer created meanwhile is
+// found and customers-api's recovery is seen.
 func (c *Client) GetCustomer(ctx context.Context, id int64) (orchestration.Customer, error) {
 	if id <= 0 {
 		return orchestration.Customer{}, fmt.Errorf("customer %d: %w", id, customer.ErrNotFound)

@@ -364,3 +364,68 @@ func TestLookupsOfOneCustomerShareACallButNeverAnOlderOne(t *testing.T) {
 		t.Fatalf("got %d calls, want 2: the first lookup's, then one for the %d that waited", n, waiting)
 	}
 }
+
+// TestShareFoundSharesOnlyAFoundCustomer: with ShareFound, lookups of customer 7 that
+// arrive while a lookup that finds it is in flight take that answer (one call for all, and
+// a deletion committed meanwhile is not seen: orders-api's MySQL store checks the customer
+// again); lookups that arrive while a lookup that does not find it is in flight make a call
+// of their own, which finds a customer created meanwhile.
+func TestShareFoundSharesOnlyAFoundCustomer(t *testing.T) {
+	t.Parallel()
+	for _, foundFirst := range []bool{true, false} {
+		var exists atomic.Bool
+		exists.Store(foundFirst)
+		inFlight, release := make(chan struct{}), make(chan struct{})
+		f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+			found := exists.Load() // what the call reads, at its start
+			if r.Header.Get("X-Request-ID") == "first" {
+				inFlight <- struct{}{}
+				<-release
+			}
+			if !found {
+				answer(404, `{"error":{"code":"customer_not_found","message":"customer not found"}}`)(w, r)
+				return
+			}
+			answer(200, acme)(w, r)
+		})
+		c := newClient(t, f.srv.URL, func(cfg *customersclient.Config) { cfg.ShareFound = true })
+		lookup := func(id string, out chan<- error) {
+			ctx := httpkit.WithIDs(context.Background(), slog.New(slog.DiscardHandler), id, id)
+			_, err := c.GetCustomer(ctx, 7)
+			out <- err
+		}
+		first := make(chan error, 1)
+		go lookup("first", first)
+		<-inFlight
+		exists.Store(!foundFirst) // deleted, or created, before the next lookups begin
+		const sharing = 6
+		later := make(chan error, sharing)
+		for i := range sharing {
+			go lookup(fmt.Sprint("later-", i), later)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for customersclient.WaitingLookups(c, 7) != sharing {
+			if time.Now().After(deadline) {
+				t.Fatal("the later lookups never came to wait for the first")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+		if err := <-first; (err == nil) != foundFirst {
+			t.Fatalf("found first %v: the first lookup got %v", foundFirst, err)
+		}
+		for range sharing {
+			// Found first: they share the found answer. Not found first: their own call
+			// finds the customer created meanwhile.
+			if err := <-later; err != nil {
+				t.Fatalf("found first %v: a later lookup got %v, want the customer", foundFirst, err)
+			}
+		}
+		// Not found first: one more call at least (one each for those that come back after
+		// the others' call ended).
+		n := f.calls.Load()
+		if foundFirst && n != 1 || !foundFirst && (n < 2 || n > 1+sharing) {
+			t.Fatalf("found first %v: %d calls, want 1 when found, else 2 to %d", foundFirst, n, 1+sharing)
+		}
+	}
+}

@@ -16,7 +16,10 @@ type CustomerChecker interface {
 	// matching customer.ErrNotFound (errors.Is) when it is unknown or deleted, and any other
 	// error when the directory could not answer (unreachable, timeout, bad answer). The use
 	// case maps the first to order.ErrCustomerNotFound and every other error to
-	// order.ErrCustomersUnavailable.
+	// order.ErrCustomersUnavailable. Where the store knows customers (see
+	// OrderRepository.Create), a checker may say "exists" from a lookup that was already in
+	// flight when the check began (customersclient.Config.ShareFound): the store's own check,
+	// under a lock in the order's transaction, then decides about a deletion since.
 	CheckCustomer(ctx context.Context, id int64) error
 }
 

@@ -24,13 +24,11 @@ import (
 
 // OrdersAPISet builds orders-api above its store: the orders use cases with the customers-api
 // client as their customer checker and the HTTP router, with CommonSet (the JWT verifier).
-// Pair it with OrdersMemorySet or OrdersMySQLSet (each brings the store, the readiness
-// checks and the metrics) and a clock.
+// Pair it with OrdersMemorySet or OrdersMySQLSet (each brings the store, the customers-api
+// client that suits it, the readiness checks and the metrics) and a clock.
 var OrdersAPISet = wire.NewSet(
 	bootstrap.CommonSet,
 	telemetry.Set,
-	bootstrap.ProvideCustomersClient,
-	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	ProvideOrdersConfig,
 	orders.NewService,
 	wire.Struct(new(ordersapi.Deps), "*"),
@@ -43,6 +41,8 @@ var OrdersAPISet = wire.NewSet(
 // database configured); /ready checks customers-api only.
 var OrdersMemorySet = wire.NewSet(
 	memory.NewOrdersStore,
+	bootstrap.ProvideCustomersClient,
+	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	wire.Bind(new(orders.Store), new(*memory.OrdersStore)),
 	ProvideOrdersMemoryReadyChecks,
 	ProvideOrdersMetrics,
@@ -54,6 +54,8 @@ var OrdersMemorySet = wire.NewSet(
 var OrdersMySQLSet = wire.NewSet(
 	telemetry.ProvideOpenDB,
 	ProvideOrdersMySQLStore,
+	ProvideOrdersMySQLCustomersClient,
+	wire.Bind(new(orders.CustomerChecker), new(*customersclient.Client)),
 	wire.Bind(new(orders.Store), new(*mysql.OrdersStore)),
 	ProvideOrdersMySQLReadyChecks,
 	ProvideOrdersMySQLMetrics,
@@ -99,6 +101,20 @@ func ProvideOrdersMySQLMetrics(db *sql.DB) *metrics.Metrics {
 // (deadlocks, lock-wait timeouts) in m.
 func ProvideOrdersMySQLStore(db *sql.DB, m *metrics.Metrics) *mysql.OrdersStore {
 	return mysql.NewOrdersStore(db).ObserveRetries(func() { m.Count(metrics.EventTransactionRetry) })
+}
+
+// ProvideOrdersMySQLCustomersClient is the customers-api client of orders-api on MySQL:
+// a lookup that arrives while a lookup of the same customer is in flight takes that call's
+// answer when it found the customer (customersclient.Config.ShareFound), which saves
+// customers-api, its database and orders-api a call for most orders under load. That
+// answer can be older than the order by one call's time; it is safe here because the
+// MySQL store's order INSERT reads the customer again, under a lock, in the order's own
+// transaction, and refuses a deleted or unknown one (customer_not_found): a deletion that
+// committed before the order arrived is still seen. The memory store cannot check, so
+// orders-api in memory keeps the strict lookups (bootstrap.ProvideCustomersClient).
+func ProvideOrdersMySQLCustomersClient(cfg bootstrap.Config, rt bootstrap.UpstreamTransport) (*customersclient.Client, error) {
+	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
+		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: rt, ShareFound: true})
 }
 
 // dependencyChecks returns checks as readiness dependencies (reported by /ready?verbose,

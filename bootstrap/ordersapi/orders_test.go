@@ -166,3 +166,27 @@ func TestProvideOrdersConfig(t *testing.T) {
 		t.Fatalf("got %+v, want hold 0, cancel window 3m, idempotency TTL 2h", got)
 	}
 }
+
+// TestOnlyTheMySQLStoreSharesFoundLookups: orders-api on MySQL, whose store checks the
+// customer again under a lock, lets lookups share a "found" answer in flight; in memory,
+// where nothing checks it again, every lookup keeps an answer from after it began.
+func TestOnlyTheMySQLStoreSharesFoundLookups(t *testing.T) {
+	t.Parallel()
+	cfg, err := bootstrap.LoadConfig(bootstrap.OrdersAPI, func(k string) string {
+		return map[string]string{"SERVICE_TOKEN": "internal-service-token"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mysqlClient, err := ProvideOrdersMySQLCustomersClient(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memoryClient, err := bootstrap.ProvideCustomersClient(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mysqlClient.SharesFound() || memoryClient.SharesFound() {
+		t.Fatalf("shares found lookups: MySQL's client %v, memory's %v; want true and false", mysqlClient.SharesFound(), memoryClient.SharesFound())
+	}
+}

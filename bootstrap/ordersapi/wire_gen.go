@@ -76,7 +76,7 @@ func initializeMySQL(ctx context.Context, cfg bootstrap.Config, logger *slog.Log
 	metrics := ProvideOrdersMySQLMetrics(db)
 	ordersStore := ProvideOrdersMySQLStore(db, metrics)
 	upstreamTransport := telemetry.ProvideUpstreamTransport(tracing)
-	client, err := bootstrap.ProvideCustomersClient(cfg, upstreamTransport)
+	client, err := ProvideOrdersMySQLCustomersClient(cfg, upstreamTransport)
 	if err != nil {
 		cleanup()
 		return OrdersAPIApp{}, nil, err
