@@ -1,5 +1,6 @@
 // Package coalesce runs concurrent reads of one kind as fewer calls, with no loss of
-// freshness: a read never takes the answer of a call that began before it arrived.
+// freshness: a read never takes the answer of a call that began before it arrived, except
+// the answers a caller accepts with Batcher.ShareInFlight because it checks them again.
 package coalesce
 
 import (
@@ -18,9 +19,10 @@ import (
 // run at that moment (requests that arrived together) join that call before it is made.
 // A read that arrives while its group's call is in flight waits for that call to end;
 // then all the reads that waited go together as one call (up to max keys, the rest in
-// the next). A read never joins a call already made, so it sees every write committed
-// before it began, exactly as a call of its own would: what it gives up is at most one
-// call's time of waiting, and only when its group is busy.
+// the next). A read never joins a call already made (unless ShareInFlight accepts that
+// call's answer), so it sees every write committed before it began, exactly as a call of
+// its own would: what it gives up is at most one call's time of waiting, and only when its
+// group is busy.
 //
 // Under load that turns N reads into about one call per call time, which costs the
 // database, the driver, the encoder and the system calls a fraction of N separate reads.
