@@ -208,8 +208,8 @@ BENCH_URLS = -customers http://127.0.0.1:$(CUSTOMERS_PORT) -orders http://127.0.
 # Without DATABASE_URL the services run in memory and the ceiling is skipped. Any error or
 # 5xx fails the bench. Then the contention and idempotency checks at BENCH_RACE_CLIENTS.
 BENCH_CLIENTS ?= 16
-BENCH_DURATION ?= 20s
-BENCH_ROUNDS ?= 4
+BENCH_DURATION ?= 40s
+BENCH_ROUNDS ?= 8
 BENCH_RACE_CLIENTS ?= 200
 bench: build ## services vs bare-SQL ceiling: flows and reads (ops/s, p99, ratio, statements/op, CPU/op by process, RSS), then contention and idempotency checks
 	@for s in $(BENCH_TOOLS); do $(GO) build -o $(BIN)/$${s%%=*} $${s#*=}; done
