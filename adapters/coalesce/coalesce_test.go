@@ -217,24 +217,32 @@ func TestCoalescerSurvivesAPanickingStatement(t *testing.T) {
 	}
 }
 
+// numbered is the value of a key read by the call numbered call (numberedCalls).
+type numbered struct {
+	call  int64
+	group string
+	key   int
+}
+
+// numberedCalls is a batcher whose calls are numbered from 1 as they start (started counts
+// them) and last 0 to 200 µs; every key has a value, which names the call that read it.
+func numberedCalls() (*Batcher[string, int, numbered], *atomic.Int64) {
+	started := new(atomic.Int64)
+	return New(8, func(_ context.Context, g string, keys []int) (map[int]numbered, error) {
+		n := started.Add(1)
+		time.Sleep(time.Duration(n%5) * 50 * time.Microsecond)
+		vals := make(map[int]numbered, len(keys))
+		for _, k := range keys {
+			vals[k] = numbered{n, g, k}
+		}
+		return vals, nil
+	}), started
+}
+
 // Many readers of a few keys in two groups, against calls of random length: every read is
 // answered by a call that started after the read began, for its own key and group.
 func TestBatcherNeverAnswersFromACallStartedBeforeTheRead(t *testing.T) {
-	var started atomic.Int64
-	type value struct {
-		call  int64
-		group string
-		key   int
-	}
-	c := New(8, func(_ context.Context, g string, keys []int) (map[int]value, error) {
-		n := started.Add(1)
-		time.Sleep(time.Duration(n%5) * 50 * time.Microsecond)
-		vals := make(map[int]value, len(keys))
-		for _, k := range keys {
-			vals[k] = value{n, g, k}
-		}
-		return vals, nil
-	})
+	c, started := numberedCalls()
 	var wg sync.WaitGroup
 	errc := make(chan error, 32)
 	for r := range 32 {
@@ -421,22 +429,8 @@ func TestShareInFlightTakesOnlyTheAnswersItAccepts(t *testing.T) {
 // accepted for sharing: a read may take the answer of a call that started before it only
 // when that answer is accepted, and every answer is its key's.
 func TestShareInFlightUnderLoad(t *testing.T) {
-	var started atomic.Int64
-	type value struct {
-		call  int64
-		group string
-		key   int
-	}
-	c := New(8, func(_ context.Context, g string, keys []int) (map[int]value, error) {
-		n := started.Add(1)
-		time.Sleep(time.Duration(n%5) * 50 * time.Microsecond)
-		vals := make(map[int]value, len(keys))
-		for _, k := range keys {
-			vals[k] = value{n, g, k}
-		}
-		return vals, nil
-	})
-	c.ShareInFlight(func(v value, ok bool, err error) bool { return v.call%2 == 0 })
+	c, started := numberedCalls()
+	c.ShareInFlight(func(v numbered, ok bool, err error) bool { return v.call%2 == 0 })
 	var (
 		wg     sync.WaitGroup
 		shared atomic.Int64

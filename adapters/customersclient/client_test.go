@@ -309,51 +309,64 @@ func ExampleClient_CheckCustomer() {
 	// Output: true
 }
 
+// raceInFlight sets up a lookup of customer 7 in flight and lookups that arrive meanwhile.
+// The fake customers-api answers as the customer was when its call began: there (first
+// true) or not when the first lookup's call (request id "first") begins, which it holds;
+// then the customer comes to be there or not as later says, and n lookups start. Once they
+// all wait, the first call goes on. It returns the fake, the first lookup's error and the
+// others' errors.
+func raceInFlight(t *testing.T, shareFound bool, first, later bool, n int) (*fake, error, <-chan error) {
+	t.Helper()
+	var exists atomic.Bool
+	exists.Store(first)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		found := exists.Load() // what the call reads, at its start
+		if r.Header.Get("X-Request-ID") == "first" {
+			inFlight <- struct{}{}
+			<-release
+		}
+		if !found {
+			answer(404, `{"error":{"code":"customer_not_found","message":"customer not found"}}`)(w, r)
+			return
+		}
+		answer(200, acme)(w, r)
+	})
+	c := newClient(t, f.srv.URL, func(cfg *customersclient.Config) { cfg.ShareFound = shareFound })
+	lookup := func(id string, out chan<- error) {
+		ctx := httpkit.WithIDs(context.Background(), slog.New(slog.DiscardHandler), id, id)
+		_, err := c.GetCustomer(ctx, 7)
+		out <- err
+	}
+	firstErr := make(chan error, 1)
+	go lookup("first", firstErr)
+	<-inFlight
+	exists.Store(later) // committed before the next lookups begin
+	laterErrs := make(chan error, n)
+	for i := range n {
+		go lookup(fmt.Sprint("later-", i), laterErrs)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for customersclient.WaitingLookups(c, 7) != n {
+		if time.Now().After(deadline) {
+			t.Fatal("the later lookups never came to wait for the first")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	return f, <-firstErr, laterErrs
+}
+
 // TestLookupsOfOneCustomerShareACallButNeverAnOlderOne: lookups of customer 7 that arrive
 // while its lookup is in flight share one later call, and that call is made after they
 // arrived: a customer deleted before they began is not found, although the call in flight
 // (which began before the deletion) still finds it.
 func TestLookupsOfOneCustomerShareACallButNeverAnOlderOne(t *testing.T) {
 	t.Parallel()
-	var deleted atomic.Bool
-	inFlight, release := make(chan struct{}), make(chan struct{})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		gone := deleted.Load() // what the call reads, at its start
-		if r.Header.Get("X-Request-ID") == "first" {
-			inFlight <- struct{}{}
-			<-release
-		}
-		if gone {
-			answer(404, `{"error":{"code":"customer_not_found","message":"customer not found"}}`)(w, r)
-			return
-		}
-		answer(200, acme)(w, r)
-	})
-	c := newClient(t, f.srv.URL)
-	lookup := func(id string, out chan<- error) {
-		ctx := httpkit.WithIDs(context.Background(), slog.New(slog.DiscardHandler), id, id)
-		_, err := c.GetCustomer(ctx, 7)
-		out <- err
-	}
-	first := make(chan error, 1)
-	go lookup("first", first)
-	<-inFlight
-	deleted.Store(true) // committed before the next lookups begin
 	const waiting = 6
-	later := make(chan error, waiting)
-	for i := range waiting {
-		go lookup(fmt.Sprint("later-", i), later)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for customersclient.WaitingLookups(c, 7) != waiting {
-		if time.Now().After(deadline) {
-			t.Fatal("the later lookups never came to wait behind the first")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatalf("the first lookup, which began before the deletion: %v, want the customer", err)
+	f, first, later := raceInFlight(t, false, true, false, waiting)
+	if first != nil {
+		t.Fatalf("the first lookup, which began before the deletion: %v, want the customer", first)
 	}
 	for range waiting {
 		if err := <-later; !errors.Is(err, customer.ErrNotFound) {
@@ -373,46 +386,10 @@ func TestLookupsOfOneCustomerShareACallButNeverAnOlderOne(t *testing.T) {
 func TestShareFoundSharesOnlyAFoundCustomer(t *testing.T) {
 	t.Parallel()
 	for _, foundFirst := range []bool{true, false} {
-		var exists atomic.Bool
-		exists.Store(foundFirst)
-		inFlight, release := make(chan struct{}), make(chan struct{})
-		f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-			found := exists.Load() // what the call reads, at its start
-			if r.Header.Get("X-Request-ID") == "first" {
-				inFlight <- struct{}{}
-				<-release
-			}
-			if !found {
-				answer(404, `{"error":{"code":"customer_not_found","message":"customer not found"}}`)(w, r)
-				return
-			}
-			answer(200, acme)(w, r)
-		})
-		c := newClient(t, f.srv.URL, func(cfg *customersclient.Config) { cfg.ShareFound = true })
-		lookup := func(id string, out chan<- error) {
-			ctx := httpkit.WithIDs(context.Background(), slog.New(slog.DiscardHandler), id, id)
-			_, err := c.GetCustomer(ctx, 7)
-			out <- err
-		}
-		first := make(chan error, 1)
-		go lookup("first", first)
-		<-inFlight
-		exists.Store(!foundFirst) // deleted, or created, before the next lookups begin
 		const sharing = 6
-		later := make(chan error, sharing)
-		for i := range sharing {
-			go lookup(fmt.Sprint("later-", i), later)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for customersclient.WaitingLookups(c, 7) != sharing {
-			if time.Now().After(deadline) {
-				t.Fatal("the later lookups never came to wait for the first")
-			}
-			time.Sleep(time.Millisecond)
-		}
-		close(release)
-		if err := <-first; (err == nil) != foundFirst {
-			t.Fatalf("found first %v: the first lookup got %v", foundFirst, err)
+		f, first, later := raceInFlight(t, true, foundFirst, !foundFirst, sharing) // deleted, or created, meanwhile
+		if (first == nil) != foundFirst {
+			t.Fatalf("found first %v: the first lookup got %v", foundFirst, first)
 		}
 		for range sharing {
 			// Found first: they share the found answer. Not found first: their own call
