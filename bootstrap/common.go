@@ -58,8 +58,13 @@ func ProvideServerConfig(cfg Config) httpkit.ServerConfig {
 // SERVICE_TOKEN and UPSTREAM_TIMEOUT (per attempt), over rt. orders-api checks customers with
 // it; the orchestrator looks them up.
 func ProvideCustomersClient(cfg Config, rt UpstreamTransport) (*customersclient.Client, error) {
-	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: rt})
+	return customersclient.New(CustomersClientConfig(cfg, rt))
+}
+
+// CustomersClientConfig is the customers-api client's configuration from cfg, over rt.
+func CustomersClientConfig(cfg Config, rt UpstreamTransport) customersclient.Config {
+	return customersclient.Config{BaseURL: cfg.CustomersAPIBase, ServiceToken: cfg.ServiceToken,
+		Timeout: cfg.UpstreamTimeout, Transport: rt}
 }
 
 // Initialize builds a service's app with its memory injector when cfg names no database,

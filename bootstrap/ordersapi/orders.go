@@ -113,8 +113,9 @@ func ProvideOrdersMySQLStore(db *sql.DB, m *metrics.Metrics) *mysql.OrdersStore 
 // committed before the order arrived is still seen. The memory store cannot check, so
 // orders-api in memory keeps the strict lookups (bootstrap.ProvideCustomersClient).
 func ProvideOrdersMySQLCustomersClient(cfg bootstrap.Config, rt bootstrap.UpstreamTransport) (*customersclient.Client, error) {
-	return customersclient.New(customersclient.Config{BaseURL: cfg.CustomersAPIBase,
-		ServiceToken: cfg.ServiceToken, Timeout: cfg.UpstreamTimeout, Transport: rt, ShareFound: true})
+	c := bootstrap.CustomersClientConfig(cfg, rt)
+	c.ShareFound = true
+	return customersclient.New(c)
 }
 
 // dependencyChecks returns checks as readiness dependencies (reported by /ready?verbose,
