@@ -243,26 +243,7 @@ func numberedCalls() (*Batcher[string, int, numbered], *atomic.Int64) {
 // answered by a call that started after the read began, for its own key and group.
 func TestBatcherNeverAnswersFromACallStartedBeforeTheRead(t *testing.T) {
 	c, started := numberedCalls()
-	var wg sync.WaitGroup
-	errc := make(chan error, 32)
-	for r := range 32 {
-		wg.Go(func() {
-			for i := range 300 {
-				g, k := []string{"a", "b"}[(r+i)%2], (r*31+i*7)%13
-				before := started.Load()
-				v, ok, err := c.Get(context.Background(), g, k)
-				if err != nil || !ok || v.group != g || v.key != k || v.call <= before {
-					errc <- fmt.Errorf("read of %s/%d after %d calls had started got %+v, %v, %v", g, k, before, v, ok, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Error(err)
-	}
+	readFromManyGoroutines(t, c, started, 13, func(before int64, v numbered) bool { return v.call > before })
 	// The last call's goroutine marks its group idle just after waking its reads.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -431,23 +412,35 @@ func TestShareInFlightTakesOnlyTheAnswersItAccepts(t *testing.T) {
 func TestShareInFlightUnderLoad(t *testing.T) {
 	c, started := numberedCalls()
 	c.ShareInFlight(func(v numbered, ok bool, err error) bool { return v.call%2 == 0 })
-	var (
-		wg     sync.WaitGroup
-		shared atomic.Int64
-	)
+	var shared atomic.Int64
+	readFromManyGoroutines(t, c, started, 3, func(before int64, v numbered) bool {
+		if v.call <= before {
+			shared.Add(1)
+			return v.call%2 == 0
+		}
+		return true
+	})
+	if shared.Load() == 0 {
+		t.Error("no read took the answer of a call in flight: the test did not exercise sharing")
+	}
+}
+
+// readFromManyGoroutines reads keys 0 to keys-1 of groups a and b from 32 goroutines, 300
+// reads each, and fails the test for a read that errs, finds no value, gets another key's,
+// or whose value fresh refuses (before: the calls started when the read began).
+func readFromManyGoroutines(t *testing.T, c *Batcher[string, int, numbered], started *atomic.Int64, keys int, fresh func(before int64, v numbered) bool) {
+	t.Helper()
+	var wg sync.WaitGroup
 	errc := make(chan error, 32)
 	for r := range 32 {
 		wg.Go(func() {
 			for i := range 300 {
-				g, k := []string{"a", "b"}[(r+i)%2], (r*31+i*7)%3
+				g, k := []string{"a", "b"}[(r+i)%2], (r*31+i*7)%keys
 				before := started.Load()
 				v, ok, err := c.Get(context.Background(), g, k)
-				if err != nil || !ok || v.group != g || v.key != k || (v.call <= before && v.call%2 != 0) {
+				if err != nil || !ok || v.group != g || v.key != k || !fresh(before, v) {
 					errc <- fmt.Errorf("read of %s/%d after %d calls had started got %+v, %v, %v", g, k, before, v, ok, err)
 					return
-				}
-				if v.call <= before {
-					shared.Add(1)
 				}
 			}
 		})
@@ -456,8 +449,5 @@ func TestShareInFlightUnderLoad(t *testing.T) {
 	close(errc)
 	for err := range errc {
 		t.Error(err)
-	}
-	if shared.Load() == 0 {
-		t.Error("no read took the answer of a call in flight: the test did not exercise sharing")
 	}
 }
